@@ -1,0 +1,148 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Hsm.Model;
+
+/// <summary>
+/// The outcome of resolution (spec §4.5): everything the renderers need, and nothing machine-specific.
+/// It is written to obj/hsm/resolved.json by HsmResolve and read back by HsmStage, so it must hold
+/// every value the artifacts depend on. Paths are relative to the project directory, '/'-separated.
+/// Lists are sorted (components by name) so the same inputs give byte-identical JSON.
+/// </summary>
+public sealed class ResolvedStack
+{
+    public int Version { get; set; } = 1;
+    public string ProjectName { get; set; } = "";
+    public string ProjectVersion { get; set; } = "";
+    public string ContainerEngine { get; set; } = "docker";
+    /// <summary>Relevant build properties, so a change of them changes resolved.json.</summary>
+    public Dictionary<string, string> Settings { get; set; } = new(StringComparer.Ordinal);
+    public List<ResolvedGroup> Groups { get; set; } = new();
+    public List<ResolvedLibrary> Libraries { get; set; } = new();
+    public List<ResolvedService> Services { get; set; } = new();
+    /// <summary>Files hsm read that are not YAML (env files, path libraries' pyproject.toml), project-relative.</summary>
+    public List<string> ExtraInputs { get; set; } = new();
+    /// <summary>Registry folders in search order, project-relative when possible.</summary>
+    public List<string> RegistryFolders { get; set; } = new();
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions).Replace("\r\n", "\n") + "\n";
+    public static ResolvedStack FromJson(string json) => JsonSerializer.Deserialize<ResolvedStack>(json, JsonOptions)
+        ?? throw new InvalidDataException("resolved.json is empty");
+}
+
+public sealed class ResolvedGroup
+{
+    public string Name { get; set; } = "";
+    /// <summary>library or service.</summary>
+    public string Kind { get; set; } = "";
+    public string Strategy { get; set; } = "1-of-N";
+    public List<string> Selection { get; set; } = new();
+    public string? Comment { get; set; }
+}
+
+/// <summary>Why a component is in the stack, as a stable YAML path or rule (never a line number).</summary>
+public sealed class Origin
+{
+    /// <summary>selection | default | implies | standalone</summary>
+    public string Rule { get; set; } = "";
+    /// <summary>e.g. "libraries.groups.vector-db-client.selection" or "implies from library qdrant-adapter".</summary>
+    public string Path { get; set; } = "";
+    public override string ToString() => Path;
+}
+
+public sealed class ResolvedLibrary
+{
+    public string Name { get; set; } = "";
+    /// <summary>Distribution name written into pyproject.toml (source `package`, default the name).</summary>
+    public string Package { get; set; } = "";
+    public string Mode { get; set; } = "prod";
+    public string? Group { get; set; }
+    public List<Origin> Origins { get; set; } = new();
+    public LibrarySource Source { get; set; } = new();
+    /// <summary>Registry file (project-relative) that defined it.</summary>
+    public string? RegistryFile { get; set; }
+}
+
+public sealed class LibrarySource
+{
+    /// <summary>pypi | git | local</summary>
+    public string Type { get; set; } = "";
+    /// <summary>Which source entry of the manifest was used: prod or dev.</summary>
+    public string Key { get; set; } = "prod";
+    // pypi
+    public string? Version { get; set; }
+    public List<string>? Extras { get; set; }
+    public string? Markers { get; set; }
+    // git
+    public string? Url { get; set; }
+    /// <summary>ref | tag | branch | rev (uv's key is rev for ref).</summary>
+    public string? RefKind { get; set; }
+    public string? Ref { get; set; }
+    public string? Subdirectory { get; set; }
+    // local
+    public string? Path { get; set; }
+    public bool? Editable { get; set; }
+    /// <summary>True when Path does not exist and will be cloned from Url at Ref (spec §3.1).</summary>
+    public bool Clone { get; set; }
+}
+
+public sealed class ResolvedService
+{
+    public string Name { get; set; } = "";
+    public string Mode { get; set; } = "prod";
+    public string? Group { get; set; }
+    public List<Origin> Origins { get; set; } = new();
+    public string Profile { get; set; } = "default";
+    /// <summary>managed | external</summary>
+    public string ProfileMode { get; set; } = "managed";
+    /// <summary>docker | podman | uv</summary>
+    public string Runtime { get; set; } = "docker";
+    /// <summary>The external map of an external profile (values as strings).</summary>
+    public SortedDictionary<string, string>? External { get; set; }
+    public ServiceSource? Source { get; set; }
+    public string? ContainerName { get; set; }
+    /// <summary>string or list, as written.</summary>
+    public JsonNode? Command { get; set; }
+    /// <summary>Final inline environment, layered service → source → profile, params substituted; sorted by key.</summary>
+    public SortedDictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Env files, project-relative, service level then source level, duplicates dropped.</summary>
+    public List<string> EnvFiles { get; set; } = new();
+    public List<string> Ports { get; set; } = new();
+    /// <summary>Volumes merged by container target (the later layer wins), in first-seen order.</summary>
+    public List<string> Volumes { get; set; } = new();
+    public List<string> NetworkAliases { get; set; } = new();
+    public List<string> DependsOn { get; set; } = new();
+    public JsonNode? Healthcheck { get; set; }
+    /// <summary>Pass-through Compose keys (`compose:`), merged last.</summary>
+    public JsonObject? Compose { get; set; }
+    /// <summary>Merged implied params: key → unique values sorted ordinally, joined by ','.</summary>
+    public SortedDictionary<string, string> Params { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Libraries of a uv-runtime service (requirement names).</summary>
+    public List<string> Dependencies { get; set; } = new();
+    public string? RegistryFile { get; set; }
+
+    [JsonIgnore] public bool InCompose => ProfileMode == "managed" && Runtime is "docker" or "podman";
+}
+
+public sealed class ServiceSource
+{
+    /// <summary>docker-image | build | local | git</summary>
+    public string Type { get; set; } = "";
+    public string Key { get; set; } = "prod";
+    public string? Image { get; set; }
+    /// <summary>Build context or working directory, project-relative.</summary>
+    public string? Path { get; set; }
+    public string? Dockerfile { get; set; }
+    public string? Url { get; set; }
+    public string? Ref { get; set; }
+    public string? Subdirectory { get; set; }
+}
