@@ -1,0 +1,392 @@
+using Hsm.Diagnostics;
+using Hsm.Manifest;
+using Hsm.Yaml;
+
+namespace Hsm.Registry;
+
+/// <summary>Turns a registry file's YAML into a component or group manifest (spec §3), reporting every problem.</summary>
+public static class ManifestParser
+{
+    private static readonly string[] CommonSourceFields = { "type", "package" };
+    private static readonly string[] ContainerFields = { "ports", "volumes", "env", "env_file", "container_name", "network_aliases" };
+
+    public static object? Parse(ComponentKind kind, string stem, YNode root, string label, DiagnosticBag d)
+    {
+        return kind switch
+        {
+            ComponentKind.Library => ParseLibrary(stem, root, label, d),
+            ComponentKind.Service => ParseService(stem, root, label, d),
+            _ => ParseGroup(kind, stem, root, label, d),
+        };
+    }
+
+    private static MapReader? Top(YNode root, string what, DiagnosticBag d, params string[] known)
+    {
+        var r = MapReader.For(root, what, d, known);
+        if (r is null && root is YScalar { IsNull: true }) d.Error(Codes.EmptyDocument, root.Span, $"{what} is empty.");
+        return r;
+    }
+
+    private static void CheckName(MapReader r, string stem, ComponentKind kind, DiagnosticBag d)
+    {
+        var n = r.Scalar("name");
+        if (n is null) return; // the file stem is the name
+        if (RegistryLoader.NormalizeName(kind, n.Value) != RegistryLoader.NormalizeName(kind, stem))
+            d.Error(Codes.NameMismatch, n.Span, $"'name: {n.Value}' differs from the file name '{stem}.yaml'; the file name is the component's name. Rename one so they agree.");
+    }
+
+    public static LibraryManifest ParseLibrary(string stem, YNode root, string label, DiagnosticBag d)
+    {
+        var m = new LibraryManifest { Name = stem, File = label, Span = root.Span };
+        var r = Top(root, $"library '{stem}'", d, "name", "version", "description", "sources", "implies", "conflicts", "dependencies", "type", "entrypoints");
+        if (r is null) return m;
+        CheckName(r, stem, ComponentKind.Library, d);
+        r.String("version");
+        m.Description = r.String("description");
+        r.Ignore("type", "entrypoints");
+        r.ScalarList("dependencies"); // only meaningful for services; accepted for compatibility
+        ReadSources(r, m, isService: false, d);
+        ReadImplies(r.Node("implies"), m.Implies, $"library '{stem}'", d);
+        m.Conflicts.AddRange(Names(r.ScalarList("conflicts")));
+        r.Finish();
+        return m;
+    }
+
+    public static ServiceManifest ParseService(string stem, YNode root, string label, DiagnosticBag d)
+    {
+        var m = new ServiceManifest { Name = stem, File = label, Span = root.Span };
+        var r = Top(root, $"service '{stem}'", d, "name", "version", "description", "sources", "implies", "conflicts", "dependencies",
+            "container_name", "network_aliases", "ports", "volumes", "env", "env_file", "healthcheck", "depends_on", "command", "compose",
+            "deployment_profiles", "type", "entrypoints", "library_groups");
+        if (r is null) return m;
+        CheckName(r, stem, ComponentKind.Service, d);
+        r.String("version");
+        m.Description = r.String("description");
+        r.Ignore("type", "entrypoints", "library_groups");
+        m.ContainerName = r.String("container_name");
+        m.NetworkAliases.AddRange(Strings(r.ScalarList("network_aliases")));
+        m.Ports.AddRange(Strings(r.ScalarList("ports")));
+        m.Volumes.AddRange(Strings(r.ScalarList("volumes")));
+        m.Env.AddRange(Pairs(r.ScalarMap("env")));
+        m.EnvFiles.AddRange(Names(r.ScalarList("env_file", allowSingle: true)).Select(p => new Located<string>(NormalizePath(p.Value), p.Span)));
+        m.Healthcheck = r.Json("healthcheck");
+        if (r.Node("healthcheck") is { } hc and not YMapping) d.Error(Codes.WrongType, hc.Span, "'healthcheck' must be a map (test, interval, retries, ...).");
+        m.Command = r.Json("command");
+        if (r.Node("command") is YMapping cm) d.Error(Codes.WrongType, cm.Span, "'command' must be a string or a list of strings.");
+        if (r.Node("compose") is { } compose)
+        {
+            if (compose is YMapping cmap) { m.Compose = (System.Text.Json.Nodes.JsonObject)cmap.ToJson(); m.ComposeSpan = cmap.Span; }
+            else d.Error(Codes.WrongType, compose.Span, "'compose' must be a map of Compose service keys.");
+        }
+        m.DependsOn.AddRange(Names(r.ScalarList("depends_on")));
+        ReadDependencies(r, m, d);
+        ReadSources(r, m, isService: true, d);
+        ReadProfiles(r, m, d);
+        ReadImplies(r.Node("implies"), m.Implies, $"service '{stem}'", d);
+        m.Conflicts.AddRange(Names(r.ScalarList("conflicts")));
+        r.Finish();
+        return m;
+    }
+
+    private static void ReadDependencies(MapReader r, ServiceManifest m, DiagnosticBag d)
+    {
+        var node = r.Node("dependencies");
+        if (node is null) return;
+        if (node is not YSequence seq) { d.Error(Codes.WrongType, node.Span, "'dependencies' must be a list."); return; }
+        foreach (var item in seq.Items)
+        {
+            if (item is YScalar s && !s.IsNull) { m.Dependencies.Add(new(s.Value, s.Span)); continue; }
+            var ir = MapReader.For(item, "a dependency", d, "name", "version");
+            if (ir is null) continue;
+            var name = ir.Scalar("name");
+            var version = ir.String("version");
+            if (name is null) d.Error(Codes.MissingField, item.Span, "A dependency needs a 'name'.");
+            else m.Dependencies.Add(new(version is null or "*" ? name.Value : $"{name.Value}=={version}", name.Span));
+            ir.Finish();
+        }
+    }
+
+    private static void ReadProfiles(MapReader r, ServiceManifest m, DiagnosticBag d)
+    {
+        var pr = MapReader.For(r.Map["deployment_profiles"], "'deployment_profiles'", d);
+        if (pr is null) return;
+        foreach (var (k, v) in pr.Map.Entries)
+        {
+            var p = new DeploymentProfile { Name = k.Value, Span = k.Span };
+            var x = v is YScalar { IsNull: true } ? null : MapReader.For(v, $"profile '{k.Value}'", d, "mode", "runtime", "external", "env", "command", "working_dir", "ports");
+            if (x != null)
+            {
+                x.Ignore("command", "working_dir", "ports");
+                var mode = x.Scalar("mode");
+                if (mode != null)
+                {
+                    if (mode.Value is "managed" or "external") p.Mode = mode.Value;
+                    else d.Error(Codes.WrongType, mode.Span, $"Profile mode must be managed or external, not '{mode.Value}'.{Suggest.DidYouMean(mode.Value, new[] { "managed", "external" })}");
+                }
+                var rt = x.Scalar("runtime");
+                if (rt != null)
+                {
+                    if (rt.Value is "docker" or "podman" or "uv") p.Runtime = rt.Value;
+                    else d.Error(Codes.WrongType, rt.Span, $"Runtime must be docker, podman or uv, not '{rt.Value}'.{Suggest.DidYouMean(rt.Value, new[] { "docker", "podman", "uv" })}");
+                }
+                p.External.AddRange(Pairs(x.ScalarMap("external")));
+                p.Env.AddRange(Pairs(x.ScalarMap("env")));
+                if (p.Mode == "external" && p.External.Count == 0)
+                    d.Warning(Codes.MissingField, p.Span, $"External profile '{k.Value}' has no 'external' map (host, port): no connection variables can be written for it.");
+                x.Finish();
+            }
+            m.Profiles[k.Value] = p;
+        }
+    }
+
+    private static void ReadSources(MapReader r, ComponentManifest m, bool isService, DiagnosticBag d)
+    {
+        var sr = MapReader.For(r.Map["sources"], "'sources'", d, "prod", "dev");
+        if (sr is null) return;
+        foreach (var key in new[] { "prod", "dev" })
+        {
+            var node = sr.Node(key);
+            if (node is null) continue;
+            var src = ReadSource(node, key, m.Name, isService, d);
+            if (src != null) m.Sources[key] = src;
+        }
+        sr.Finish();
+    }
+
+    private static SourceDef? ReadSource(YNode node, string key, string component, bool isService, DiagnosticBag d)
+    {
+        string what = $"source '{key}' of '{component}'";
+        var probe = MapReader.For(node, what, d);
+        if (probe is null) return null;
+        var typeNode = probe.Scalar("type");
+        if (typeNode is null) { d.Error(Codes.MissingField, node.Span, $"The {what} needs a 'type'."); return null; }
+        string[] types = isService ? new[] { "docker-image", "build", "local", "git" } : new[] { "pypi", "git", "local" };
+        if (!types.Contains(typeNode.Value))
+        {
+            d.Error(Codes.InvalidSource, typeNode.Span, $"Source type '{typeNode.Value}' is not valid for a {(isService ? "service" : "library")}; use one of {string.Join(", ", types)}.{Suggest.DidYouMean(typeNode.Value, types)}");
+            return null;
+        }
+        var fields = new List<string>(CommonSourceFields);
+        switch (typeNode.Value)
+        {
+            case "pypi": fields.AddRange(new[] { "version", "extras", "markers", "name" }); break;
+            case "git": fields.AddRange(new[] { "url", "ref", "tag", "branch", "rev", "subdirectory" }); break;
+            case "local": fields.AddRange(new[] { "path", "editable", "url", "ref", "dockerfile" }); break;
+            case "build": fields.AddRange(new[] { "path", "dockerfile" }); break;
+            case "docker-image": fields.Add("image"); break;
+        }
+        if (isService) fields.AddRange(ContainerFields);
+        var r = new MapReader(probe.Map, what, d, fields.ToArray());
+        if (typeNode.Value == "pypi") r.Ignore("name");
+        var s = new SourceDef { Key = key, Type = typeNode.Value, Span = typeNode.Span };
+        s.Package = r.String("package");
+        if (s.Package != null && !RegistryLoader.IsValidName(s.Package))
+            d.Error(Codes.InvalidName, r.Scalar("package")!.Span, $"'package: {s.Package}' is not a valid distribution name.");
+        switch (s.Type)
+        {
+            case "pypi":
+                s.Version = r.String("version")?.Trim();
+                if (s.Version != null && s.Version.Length > 0 && !System.Text.RegularExpressions.Regex.IsMatch(s.Version, @"^\s*(~=|==|!=|<=|>=|<|>|===)"))
+                {
+                    // a bare version such as 1.2.0 means ==1.2.0 (what a user of pip would expect)
+                    if (System.Text.RegularExpressions.Regex.IsMatch(s.Version, @"^[0-9][0-9A-Za-z.+!*-]*$")) s.Version = "==" + s.Version;
+                    else d.Error(Codes.InvalidSource, r.Scalar("version")!.Span, $"'version: {s.Version}' is not a PEP 440 specifier (e.g. \">=1.0,<2\").");
+                }
+                s.Extras = r.ScalarList("extras", allowSingle: true)?.Select(x => x.Value).ToList();
+                s.Markers = r.String("markers");
+                break;
+            case "git":
+            {
+                ReadUrl(r, s, d, required: true);
+                var refs = new[] { "ref", "tag", "branch", "rev" }.Where(r.Has).ToList();
+                if (refs.Count > 1) d.Error(Codes.InvalidSource, r.KeyNode(refs[1])!.Span, $"A git source takes one of ref, tag, branch or rev, not {string.Join(" and ", refs)}.");
+                if (refs.Count >= 1) { s.RefKind = refs[0]; s.Ref = ReadRef(r, refs[0], d); }
+                s.Subdirectory = NormalizePathOrNull(r.String("subdirectory"));
+                break;
+            }
+            case "local":
+                ReadPath(r, s, d, required: true);
+                s.Editable = r.Bool("editable");
+                if (r.Has("url")) { ReadUrl(r, s, d, required: false); s.RefKind = "ref"; }
+                if (r.Has("ref")) s.Ref = ReadRef(r, "ref", d);
+                s.Dockerfile = r.String("dockerfile");
+                break;
+            case "build":
+                ReadPath(r, s, d, required: true);
+                s.Dockerfile = r.String("dockerfile");
+                break;
+            case "docker-image":
+                s.Image = r.String("image");
+                if (string.IsNullOrWhiteSpace(s.Image)) d.Error(Codes.MissingField, node.Span, $"The {what} (docker-image) needs an 'image'.");
+                break;
+        }
+        if (isService)
+        {
+            s.ContainerName = r.String("container_name");
+            s.Ports.AddRange(Strings(r.ScalarList("ports")));
+            s.Volumes.AddRange(Strings(r.ScalarList("volumes")));
+            s.NetworkAliases.AddRange(Strings(r.ScalarList("network_aliases")));
+            s.Env.AddRange(Pairs(r.ScalarMap("env")));
+            s.EnvFiles.AddRange(Names(r.ScalarList("env_file", allowSingle: true)).Select(p => new Located<string>(NormalizePath(p.Value), p.Span)));
+        }
+        r.Finish();
+        return s;
+    }
+
+    private static void ReadPath(MapReader r, SourceDef s, DiagnosticBag d, bool required)
+    {
+        var p = r.Scalar("path");
+        if (p is null || p.Value.Trim().Length == 0)
+        {
+            if (required) d.Error(Codes.MissingField, r.Map.Span, $"A {s.Type} source needs a 'path'.");
+            return;
+        }
+        s.Path = NormalizePath(p.Value);
+        s.PathSpan = p.Span;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex AllowedUrl = new(@"^(https?://|ssh://|git://|file://|git@[^:]+:|[A-Za-z0-9_.-]+@[^:/]+:)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+
+    private static void ReadUrl(MapReader r, SourceDef s, DiagnosticBag d, bool required)
+    {
+        var u = r.Scalar("url");
+        if (u is null || u.Value.Trim().Length == 0)
+        {
+            if (required) d.Error(Codes.MissingField, r.Map.Span, $"A {s.Type} source needs a 'url'.");
+            return;
+        }
+        var v = u.Value.Trim();
+        bool localPath = v.StartsWith('/') || v.StartsWith("./") || v.StartsWith("../") || System.Text.RegularExpressions.Regex.IsMatch(v, @"^[A-Za-z]:[\\/]");
+        if (v.StartsWith('-') || (!AllowedUrl.IsMatch(v) && !localPath))
+            d.Error(Codes.InvalidSource, u.Span, $"'url: {v}' is not a supported git URL (https://, ssh://, git@host:path, file:// or a local path).");
+        s.Url = v;
+        s.UrlSpan = u.Span;
+    }
+
+    private static string? ReadRef(MapReader r, string key, DiagnosticBag d)
+    {
+        var n = r.Scalar(key);
+        if (n is null) return null;
+        if (n.Value.StartsWith('-') || n.Value.Any(char.IsWhiteSpace) || n.Value.Length == 0)
+        {
+            d.Error(Codes.InvalidSource, n.Span, $"'{key}: {n.Value}' is not a valid git reference (it must not start with '-' or contain spaces).");
+            return null;
+        }
+        return n.Value;
+    }
+
+    public static string NormalizePath(string path)
+    {
+        var p = path.Trim().Replace('\\', '/');
+        while (p.StartsWith("./", StringComparison.Ordinal)) p = p[2..];
+        while (p.Contains("//")) p = p.Replace("//", "/");
+        if (p.Length > 1) p = p.TrimEnd('/');
+        return p.Length == 0 ? "." : p;
+    }
+
+    private static string? NormalizePathOrNull(string? p) => p is null ? null : NormalizePath(p);
+
+    public static GroupManifest ParseGroup(ComponentKind kind, string stem, YNode root, string label, DiagnosticBag d)
+    {
+        var g = new GroupManifest { Name = stem, File = label, Span = root.Span, Kind = kind };
+        var r = Top(root, $"group '{stem}'", d, "name", "type", "strategy", "comment", "default", "options", "description");
+        if (r is null) return g;
+        CheckName(r, stem, kind, d);
+        r.Ignore("description");
+        var type = r.Scalar("type");
+        var expected = kind == ComponentKind.LibraryGroup ? "library_group" : "service_group";
+        if (type != null && type.Value != expected && !(type.Value == "container_group" && kind == ComponentKind.ServiceGroup) && type.Value != "group")
+            d.Error(Codes.WrongType, type.Span, $"'type: {type.Value}' does not match the folder: a file in {RegistryLoader.FolderOf(kind)}/ is a {expected}.");
+        var st = r.Scalar("strategy");
+        if (st != null)
+        {
+            if (st.Value is "1-of-N" or "M-of-N") { g.Strategy = st.Value; g.StrategySpan = st.Span; }
+            else d.Error(Codes.StrategyMismatch, st.Span, $"'strategy' must be 1-of-N or M-of-N, not '{st.Value}'.{Suggest.DidYouMean(st.Value, new[] { "1-of-N", "M-of-N" })}");
+        }
+        g.Comment = r.String("comment");
+        var def = r.Node("default");
+        if (def is YScalar ds) { g.Default = new() { new(ds.Value, ds.Span) }; g.DefaultSpan = ds.Span; }
+        else if (def is YSequence) { g.Default = Names(r.ScalarList("default")).ToList(); g.DefaultSpan = def.Span; }
+        else if (def is YMapping) d.Error(Codes.WrongType, def.Span, "'default' must be an option name or a list of names.");
+        if (g.Default != null && !g.IsMany && g.Default.Count > 1)
+            d.Error(Codes.BadSelection, g.DefaultSpan, $"Group '{stem}' is 1-of-N, so its default must be a single option, not a list of {g.Default.Count}.");
+
+        var opts = r.Node("options");
+        if (opts is null) d.Error(Codes.MissingField, root.Span, $"Group '{stem}' needs 'options'.");
+        else if (opts is not YSequence seq) d.Error(Codes.WrongType, opts.Span, "'options' must be a list.");
+        else
+        {
+            foreach (var item in seq.Items)
+            {
+                if (item is YScalar s && !s.IsNull) { g.Options.Add(new GroupOption { Name = s.Value, Span = s.Span }); continue; }
+                var or = MapReader.For(item, $"an option of group '{stem}'", d, "name", "description", "implies", "conflicts");
+                if (or is null) continue;
+                var name = or.Scalar("name");
+                if (name is null) { d.Error(Codes.MissingField, item.Span, $"An option of group '{stem}' needs a 'name'."); continue; }
+                if (g.Options.Any(o => o.Name.Equals(name.Value, StringComparison.OrdinalIgnoreCase)))
+                    d.Error(Codes.DuplicateKey, name.Span, $"Option '{name.Value}' is listed twice in group '{stem}'.");
+                var o = new GroupOption { Name = name.Value, Span = name.Span, Description = or.String("description") };
+                ReadImplies(or.Node("implies"), o.Implies, $"option '{name.Value}' of group '{stem}'", d);
+                o.Conflicts.AddRange(Names(or.ScalarList("conflicts")));
+                or.Finish();
+                g.Options.Add(o);
+            }
+        }
+        r.Finish();
+        return g;
+    }
+
+    public static void ReadImplies(YNode? node, List<ImpliesEntry> into, string owner, DiagnosticBag d)
+    {
+        var r = MapReader.For(node, $"'implies' of {owner}", d);
+        if (r is null) return;
+        foreach (var (k, v) in r.Map.Entries)
+        {
+            var colon = k.Value.IndexOf(':');
+            var kind = colon > 0 ? k.Value[..colon] : "";
+            var target = colon > 0 ? k.Value[(colon + 1)..] : "";
+            if (kind == "container_group")
+            {
+                d.Warning(Codes.LegacyKey, k.Span, $"'container_group:' is a legacy implies target; use 'service_group:{target}'.");
+                kind = "service_group";
+            }
+            if (kind is not ("service" or "library_group" or "service_group") || target.Length == 0)
+            {
+                d.Error(Codes.WrongType, k.Span, $"Implies key '{k.Value}' must be 'service:<name>', 'library_group:<group>' or 'service_group:<group>'.");
+                continue;
+            }
+            if (!RegistryLoader.IsValidName(target))
+            {
+                d.Error(Codes.InvalidName, k.Span, $"'{target}' in implies key '{k.Value}' is not a valid name.");
+                continue;
+            }
+            var e = new ImpliesEntry { TargetKind = kind, Target = target.ToLowerInvariant(), Span = k.Span };
+            if (kind == "service")
+            {
+                var pr = MapReader.For(v, $"implies '{k.Value}' of {owner}", d, "params");
+                if (pr != null)
+                {
+                    foreach (var p in Pairs(pr.ScalarMap("params"))) e.Params.Add(p);
+                    pr.Finish();
+                }
+            }
+            else
+            {
+                if (v is YScalar s && !s.IsNull) e.Options.Add(new(s.Value, s.Span));
+                else if (v is YSequence seq)
+                    foreach (var item in seq.Items)
+                    {
+                        if (item is YScalar si && !si.IsNull) e.Options.Add(new(si.Value, si.Span));
+                        else d.Error(Codes.WrongType, item.Span, $"Options implied by '{k.Value}' must be names.");
+                    }
+                else d.Error(Codes.WrongType, v.Span, $"Implies '{k.Value}' must name an option or a list of options.");
+            }
+            into.Add(e);
+        }
+    }
+
+    private static IEnumerable<string> Strings(List<YScalar>? list) => list?.Select(s => s.Value) ?? Enumerable.Empty<string>();
+    private static IEnumerable<Located<string>> Names(List<YScalar>? list) => list?.Select(s => new Located<string>(s.Value, s.Span)) ?? Enumerable.Empty<Located<string>>();
+    private static IEnumerable<(string, string, SourceSpan)> Pairs(List<(YScalar Key, YScalar Value)>? list) =>
+        list?.Select(p => (p.Key.Value, p.Value.Value, p.Key.Span)) ?? Enumerable.Empty<(string, string, SourceSpan)>();
+}

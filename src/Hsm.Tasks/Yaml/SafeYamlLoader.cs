@@ -1,0 +1,249 @@
+using System.Text;
+using Hsm.Diagnostics;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Hsm.Yaml;
+
+/// <summary>
+/// Reads YAML defensively into <see cref="YNode"/>s that keep file(line,col) (spec §8): a file over
+/// 1 MiB, invalid UTF-8, nesting deeper than 64, more than 10,000 alias expansions, a merge key
+/// <c>&lt;&lt;</c>, a cyclic alias and duplicate keys are HSM1xxx errors at the position where they are
+/// detected; one syntax error per file. Aliases share the anchored node (no copy is made).
+/// </summary>
+public static class SafeYamlLoader
+{
+    public const int MaxBytes = 1024 * 1024;
+    public const int MaxDepth = 64;
+    public const int MaxAliasExpansions = 10_000;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Loads a file. Returns null (with diagnostics) when it cannot be read as YAML.</summary>
+    public static YNode? LoadFile(string path, string label, DiagnosticBag diagnostics)
+    {
+        byte[] bytes;
+        try
+        {
+            var info = new FileInfo(path);
+            if (info.Length > MaxBytes)
+            {
+                diagnostics.Error(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {info.Length:N0} bytes; Hsm reads YAML files of at most {MaxBytes:N0} bytes (1 MiB).");
+                return null;
+            }
+            bytes = System.IO.File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            diagnostics.Error(Codes.CommitIo, new SourceSpan(label, 0, 0), $"Cannot read '{label}': {e.Message}");
+            return null;
+        }
+        return LoadBytes(bytes, label, diagnostics);
+    }
+
+    public static YNode? LoadBytes(byte[] bytes, string label, DiagnosticBag diagnostics)
+    {
+        if (bytes.Length > MaxBytes)
+        {
+            diagnostics.Error(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {bytes.Length:N0} bytes; Hsm reads YAML files of at most {MaxBytes:N0} bytes (1 MiB).");
+            return null;
+        }
+        string text;
+        try
+        {
+            int offset = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+            text = StrictUtf8.GetString(bytes, offset, bytes.Length - offset);
+        }
+        catch (DecoderFallbackException e)
+        {
+            var (line, col) = PositionOfInvalidByte(bytes, e.Index);
+            diagnostics.Error(Codes.InvalidUtf8, new SourceSpan(label, line, col), $"'{label}' is not valid UTF-8 (byte 0x{(e.BytesUnknown?.FirstOrDefault() ?? 0):X2}). Save the file as UTF-8.");
+            return null;
+        }
+        return LoadText(text, label, diagnostics);
+    }
+
+    public static YNode? LoadText(string text, string label, DiagnosticBag diagnostics)
+    {
+        var builder = new Builder(label, diagnostics);
+        try
+        {
+            return builder.Build(new Parser(new StringReader(text)));
+        }
+        catch (BuilderStop)
+        {
+            return null;
+        }
+        catch (YamlException e)
+        {
+            var msg = e.InnerException is not null && e.Message.Contains("See inner") ? e.InnerException.Message : e.Message;
+            diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column)),
+                $"YAML syntax error: {CleanMessage(msg)}");
+            return null;
+        }
+    }
+
+    private static string CleanMessage(string message)
+    {
+        // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: 20) - (Line: ...): " — the position is already in the span.
+        var i = message.IndexOf("): ", StringComparison.Ordinal);
+        var m = message.StartsWith("(Line", StringComparison.Ordinal) && i > 0 ? message[(i + 3)..] : message;
+        return m.TrimEnd('.') + ".";
+    }
+
+    private static (int Line, int Col) PositionOfInvalidByte(byte[] bytes, int index)
+    {
+        int line = 1, col = 1;
+        for (int i = 0; i < Math.Min(index, bytes.Length); i++)
+        {
+            if (bytes[i] == (byte)'\n') { line++; col = 1; }
+            else if ((bytes[i] & 0xC0) != 0x80) col++;
+        }
+        return (line, col);
+    }
+
+    private sealed class BuilderStop : Exception { }
+
+    private sealed class Builder
+    {
+        private readonly string _file;
+        private readonly DiagnosticBag _diagnostics;
+        private readonly Dictionary<string, YNode> _anchors = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _openAnchors = new(StringComparer.Ordinal);
+        private readonly Dictionary<YNode, long> _expansions = new(ReferenceEqualityComparer.Instance);
+        private IParser _parser = null!;
+
+        public Builder(string file, DiagnosticBag diagnostics) { _file = file; _diagnostics = diagnostics; }
+
+        private void Fail(string code, Mark at, string message)
+        {
+            _diagnostics.Error(code, new SourceSpan(_file, (int)at.Line, (int)at.Column), message);
+            throw new BuilderStop();
+        }
+
+        public YNode? Build(IParser parser)
+        {
+            _parser = parser;
+            parser.Consume<StreamStart>();
+            if (parser.Accept<StreamEnd>(out _))
+            {
+                return null; // empty file: the caller decides whether that is an error
+            }
+            parser.Consume<DocumentStart>();
+            YNode? root = parser.Accept<DocumentEnd>(out _) ? null : ReadNode(1);
+            parser.Consume<DocumentEnd>();
+            if (!parser.Accept<StreamEnd>(out _))
+            {
+                var next = parser.Current!;
+                Fail(Codes.YamlSyntax, next.Start, "The file holds more than one YAML document ('---'); Hsm reads exactly one.");
+            }
+            if (root != null && Expansions(root) > MaxAliasExpansions)
+                Fail(Codes.AliasProblem, new Mark(0, root.Line, root.Column), $"Aliases expand to more than {MaxAliasExpansions:N0} nodes (an alias bomb?); Hsm refuses to expand them.");
+            return root;
+        }
+
+        private long Expansions(YNode node)
+        {
+            if (_expansions.TryGetValue(node, out var n)) return n;
+            _expansions[node] = 0; // guards against pathological recursion (cycles are rejected earlier)
+            long total = node switch
+            {
+                YMapping m => m.Entries.Sum(e => 1 + Expansions(e.Value)),
+                YSequence s => s.Items.Sum(i => 1 + Expansions(i)),
+                _ => 0,
+            };
+            total = Math.Min(total, long.MaxValue / 4);
+            _expansions[node] = total;
+            return total;
+        }
+
+        private YNode ReadNode(int depth)
+        {
+            if (depth > MaxDepth)
+                Fail(Codes.NestingTooDeep, _parser.Current!.Start, $"The YAML is nested deeper than {MaxDepth} levels.");
+            var ev = _parser.Current!;
+            switch (ev)
+            {
+                case AnchorAlias alias:
+                {
+                    _parser.MoveNext();
+                    var name = alias.Value.Value;
+                    if (_openAnchors.Contains(name)) Fail(Codes.AliasProblem, alias.Start, $"Alias '*{name}' refers to a node that contains it (a cyclic alias).");
+                    if (!_anchors.TryGetValue(name, out var target)) Fail(Codes.AliasProblem, alias.Start, $"Alias '*{name}' refers to no anchor '&{name}' defined before it.");
+                    // Count the expansion: an alias stands for every node of its target.
+                    _aliasUses += 1 + Expansions(target!);
+                    if (_aliasUses > MaxAliasExpansions)
+                        Fail(Codes.AliasProblem, alias.Start, $"Aliases expand to more than {MaxAliasExpansions:N0} nodes (an alias bomb?); Hsm refuses to expand them.");
+                    return target!;
+                }
+                case Scalar s:
+                {
+                    _parser.MoveNext();
+                    var node = new YScalar { File = _file, Line = (int)s.Start.Line, Column = (int)s.Start.Column, Value = s.Value, Plain = s.Style == ScalarStyle.Plain && s.Tag.IsEmpty };
+                    Register(s.Anchor, node);
+                    return node;
+                }
+                case SequenceStart ss:
+                {
+                    _parser.MoveNext();
+                    var node = new YSequence { File = _file, Line = (int)ss.Start.Line, Column = (int)ss.Start.Column };
+                    Open(ss.Anchor);
+                    while (!_parser.TryConsume<SequenceEnd>(out _)) node.Items.Add(ReadNode(depth + 1));
+                    Close(ss.Anchor, node);
+                    return node;
+                }
+                case MappingStart ms:
+                {
+                    _parser.MoveNext();
+                    var node = new YMapping { File = _file, Line = (int)ms.Start.Line, Column = (int)ms.Start.Column };
+                    Open(ms.Anchor);
+                    var seen = new Dictionary<string, YScalar>(StringComparer.Ordinal);
+                    while (!_parser.TryConsume<MappingEnd>(out _))
+                    {
+                        var keyEvent = _parser.Current!;
+                        var keyNode = ReadNode(depth + 1);
+                        if (keyNode is not YScalar key)
+                        {
+                            Fail(Codes.WrongType, keyEvent.Start, "A map key must be a plain value, not a list or map.");
+                            throw new BuilderStop();
+                        }
+                        if (key.Value == "<<" && key.Plain)
+                            Fail(Codes.AliasProblem, keyEvent.Start, "Merge keys ('<<') are not supported in Hsm files; write the entries out.");
+                        var value = ReadNode(depth + 1);
+                        if (seen.TryGetValue(key.Value, out var first))
+                        {
+                            _diagnostics.Error(Codes.DuplicateKey, key.Span, $"Key '{key.Value}' appears twice in this map (first at line {first.Line}).");
+                            continue;
+                        }
+                        seen[key.Value] = key;
+                        node.Entries.Add(new(key, value));
+                    }
+                    Close(ms.Anchor, node);
+                    return node;
+                }
+                default:
+                    Fail(Codes.YamlSyntax, ev.Start, $"Unexpected YAML event {ev.GetType().Name}.");
+                    throw new BuilderStop();
+            }
+        }
+
+        private long _aliasUses;
+
+        private void Register(AnchorName anchor, YNode node)
+        {
+            if (!anchor.IsEmpty) _anchors[anchor.Value] = node;
+        }
+
+        private void Open(AnchorName anchor)
+        {
+            if (!anchor.IsEmpty) _openAnchors.Add(anchor.Value);
+        }
+
+        private void Close(AnchorName anchor, YNode node)
+        {
+            if (anchor.IsEmpty) return;
+            _openAnchors.Remove(anchor.Value);
+            _anchors[anchor.Value] = node;
+        }
+    }
+}
