@@ -1,0 +1,579 @@
+using System.Text.RegularExpressions;
+using Hsm.Diagnostics;
+using Hsm.Manifest;
+using Hsm.Model;
+using Hsm.Registry;
+using Hsm.Yaml;
+
+namespace Hsm.Resolution;
+
+public sealed class ResolveOptions
+{
+    /// <summary>Absolute project directory (the folder of hsm.yaml).</summary>
+    public string ProjectDirectory { get; init; } = "";
+    /// <summary>dev | prod | null: the Mode/HsmMode property forcing the whole stack.</summary>
+    public string? ForcedMode { get; init; }
+    /// <summary>Maps an absolute path to the label used in diagnostics.</summary>
+    public Func<string, string> Label { get; init; } = p => p;
+    /// <summary>Build settings recorded in resolved.json (so a change re-stages).</summary>
+    public Dictionary<string, string> Settings { get; init; } = new();
+    /// <summary>Env-file reader hook (Compose grammar); returns keys with their line. Null: existence only.</summary>
+    public Func<string, string, DiagnosticBag, IReadOnlyList<(string Key, int Line)>>? ReadEnvFile { get; init; }
+}
+
+/// <summary>
+/// Resolution (spec §4): explicit selections, implies evaluated to a fixed point (from group options
+/// and from the selected components' own implies), then group defaults for groups still empty (and
+/// their implies), conflicts, modes, sources and profiles. Deterministic: the result does not depend
+/// on the order of declarations.
+/// </summary>
+public sealed class Resolver
+{
+    private sealed record OriginAt(Origin Origin, SourceSpan Span);
+
+    private sealed class Comp
+    {
+        public string Name = "";
+        public ComponentKind Kind;
+        public ComponentManifest Manifest = null!;
+        public string? Group;
+        public GroupOption? Option;
+        public List<OriginAt> Origins = new();
+        public StandaloneEntry? Standalone;
+        public bool ImpliesDone;
+    }
+
+    private sealed class GroupState
+    {
+        public GroupManifest Manifest = null!;
+        public GroupSelection? Entry;
+        public readonly List<(string Option, OriginAt Origin)> Selected = new();
+    }
+
+    private readonly ProjectManifest _m;
+    private readonly RegistryLoader _r;
+    private readonly ResolveOptions _o;
+    private readonly DiagnosticBag _d;
+    private readonly Dictionary<string, Comp> _libs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Comp> _svcs = new(StringComparer.Ordinal);
+    private readonly Dictionary<(ComponentKind, string), GroupState?> _groups = new();
+    private readonly Dictionary<string, Dictionary<string, SortedSet<string>>> _params = new(StringComparer.Ordinal);
+    private readonly HashSet<(ComponentKind, string)> _validatedGroups = new();
+
+    public Resolver(ProjectManifest manifest, RegistryLoader registry, ResolveOptions options, DiagnosticBag diagnostics)
+    {
+        _m = manifest; _r = registry; _o = options; _d = diagnostics;
+    }
+
+    public ResolvedStack Resolve()
+    {
+        // 1. explicit selections
+        foreach (var g in _m.LibraryGroups) ExplicitGroup(g, ComponentKind.LibraryGroup);
+        foreach (var g in _m.ServiceGroups) ExplicitGroup(g, ComponentKind.ServiceGroup);
+        foreach (var s in _m.LibraryStandalone) Standalone(s, ComponentKind.Library);
+        foreach (var s in _m.ServiceStandalone) Standalone(s, ComponentKind.Service);
+
+        // 2. implies to a fixed point; then defaults of groups still empty, and their implies
+        RunImplies();
+        foreach (var entry in _m.LibraryGroups.Select(g => (g, ComponentKind.LibraryGroup)).Concat(_m.ServiceGroups.Select(g => (g, ComponentKind.ServiceGroup))))
+            ApplyDefault(entry.g, entry.Item2);
+        RunImplies();
+
+        // 3. conflicts
+        CheckConflicts();
+        CheckModesKeys();
+
+        // 4. the stack
+        var stack = new ResolvedStack
+        {
+            ProjectName = _m.Name.Value ?? "",
+            ProjectVersion = _m.Version,
+            ContainerEngine = _m.ContainerEngine,
+            Settings = new Dictionary<string, string>(_o.Settings, StringComparer.Ordinal),
+        };
+        var extra = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var c in _libs.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            var lib = BuildLibrary(c, extra);
+            if (lib != null) stack.Libraries.Add(lib);
+        }
+        foreach (var c in _svcs.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            var svc = BuildService(c, extra);
+            if (svc != null) stack.Services.Add(svc);
+        }
+        foreach (var ((kind, name), gs) in _groups.OrderBy(k => k.Key.Item2, StringComparer.Ordinal))
+        {
+            if (gs is null) continue;
+            stack.Groups.Add(new ResolvedGroup
+            {
+                Name = name,
+                Kind = kind == ComponentKind.LibraryGroup ? "library" : "service",
+                Strategy = gs.Manifest.Strategy,
+                Selection = gs.Selected.Select(s => s.Option).Distinct().OrderBy(x => x, StringComparer.Ordinal).ToList(),
+                Comment = gs.Manifest.Comment,
+            });
+        }
+        stack.ExtraInputs = extra.ToList();
+        return stack;
+    }
+
+    // ---------- selection ----------
+
+    private static ComponentKind MemberKind(ComponentKind groupKind) => groupKind == ComponentKind.LibraryGroup ? ComponentKind.Library : ComponentKind.Service;
+    private static string KindWord(ComponentKind k) => k switch
+    {
+        ComponentKind.Library => "library",
+        ComponentKind.Service => "service",
+        ComponentKind.LibraryGroup => "library group",
+        _ => "service group",
+    };
+
+    private GroupState? GetGroup(ComponentKind kind, string name, SourceSpan at)
+    {
+        var key = (kind, name.ToLowerInvariant());
+        if (_groups.TryGetValue(key, out var existing)) return existing;
+        var gm = _r.Group(kind, name);
+        GroupState? gs = null;
+        if (gm is null)
+        {
+            if (!_r.Exists(kind, name))
+            {
+                var other = kind == ComponentKind.LibraryGroup ? ComponentKind.ServiceGroup : ComponentKind.LibraryGroup;
+                var hint = _r.Exists(other, name) ? $" '{name}' is a {KindWord(other)}: move it to the other section." : Suggest.DidYouMean(name, _r.NamesOf(kind));
+                _d.Error(Codes.UnknownReference, at, $"No {KindWord(kind)} '{name}' in the registry ({RegistryLoader.FolderOf(kind)}/{name}.yaml).{hint}");
+            }
+        }
+        else
+        {
+            gs = new GroupState { Manifest = gm };
+            ValidateGroupOptions(gm);
+        }
+        _groups[key] = gs;
+        return gs;
+    }
+
+    private void ValidateGroupOptions(GroupManifest gm)
+    {
+        if (!_validatedGroups.Add((gm.Kind, gm.Name))) return;
+        var member = MemberKind(gm.Kind);
+        foreach (var o in gm.Options)
+        {
+            if (!_r.Exists(member, o.Name))
+                _d.Error(Codes.BadGroupOption, o.Span, $"Option '{o.Name}' of group '{gm.Name}' names no {KindWord(member)} in the registry.{Suggest.DidYouMean(o.Name, _r.NamesOf(member))}");
+        }
+        if (gm.Default != null)
+            foreach (var d in gm.Default)
+                if (!gm.Options.Any(o => SameName(member, o.Name, d.Value)))
+                    _d.Error(Codes.BadSelection, d.Span, $"Default '{d.Value}' of group '{gm.Name}' is not one of its options.{Suggest.DidYouMean(d.Value, gm.Options.Select(o => o.Name))}");
+    }
+
+    private static bool SameName(ComponentKind kind, string a, string b) => RegistryLoader.NormalizeName(kind, a) == RegistryLoader.NormalizeName(kind, b);
+
+    private void ExplicitGroup(GroupSelection g, ComponentKind kind)
+    {
+        var gs = GetGroup(kind, g.Name, g.Span);
+        if (gs is null) return;
+        gs.Entry = g;
+        var gm = gs.Manifest;
+        if (g.Strategy is { } st && st.Value != gm.Strategy)
+            _d.Error(Codes.StrategyMismatch, st.Span, $"Group '{g.Name}' is {gm.Strategy} in the registry ({gm.File}), not {st.Value}.");
+        if (g.Selection is null) return;
+        if (!gm.IsMany && g.Selection.Count > 1)
+        {
+            _d.Error(Codes.BadSelection, g.SelectionSpan, $"Group '{g.Name}' is 1-of-N: select one option, not {g.Selection.Count}.");
+            return;
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var sel in g.Selection)
+        {
+            if (!seen.Add(RegistryLoader.NormalizeName(MemberKind(kind), sel.Value)))
+            {
+                _d.Error(Codes.BadSelection, sel.Span, $"'{sel.Value}' is selected twice in group '{g.Name}'.");
+                continue;
+            }
+            Select(gs, sel.Value, new OriginAt(new Origin { Rule = "selection", Path = g.SelectionPath }, sel.Span), sel.Span);
+        }
+    }
+
+    private void ApplyDefault(GroupSelection g, ComponentKind kind)
+    {
+        var gs = _groups.GetValueOrDefault((kind, g.Name.ToLowerInvariant()));
+        if (gs is null || g.Selection != null || gs.Selected.Count > 0) return;
+        if (gs.Manifest.Default is null || gs.Manifest.Default.Count == 0)
+        {
+            _d.Message(Codes.BadSelection, g.Span, $"Group '{g.Name}' has no selection and no default: nothing is selected from it.");
+            return;
+        }
+        foreach (var d in gs.Manifest.Default)
+            Select(gs, d.Value, new OriginAt(new Origin { Rule = "default", Path = $"{RegistryLoader.FolderOf(kind)}/{gs.Manifest.Name}.yaml default" }, d.Span), d.Span);
+    }
+
+    /// <summary>Selects an option of a group, checking 1-of-N exclusivity.</summary>
+    private void Select(GroupState gs, string option, OriginAt origin, SourceSpan at)
+    {
+        var gm = gs.Manifest;
+        var member = MemberKind(gm.Kind);
+        var opt = gm.Options.FirstOrDefault(o => SameName(member, o.Name, option));
+        if (opt is null)
+        {
+            _d.Error(Codes.UnknownReference, at, $"'{option}' is not an option of group '{gm.Name}' (options: {string.Join(", ", gm.Options.Select(o => o.Name))}).{Suggest.DidYouMean(option, gm.Options.Select(o => o.Name))}");
+            return;
+        }
+        var existing = gs.Selected.FirstOrDefault(s => SameName(member, s.Option, opt.Name));
+        if (existing.Option != null)
+        {
+            AddOrigin(member, opt.Name, origin);
+            return;
+        }
+        if (!gm.IsMany && gs.Selected.Count > 0)
+        {
+            var (other, otherOrigin) = gs.Selected[0];
+            _d.Error(Codes.ImpliedConflict, at,
+                $"Group '{gm.Name}' is 1-of-N but two options are selected: '{other}' ({Describe(otherOrigin)}) and '{opt.Name}' ({Describe(origin)}).");
+            return;
+        }
+        gs.Selected.Add((opt.Name, origin));
+        AddComponent(member, opt.Name, origin, gm.Name, opt, null);
+    }
+
+    private static string Describe(OriginAt o) => o.Span.File is null ? o.Origin.Path : $"{o.Origin.Path} at {o.Span}";
+
+    private void Standalone(StandaloneEntry s, ComponentKind kind)
+    {
+        var origin = new OriginAt(new Origin { Rule = "standalone", Path = s.Path }, s.Span);
+        if (!_r.Exists(kind, s.Name))
+        {
+            var other = kind == ComponentKind.Library ? ComponentKind.Service : ComponentKind.Library;
+            var hint = _r.Exists(other, s.Name) ? $" '{s.Name}' is a {KindWord(other)}: list it under '{(other == ComponentKind.Library ? "libraries" : "services")}.standalone'." : Suggest.DidYouMean(s.Name, _r.NamesOf(kind));
+            _d.Error(Codes.UnknownReference, s.Span, $"No {KindWord(kind)} '{s.Name}' in the registry ({RegistryLoader.FolderOf(kind)}/{s.Name}.yaml).{hint}");
+            return;
+        }
+        var table = kind == ComponentKind.Library ? _libs : _svcs;
+        var key = RegistryLoader.NormalizeName(kind, s.Name);
+        if (table.TryGetValue(key, out var existing) && existing.Standalone != null)
+        {
+            _d.Error(Codes.DuplicateKey, s.Span, $"'{s.Name}' is listed twice as a standalone {KindWord(kind)}.");
+            return;
+        }
+        AddComponent(kind, s.Name, origin, null, null, s);
+    }
+
+    private void AddOrigin(ComponentKind kind, string name, OriginAt origin)
+    {
+        var table = kind == ComponentKind.Library ? _libs : _svcs;
+        if (table.TryGetValue(RegistryLoader.NormalizeName(kind, name), out var c) && !c.Origins.Any(o => o.Origin.Path == origin.Origin.Path))
+            c.Origins.Add(origin);
+    }
+
+    private void AddComponent(ComponentKind kind, string name, OriginAt origin, string? group, GroupOption? option, StandaloneEntry? standalone)
+    {
+        var table = kind == ComponentKind.Library ? _libs : _svcs;
+        var key = RegistryLoader.NormalizeName(kind, name);
+        if (table.TryGetValue(key, out var c))
+        {
+            if (!c.Origins.Any(o => o.Origin.Path == origin.Origin.Path)) c.Origins.Add(origin);
+            c.Group ??= group;
+            if (option != null && c.Option is null) { c.Option = option; c.ImpliesDone = false; }
+            c.Standalone ??= standalone;
+            return;
+        }
+        ComponentManifest? manifest = kind == ComponentKind.Library ? _r.Library(name) : _r.Service(name);
+        if (manifest is null) return; // unreadable file: its diagnostics are already reported
+        table[key] = new Comp { Name = manifest.Name, Kind = kind, Manifest = manifest, Group = group, Option = option, Standalone = standalone, Origins = { origin } };
+    }
+
+    // ---------- implies ----------
+
+    private void RunImplies()
+    {
+        for (int guard = 0; guard < 100_000; guard++)
+        {
+            var next = _libs.Values.Concat(_svcs.Values).Where(c => !c.ImpliesDone).OrderBy(c => c.Kind).ThenBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
+            if (next is null) return;
+            next.ImpliesDone = true;
+            var from = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} {next.Name}" };
+            foreach (var e in next.Manifest.Implies) ApplyImplies(e, from);
+            if (next.Option != null)
+            {
+                var optFrom = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} group {next.Group} option {next.Option.Name}" };
+                foreach (var e in next.Option.Implies) ApplyImplies(e, optFrom);
+            }
+        }
+    }
+
+    private void ApplyImplies(ImpliesEntry e, Origin from)
+    {
+        var origin = new OriginAt(from, e.Span);
+        if (e.TargetKind == "service")
+        {
+            if (!_r.Exists(ComponentKind.Service, e.Target))
+            {
+                _d.Error(Codes.UnknownReference, e.Span, $"Implies target 'service:{e.Target}' names no service in the registry.{Suggest.DidYouMean(e.Target, _r.NamesOf(ComponentKind.Service))}");
+                return;
+            }
+            AddComponent(ComponentKind.Service, e.Target, origin, null, null, null);
+            var key = RegistryLoader.NormalizeName(ComponentKind.Service, e.Target);
+            if (!_params.TryGetValue(key, out var ps)) _params[key] = ps = new(StringComparer.Ordinal);
+            foreach (var (k, v, _) in e.Params)
+            {
+                if (!ps.TryGetValue(k, out var set)) ps[k] = set = new SortedSet<string>(StringComparer.Ordinal);
+                set.Add(v);
+            }
+            return;
+        }
+        var kind = e.TargetKind == "library_group" ? ComponentKind.LibraryGroup : ComponentKind.ServiceGroup;
+        var gs = GetGroup(kind, e.Target, e.Span);
+        if (gs is null) return;
+        foreach (var opt in e.Options) Select(gs, opt.Value, origin, opt.Span);
+    }
+
+    // ---------- checks ----------
+
+    private void CheckConflicts()
+    {
+        var all = _libs.Values.Concat(_svcs.Values).ToList();
+        var reported = new HashSet<(string, string)>();
+        foreach (var c in all)
+        {
+            var conflicts = c.Manifest.Conflicts.Concat(c.Option?.Conflicts ?? Enumerable.Empty<Located<string>>());
+            foreach (var other in conflicts)
+            {
+                var o = all.FirstOrDefault(x => SameName(x.Kind, x.Name, other.Value));
+                if (o is null || o == c) continue;
+                var pair = string.CompareOrdinal(c.Name, o.Name) < 0 ? (c.Name, o.Name) : (o.Name, c.Name);
+                if (!reported.Add(pair)) continue;
+                _d.Error(Codes.ComponentConflict, other.Span,
+                    $"'{c.Name}' conflicts with '{o.Name}', and both are selected: '{c.Name}' by {Describe(c.Origins[0])}, '{o.Name}' by {Describe(o.Origins[0])}.");
+            }
+        }
+    }
+
+    private void CheckModesKeys()
+    {
+        foreach (var (name, mode) in _m.Modes)
+        {
+            if (_r.Exists(ComponentKind.Library, name) && _r.Exists(ComponentKind.Service, name))
+                _d.Error(Codes.NameClash, mode.Span, $"'modes.{name}' is ambiguous: '{name}' is both a library and a service in the registry.");
+            else if (!_r.Exists(ComponentKind.Library, name) && !_r.Exists(ComponentKind.Service, name))
+                _d.Warning(Codes.UnknownReference, mode.Span, $"'modes.{name}' names no library or service in the registry.{Suggest.DidYouMean(name, _r.NamesOf(ComponentKind.Library).Concat(_r.NamesOf(ComponentKind.Service)))}");
+        }
+    }
+
+    // ---------- modes and sources ----------
+
+    private string ModeOf(Comp c, out string why)
+    {
+        if (_o.ForcedMode != null) { why = "the Mode property"; return _o.ForcedMode; }
+        if (c.Standalone?.Mode is { } sm) { why = c.Standalone.Path + ".mode"; return sm.Value; }
+        if (_m.Modes.TryGetValue(c.Name, out var mm)) { why = $"modes.{c.Name}"; return mm.Value; }
+        if (c.Group != null)
+        {
+            var kind = c.Kind == ComponentKind.Library ? ComponentKind.LibraryGroup : ComponentKind.ServiceGroup;
+            var gs = _groups.GetValueOrDefault((kind, c.Group.ToLowerInvariant()));
+            if (gs?.Entry?.Mode is { } gm) { why = $"{gs.Entry.Section}.groups.{gs.Entry.Name}.mode"; return gm.Value; }
+        }
+        why = "default";
+        return "prod";
+    }
+
+    private SourceDef? PickSource(Comp c, string mode)
+    {
+        var m = c.Manifest;
+        var at = c.Origins[0].Span;
+        if (m.Sources.Count == 0)
+        {
+            _d.Error(Codes.NoSource, at, $"'{c.Name}' is in the stack ({Describe(c.Origins[0])}) but {m.File} defines no sources.");
+            return null;
+        }
+        if (m.Sources.TryGetValue(mode, out var s)) return s;
+        if (mode == "dev" && m.Sources.TryGetValue("prod", out var prod))
+        {
+            _d.Message(Codes.NoSource, at, $"'{c.Name}' is in dev mode but has no dev source; its prod source is used.");
+            return prod;
+        }
+        _d.Error(Codes.NoProdSource, at, $"'{c.Name}' is in prod mode but {m.File} has no prod source. Add sources.prod, or select dev mode for it.");
+        return null;
+    }
+
+    private string Abs(string relative) => Path.GetFullPath(Path.Combine(_o.ProjectDirectory, relative));
+
+    private static List<Origin> Origins(Comp c) => c.Origins.Select(o => o.Origin).OrderBy(o => o.Path, StringComparer.Ordinal).ToList();
+
+    private ResolvedLibrary? BuildLibrary(Comp c, SortedSet<string> extra)
+    {
+        var mode = ModeOf(c, out _);
+        var s = PickSource(c, mode);
+        if (s is null) return null;
+        var src = new LibrarySource
+        {
+            Type = s.Type, Key = s.Key, Version = s.Version, Extras = s.Extras, Markers = s.Markers,
+            Url = s.Url, RefKind = s.RefKind, Ref = s.Ref, Subdirectory = s.Subdirectory, Path = s.Path,
+        };
+        if (s.Type == "local")
+        {
+            src.Editable = s.Editable ?? (mode == "dev");
+            var abs = Abs(s.Path!);
+            if (!Directory.Exists(abs))
+            {
+                if (s.Url != null) src.Clone = true;
+                else _d.Error(Codes.LocalPathMissing, s.PathSpan, $"The local source of '{c.Name}' points to '{s.Path}', which does not exist (relative to the project directory). Check it out there, or give the source a 'url' and 'ref' to clone it on demand.");
+            }
+            else
+            {
+                var py = Path.Combine(abs, "pyproject.toml");
+                extra.Add(_o.Label(py));
+            }
+        }
+        return new ResolvedLibrary
+        {
+            Name = c.Name,
+            Package = s.Package ?? c.Name,
+            Mode = mode,
+            Group = c.Group,
+            Origins = Origins(c),
+            Source = src,
+            RegistryFile = c.Manifest.File,
+        };
+    }
+
+    private static readonly Regex MergedParam = new(@"\$\{HSM_MERGED_PARAMS\.([^}]*)\}", RegexOptions.CultureInvariant);
+
+    private ResolvedService? BuildService(Comp c, SortedSet<string> extra)
+    {
+        var m = (ServiceManifest)c.Manifest;
+        var mode = ModeOf(c, out _);
+        var svc = new ResolvedService { Name = c.Name, Mode = mode, Group = c.Group, Origins = Origins(c), RegistryFile = m.File };
+
+        // profile: hsm.yaml entry or group, else default
+        Located<string>? profileRef = c.Standalone?.Profile;
+        if (profileRef is null && c.Group != null)
+            profileRef = _groups.GetValueOrDefault((ComponentKind.ServiceGroup, c.Group.ToLowerInvariant()))?.Entry?.Profile;
+        var profileName = profileRef?.Value ?? "default";
+        svc.Profile = profileName;
+        DeploymentProfile? profile = null;
+        if (m.Profiles.Count > 0)
+        {
+            if (!m.Profiles.TryGetValue(profileName, out profile))
+            {
+                _d.Error(Codes.UnknownProfile, profileRef?.Span ?? c.Origins[0].Span,
+                    $"Service '{c.Name}' has no deployment profile '{profileName}' (it has: {string.Join(", ", m.Profiles.Keys.OrderBy(k => k, StringComparer.Ordinal))}).{Suggest.DidYouMean(profileName, m.Profiles.Keys)}");
+                return null;
+            }
+            svc.ProfileMode = profile.Mode;
+            svc.Runtime = profile.Runtime;
+            if (profile.Mode == "external")
+                svc.External = new SortedDictionary<string, string>(profile.External.ToDictionary(e => e.Key, e => e.Value), StringComparer.Ordinal);
+        }
+        _params.TryGetValue(RegistryLoader.NormalizeName(ComponentKind.Service, c.Name), out var ps);
+        if (ps != null) foreach (var (k, set) in ps) svc.Params[k] = string.Join(",", set);
+
+        var external = svc.ProfileMode == "external";
+        var s = external ? null : PickSource(c, mode);
+        if (!external && s is null) return null;
+        if (s != null)
+        {
+            svc.Source = new ServiceSource { Type = s.Type, Key = s.Key, Image = s.Image, Path = s.Path, Dockerfile = s.Dockerfile, Url = s.Url, Ref = s.Ref, Subdirectory = s.Subdirectory };
+            if (s.Type is "build" or "local" && s.Path != null && svc.Runtime != "uv" && !Directory.Exists(Abs(s.Path)))
+                _d.Warning(Codes.LocalPathMissing, s.PathSpan, $"The build context '{s.Path}' of service '{c.Name}' does not exist (relative to the project directory).");
+        }
+        svc.ContainerName = s?.ContainerName ?? m.ContainerName;
+        svc.Command = m.Command?.DeepClone();
+        svc.Healthcheck = m.Healthcheck?.DeepClone();
+        svc.Compose = (System.Text.Json.Nodes.JsonObject?)m.Compose?.DeepClone();
+        svc.Ports = MergeList(m.Ports, s?.Ports ?? new());
+        svc.Volumes = MergeVolumes(m.Volumes, s?.Volumes ?? new());
+        svc.NetworkAliases = MergeList(m.NetworkAliases, s?.NetworkAliases ?? new());
+        svc.DependsOn = m.DependsOn.Select(x => x.Value.ToLowerInvariant()).Distinct().ToList();
+        svc.Dependencies = m.Dependencies.Select(x => x.Value).ToList();
+
+        // environment: service → source → profile (a higher layer overrides), params substituted
+        var layers = new List<(string Layer, IEnumerable<(string Key, string Value, SourceSpan Span)> Items)>
+        {
+            ("service.env", m.Env),
+            ("source.env", s?.Env ?? new()),
+            ("profile.env", profile?.Env ?? new()),
+        };
+        var inline = new Dictionary<string, (string Value, string Layer, SourceSpan Span)>(StringComparer.Ordinal);
+        foreach (var (layer, items) in layers)
+            foreach (var (k, v, span) in items)
+                inline[k] = (Substitute(v, svc, span), layer, span);
+        foreach (var (k, v) in inline) svc.Environment[k] = v.Value;
+
+        // env files: service level, then source level; keys checked against each other and inline keys
+        var files = new List<Located<string>>();
+        foreach (var f in m.EnvFiles.Concat(s?.EnvFiles ?? new()))
+            if (!files.Any(x => x.Value == f.Value)) files.Add(f);
+        svc.EnvFiles = files.Select(f => f.Value).ToList();
+        if (!external) CheckEnvFiles(c.Name, files, inline, extra);
+        return svc;
+    }
+
+    private string Substitute(string value, ResolvedService svc, SourceSpan span)
+    {
+        if (!value.Contains("${HSM_MERGED_PARAMS.", StringComparison.Ordinal)) return value;
+        return MergedParam.Replace(value, match =>
+        {
+            var key = match.Groups[1].Value;
+            if (svc.Params.TryGetValue(key, out var v)) return v;
+            _d.Error(Codes.UnknownParam, span, $"'${{HSM_MERGED_PARAMS.{key}}}' in service '{svc.Name}': no selected component implies a param '{key}' for it{(svc.Params.Count > 0 ? $" (params: {string.Join(", ", svc.Params.Keys)})" : "")}.{Suggest.DidYouMean(key, svc.Params.Keys)}");
+            return match.Value;
+        });
+    }
+
+    private void CheckEnvFiles(string service, List<Located<string>> files, Dictionary<string, (string Value, string Layer, SourceSpan Span)> inline, SortedSet<string> extra)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var f in files)
+        {
+            var abs = Abs(f.Value);
+            var label = _o.Label(abs);
+            extra.Add(label);
+            if (!File.Exists(abs))
+            {
+                _d.Error(Codes.EnvFileProblem, f.Span, $"env_file '{f.Value}' of service '{service}' does not exist (relative to the project directory).");
+                continue;
+            }
+            if (_o.ReadEnvFile is null) continue;
+            var keys = _o.ReadEnvFile(abs, label, _d);
+            foreach (var (key, line) in keys)
+            {
+                var here = $"env_file:{f.Value}:{line}";
+                if (seen.TryGetValue(key, out var first))
+                    _d.Error(Codes.EnvConflict, new SourceSpan(label, line, 1), $"Key '{key}' of service '{service}' is defined in both {first} and {here}.");
+                else seen[key] = here;
+                if (inline.TryGetValue(key, out var inl))
+                    _d.Error(Codes.EnvConflict, inl.Span, $"Key '{key}' of service '{service}' is set both in {here} and inline in {inl.Layer} (Compose would silently prefer the inline value). Keep one.");
+            }
+        }
+    }
+
+    public static List<string> MergeList(IEnumerable<string> lower, IEnumerable<string> higher)
+    {
+        var result = new List<string>();
+        foreach (var x in lower.Concat(higher)) if (!result.Contains(x)) result.Add(x);
+        return result;
+    }
+
+    /// <summary>Volumes merge by container target; the later layer wins (Compose's override rule).</summary>
+    public static List<string> MergeVolumes(IEnumerable<string> lower, IEnumerable<string> higher)
+    {
+        var result = new List<string>();
+        foreach (var v in lower.Concat(higher))
+        {
+            var target = VolumeTarget(v);
+            var i = result.FindIndex(x => VolumeTarget(x) == target);
+            if (i >= 0) result[i] = v; else result.Add(v);
+        }
+        return result;
+    }
+
+    private static string VolumeTarget(string spec)
+    {
+        var parts = spec.Split(':');
+        if (parts.Length == 1) return parts[0];
+        // source:target[:mode]; a Windows drive letter source ("C:\x:/y") has an extra colon
+        if (parts.Length >= 3 && parts[0].Length == 1 && char.IsLetter(parts[0][0])) return parts[2];
+        return parts[1];
+    }
+}
