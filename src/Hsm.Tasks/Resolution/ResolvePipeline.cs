@@ -1,0 +1,90 @@
+using Hsm.Diagnostics;
+using Hsm.Manifest;
+using Hsm.Model;
+using Hsm.Registry;
+
+namespace Hsm.Resolution;
+
+/// <summary>What HsmResolve needs from the build, as plain values.</summary>
+public sealed class ResolveRequest
+{
+    public string ManifestPath { get; init; } = "";
+    public string ProjectDirectory { get; init; } = "";
+    /// <summary>The folder MSBuild property paths are relative to.</summary>
+    public string PropertyBaseDirectory { get; init; } = "";
+    /// <summary>HsmRegistryPath: ';'-separated, relative to PropertyBaseDirectory.</summary>
+    public string? RegistryProperty { get; init; }
+    /// <summary>HSM_REGISTRY_PATH: OS path separator, relative to ProjectDirectory.</summary>
+    public string? RegistryEnvironment { get; init; }
+    public string? ForcedMode { get; init; }
+    public Dictionary<string, string> Settings { get; init; } = new();
+    public Func<string, string, DiagnosticBag, IReadOnlyList<(string Key, int Line)>>? ReadEnvFile { get; init; }
+    /// <summary>Parse every registry file (HsmCheck), not only those the stack needs.</summary>
+    public bool ValidateWholeRegistry { get; init; }
+}
+
+public static class ResolvePipeline
+{
+    /// <summary>Label of a file for diagnostics and resolved.json: project-relative with '/', else absolute.</summary>
+    public static string Label(string projectDirectory, string path)
+    {
+        var rel = Path.GetRelativePath(projectDirectory, path);
+        return rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) ? path.Replace('\\', '/') : rel.Replace('\\', '/');
+    }
+
+    /// <summary>Normalises a Mode/HsmMode value (case-insensitive dev|prod); null when empty.</summary>
+    public static string? ParseMode(string? value, string from, DiagnosticBag d)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        var v = value.Trim().ToLowerInvariant();
+        if (v is "dev" or "prod") return v;
+        d.Error(Codes.InvalidModeProperty, SourceSpan.None, $"{from} is '{value}'; it must be Dev or Prod (any case).");
+        return null;
+    }
+
+    public static (ResolvedStack? Stack, IReadOnlyList<string> RegistryFolders) Run(ResolveRequest req, DiagnosticBag d)
+    {
+        string label(string p) => Label(req.ProjectDirectory, p);
+        var manifest = ManifestReader.Load(req.ManifestPath, label(req.ManifestPath), d);
+        var folders = LocateRegistry(req, manifest, d);
+        if (manifest is null) return (null, folders);
+        var registry = new RegistryLoader(folders, label, d);
+        if (req.ValidateWholeRegistry) registry.LoadAll();
+        var resolver = new Resolver(manifest, registry, new ResolveOptions
+        {
+            ProjectDirectory = req.ProjectDirectory,
+            ForcedMode = req.ForcedMode,
+            Label = label,
+            Settings = req.Settings,
+            ReadEnvFile = req.ReadEnvFile,
+        }, d);
+        var stack = resolver.Resolve();
+        stack.RegistryFolders = folders.Select(label).ToList();
+        return (d.HasErrors ? null : stack, folders);
+    }
+
+    /// <summary>Registry folders, first that applies: HsmRegistryPath → HSM_REGISTRY_PATH → project.registry → hsm-registry.</summary>
+    public static IReadOnlyList<string> LocateRegistry(ResolveRequest req, ProjectManifest? manifest, DiagnosticBag d)
+    {
+        List<(string Path, SourceSpan Span, string From)> list;
+        if (!string.IsNullOrWhiteSpace(req.RegistryProperty))
+            list = Split(req.RegistryProperty, ';').Select(p => (Path.GetFullPath(Path.Combine(req.PropertyBaseDirectory, p)), SourceSpan.None, "HsmRegistryPath")).ToList();
+        else if (!string.IsNullOrWhiteSpace(req.RegistryEnvironment))
+            list = Split(req.RegistryEnvironment, Path.PathSeparator).Select(p => (Path.GetFullPath(Path.Combine(req.ProjectDirectory, p)), SourceSpan.None, "HSM_REGISTRY_PATH")).ToList();
+        else if (manifest != null && manifest.Registry.Count > 0)
+            list = manifest.Registry.Select(r => (Path.GetFullPath(Path.Combine(req.ProjectDirectory, r.Value.Replace('\\', '/'))), r.Span, "project.registry")).ToList();
+        else
+            list = new() { (Path.Combine(req.ProjectDirectory, "hsm-registry"), new SourceSpan(manifest?.File, 1, 1), "the default") };
+
+        var result = new List<string>();
+        foreach (var (path, span, from) in list)
+        {
+            if (Directory.Exists(path)) { if (!result.Contains(path)) result.Add(path); }
+            else d.Error(Codes.RegistryMissing, span, $"The registry folder '{Label(req.ProjectDirectory, path)}' (from {from}) does not exist.");
+        }
+        return result;
+    }
+
+    private static IEnumerable<string> Split(string value, char sep) =>
+        value.Split(sep, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

@@ -1,0 +1,126 @@
+using Hsm.Diagnostics;
+using Hsm.Python;
+using Hsm.Transaction;
+using Hsm.Uv;
+
+namespace Hsm.Staging;
+
+public sealed class SyncSettings
+{
+    public string ProjectDirectory { get; init; } = "";
+    public string IntermediateDirectory { get; init; } = "";
+    /// <summary>auto | sync | lock | none</summary>
+    public string PythonSync { get; init; } = "auto";
+    /// <summary>Resolved uv path, or "none"/empty when not found.</summary>
+    public string? UvPath { get; init; }
+    public string UvName { get; init; } = "uv";
+    public bool Locked { get; init; }
+    public string ComposeCommand { get; init; } = "docker compose";
+    /// <summary>auto | true | false</summary>
+    public string ComposeValidate { get; init; } = "auto";
+
+    /// <summary>The uv to run, or null when Python sync is off or uv is missing (with the diagnostic).</summary>
+    public string? Uv(DiagnosticBag d)
+    {
+        var mode = PythonSync.ToLowerInvariant();
+        if (mode == "none") return null;
+        if (mode is not ("auto" or "sync" or "lock"))
+        {
+            d.Error(Codes.InvalidProperty, SourceSpan.None, $"HsmPythonSync is '{PythonSync}'; it must be auto, sync, lock or none.");
+            return null;
+        }
+        if (!string.IsNullOrEmpty(UvPath) && UvPath != "none" && File.Exists(UvPath)) return UvPath;
+        if (mode == "auto")
+            d.Warning(Codes.UvNotFoundWarning, SourceSpan.None, $"uv ('{UvName}') was not found, so the Python environment is not resolved or synced (pyproject.toml is still updated). Install uv (https://docs.astral.sh/uv/), set HsmUvPath, or set HsmPythonSync=none to silence this.");
+        else
+            d.Error(Codes.UvNotFound, SourceSpan.None, $"HsmPythonSync={PythonSync} needs uv, but '{UvName}' was not found. Install uv (https://docs.astral.sh/uv/) or set HsmUvPath to its path.");
+        return null;
+    }
+}
+
+/// <summary>
+/// HsmSync's check, before anything in the project changes: uv resolves the staged pyproject.toml (a
+/// dry run on a copy outside the project tree with path sources made absolute, the current uv.lock
+/// beside it as preference; output discarded), and the staged Compose file passes hsm's pre-flight and
+/// — when a Compose binary is found — the real Compose parser.
+/// </summary>
+public static class SyncCheck
+{
+    public static void Run(StagePlan plan, SyncSettings s, CancellationToken cancel, DiagnosticBag d, Action<string> log)
+    {
+        if (plan.HasPython && plan.PyProject != null)
+        {
+            var uv = s.Uv(d);
+            if (uv != null) CheckPython(plan, s, uv, cancel, d, log);
+        }
+        if (plan.Compose != null) CheckCompose(plan, s, cancel, d, log);
+    }
+
+    private static void CheckPython(StagePlan plan, SyncSettings s, string uv, CancellationToken cancel, DiagnosticBag d, Action<string> log)
+    {
+        var target = plan.PyProject!;
+        var staged = plan.Files.FirstOrDefault(f => f.Target == target && f.Staged != null)?.Staged;
+        var source = staged ?? target;
+        if (!File.Exists(source)) return;
+        var pyDir = Path.GetDirectoryName(target)!;
+        var checkDir = Path.Combine(Path.GetTempPath(), "hsm-check-" + StagePlan.Hash(s.ProjectDirectory)[..12] + "-" + Environment.ProcessId);
+        try
+        {
+            if (Directory.Exists(checkDir)) Directory.Delete(checkDir, true);
+            Directory.CreateDirectory(checkDir);
+            var text = Stager.Utf8NoBom.GetString(File.ReadAllBytes(source));
+            File.WriteAllText(Path.Combine(checkDir, "pyproject.toml"), PyProjectEditor.AbsolutizePathSources(text, pyDir), Stager.Utf8NoBom);
+            var uvLock = Path.Combine(pyDir, "uv.lock");
+            if (File.Exists(uvLock)) File.Copy(uvLock, Path.Combine(checkDir, "uv.lock"));
+            log($"hsm: uv lock --dry-run on the staged pyproject.toml ({checkDir})");
+            var r = ToolRunner.Run(uv, UvCommands.Lock(checkDir, s.Locked, dryRun: true), checkDir, cancel, UvCommands.Environment(), onLine: l => log("uv: " + l));
+            var diag = UvCommands.Check(r, "uv lock --dry-run of the staged pyproject.toml", new SourceSpan(ResolveLabel(s, target), 0, 0));
+            if (diag != null) d.Add(diag);
+        }
+        finally
+        {
+            try { Directory.Delete(checkDir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static string ResolveLabel(SyncSettings s, string path) => Resolution.ResolvePipeline.Label(s.ProjectDirectory, path);
+
+    private static void CheckCompose(StagePlan plan, SyncSettings s, CancellationToken cancel, DiagnosticBag d, Action<string> log)
+    {
+        var validate = s.ComposeValidate.ToLowerInvariant();
+        if (validate == "false") return;
+        var staged = plan.Files.FirstOrDefault(f => f.Target == plan.Compose && f.Staged != null)?.Staged ?? plan.Compose!;
+        if (!File.Exists(staged)) return;
+        var parts = s.ComposeCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0) return;
+        var exe = ToolRunner.Which(parts[0]);
+        var baseArgs = parts.Skip(1).ToList();
+        // "docker" may be installed without the compose plugin: probe once.
+        bool available = exe != null && ToolRunner.Run(exe, baseArgs.Append("version"), s.ProjectDirectory, cancel, timeout: TimeSpan.FromSeconds(30)).ExitCode == 0;
+        if (!available)
+        {
+            if (validate == "true")
+                d.Error(Codes.ComposeInvalid, SourceSpan.None, $"HsmComposeValidate=true but '{s.ComposeCommand}' is not available. Install Docker Compose, or set HsmComposeCommand.");
+            else
+                log($"hsm: '{s.ComposeCommand}' not found; the Compose file was checked by hsm's pre-flight only.");
+            return;
+        }
+        var files = new List<string>();
+        var user = new[] { "docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml" }.Select(f => Path.Combine(s.ProjectDirectory, f)).FirstOrDefault(File.Exists);
+        var runs = new List<List<string>> { new() { staged } };
+        if (user != null) runs.Add(new() { user, staged });
+        foreach (var set in runs)
+        {
+            var args = new List<string>(baseArgs) { "--project-directory", s.ProjectDirectory };
+            foreach (var f in set) { args.Add("-f"); args.Add(f); }
+            args.AddRange(new[] { "config", "--no-interpolate", "-q" });
+            var r = ToolRunner.Run(exe!, args, s.ProjectDirectory, cancel, timeout: TimeSpan.FromMinutes(2));
+            if (r.ExitCode != 0)
+            {
+                d.Error(Codes.ComposeInvalid, new SourceSpan(ResolveLabel(s, plan.Compose!), 0, 0),
+                    $"Docker Compose rejects the generated file{(set.Count > 1 ? $" merged with {Path.GetFileName(user)}" : "")}: {r.Output.Trim()}");
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using Hsm.Diagnostics;
+using Hsm.Model;
+using Hsm.Resolution;
+using Microsoft.Build.Framework;
+
+namespace Hsm.Tasks;
+
+/// <summary>HsmList: the stack as a tree, logged and written to obj/hsm/stack.txt (the terminal logger hides messages).</summary>
+public sealed class HsmReport : HsmTask
+{
+    [Required] public string ResolvedPath { get; set; } = "";
+    [Required] public string OutputPath { get; set; } = "";
+    public string Kind { get; set; } = "list";
+
+    protected override void Run(DiagnosticBag d)
+    {
+        var stack = ResolvedStack.FromJson(File.ReadAllText(ResolvedPath));
+        var text = StackReport.Tree(stack);
+        Directory.CreateDirectory(Path.GetDirectoryName(OutputPath)!);
+        File.WriteAllText(OutputPath, text);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries)) Log.LogMessage(MessageImportance.High, line);
+        Log.LogMessage(MessageImportance.High, "hsm: the stack is also in {0}", OutputPath);
+    }
+}

@@ -1,0 +1,99 @@
+using Hsm.Diagnostics;
+using Hsm.Model;
+using Hsm.Resolution;
+using Hsm.Transaction;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace Hsm.Tasks;
+
+/// <summary>
+/// Loads hsm.yaml and the registry, resolves the stack and writes obj/hsm/resolved.json (only when its
+/// content changes, so an unchanged stack stops the chain here). Recovers an interrupted commit first.
+/// </summary>
+public sealed class HsmResolve : HsmTask
+{
+    [Required] public string ManifestPath { get; set; } = "";
+    [Required] public string IntermediateDirectory { get; set; } = "";
+    public string MSBuildProjectDirectory { get; set; } = "";
+    public string? RegistryPath { get; set; }
+    public string? RegistryEnvironment { get; set; }
+    public string? Mode { get; set; }
+    public string? HsmMode { get; set; }
+    public string? PyProjectPath { get; set; }
+    public string? ComposePath { get; set; }
+    public string? PythonSync { get; set; }
+    public string? Locked { get; set; }
+
+    [Output] public ITaskItem[] Libraries { get; private set; } = Array.Empty<ITaskItem>();
+    [Output] public ITaskItem[] Services { get; private set; } = Array.Empty<ITaskItem>();
+
+    protected override void Run(DiagnosticBag d)
+    {
+        CommitJournal.RecoverIfNeeded(IntermediateDirectory, ProjectDirectory, d);
+
+        var forced = ResolvePipeline.ParseMode(HsmMode, "HsmMode", d);
+        if (forced is null && !string.IsNullOrWhiteSpace(Mode))
+        {
+            if (IsGlobalProperty("Mode")) forced = ResolvePipeline.ParseMode(Mode, "The Mode property", d);
+            else Log.LogMessage(MessageImportance.Low, "hsm: $(Mode) = '{0}' is not a global property (-p:Mode=...), e.g. it comes from an environment variable MODE; it is ignored.", Mode);
+        }
+        var request = new ResolveRequest
+        {
+            ManifestPath = ManifestPath,
+            ProjectDirectory = ProjectDirectory,
+            PropertyBaseDirectory = string.IsNullOrEmpty(MSBuildProjectDirectory) ? ProjectDirectory : MSBuildProjectDirectory,
+            RegistryProperty = RegistryPath,
+            RegistryEnvironment = RegistryEnvironment,
+            ForcedMode = forced,
+            Settings = new Dictionary<string, string>
+            {
+                ["pyproject"] = ResolvePipeline.Label(ProjectDirectory, PyProjectPath ?? Path.Combine(ProjectDirectory, "pyproject.toml")),
+                ["compose"] = ResolvePipeline.Label(ProjectDirectory, ComposePath ?? Path.Combine(ProjectDirectory, "docker-compose.hsm.yml")),
+                ["pythonSync"] = (PythonSync ?? "auto").ToLowerInvariant(),
+                ["locked"] = IsTrue(Locked) ? "true" : "false",
+            },
+            ReadEnvFile = EnvFiles.ReadKeys,
+        };
+        if (d.HasErrors) return;
+        var (stack, folders) = ResolvePipeline.Run(request, d);
+
+        // Inputs of the next build: the registry folders and the non-YAML files read, even on failure
+        // (so fixing a missing file re-runs the chain).
+        Directory.CreateDirectory(IntermediateDirectory);
+        WriteIfChanged(Path.Combine(IntermediateDirectory, "registry-dirs.txt"), string.Join("\n", folders) + "\n");
+        if (stack is null) return;
+        WriteIfChanged(Path.Combine(IntermediateDirectory, "extra-inputs.txt"),
+            string.Concat(stack.ExtraInputs.Select(p => Path.GetFullPath(Path.Combine(ProjectDirectory, p)) + "\n")));
+        if (WriteIfChanged(Path.Combine(IntermediateDirectory, "resolved.json"), stack.ToJson()))
+            Log.LogMessage(MessageImportance.Normal, "hsm: resolved {0} libraries and {1} services.", stack.Libraries.Count, stack.Services.Count);
+        else
+            Log.LogMessage(MessageImportance.Normal, "hsm: the resolved stack is unchanged.");
+
+        Libraries = stack.Libraries.Select(l => Item(l.Name, l.Mode, l.Source.Type, l.Group, l.Origins)).ToArray();
+        Services = stack.Services.Select(s =>
+        {
+            var item = Item(s.Name, s.Mode, s.Source?.Type ?? "external", s.Group, s.Origins);
+            item.SetMetadata("Profile", s.Profile);
+            item.SetMetadata("Runtime", s.Runtime);
+            return item;
+        }).ToArray();
+    }
+
+    private static TaskItem Item(string name, string mode, string source, string? group, List<Origin> origins)
+    {
+        var item = new TaskItem(name);
+        item.SetMetadata("Mode", mode);
+        item.SetMetadata("Source", source);
+        item.SetMetadata("Group", group ?? "");
+        item.SetMetadata("Origin", string.Join("; ", origins.Select(o => o.Path)));
+        return item;
+    }
+
+    private bool IsGlobalProperty(string name)
+    {
+        if (BuildEngine is IBuildEngine6 e6)
+            return e6.GetGlobalProperties().Keys.Any(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
+        return true;
+    }
+}

@@ -1,0 +1,38 @@
+using System.Reflection;
+using Hsm.Diagnostics;
+using Hsm.Model;
+using Hsm.Staging;
+using Microsoft.Build.Framework;
+
+namespace Hsm.Tasks;
+
+/// <summary>Renders pyproject.toml, the Compose file, env files and hsm.lock into obj/hsm/stage/.</summary>
+public sealed class HsmStage : HsmTask
+{
+    [Required] public string ResolvedPath { get; set; } = "";
+    [Required] public string IntermediateDirectory { get; set; } = "";
+    [Required] public string PyProjectPath { get; set; } = "";
+    [Required] public string ComposePath { get; set; } = "";
+    [Required] public string LockPath { get; set; } = "";
+    public string? Locked { get; set; }
+
+    public static string GeneratorVersion =>
+        typeof(HsmStage).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    protected override void Run(DiagnosticBag d)
+    {
+        var stack = ResolvedStack.FromJson(File.ReadAllText(ResolvedPath));
+        var plan = Stager.Stage(stack, new StageRequest
+        {
+            ProjectDirectory = ProjectDirectory,
+            IntermediateDirectory = IntermediateDirectory,
+            PyProjectPath = PyProjectPath,
+            ComposePath = ComposePath,
+            LockPath = LockPath,
+            Locked = IsTrue(Locked),
+            GeneratorVersion = GeneratorVersion,
+        }, d);
+        if (plan is null) return;
+        foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);
+    }
+}

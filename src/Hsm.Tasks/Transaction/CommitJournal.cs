@@ -1,0 +1,205 @@
+using System.Text.Json;
+using Hsm.Diagnostics;
+
+namespace Hsm.Transaction;
+
+/// <summary>
+/// The all-or-nothing commit (spec §6). A journal listing every operation (target, staged copy,
+/// backup, temp name) is written and flushed before the first replacement; each file is replaced by
+/// an atomic rename from a temp file in its own folder; files whose content is unchanged are not
+/// written. After the post-step (uv) succeeds the journal is removed; any failure before that
+/// restores every file (content and timestamp) from the backups. A journal found when a build starts
+/// is rolled back, or forward when every staged file is already in place.
+/// </summary>
+public sealed class CommitJournal
+{
+    public const string FileName = "commit.journal";
+
+    public sealed class Entry
+    {
+        public string Target { get; set; } = "";
+        public string Op { get; set; } = "";
+        public string? Staged { get; set; }
+        public string? StagedHash { get; set; }
+        public string? Backup { get; set; }
+        public DateTime? BackupTimeUtc { get; set; }
+        public string Temp { get; set; } = "";
+    }
+
+    public sealed class Document
+    {
+        public List<Entry> Entries { get; set; } = new();
+        /// <summary>Files another tool (uv) may change after the swap: backed up, restored on rollback.</summary>
+        public List<Entry> Guarded { get; set; } = new();
+    }
+
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    private readonly string _dir;
+    private readonly string _journalPath;
+    private readonly Document _doc = new();
+
+    /// <summary>Test seam: HSM_TEST_FAIL_AT=step names a commit step at which the process dies at once.</summary>
+    private static readonly string? FailAt = Environment.GetEnvironmentVariable("HSM_TEST_FAIL_AT");
+    private int _step;
+
+    public CommitJournal(string intermediateDirectory)
+    {
+        _dir = Path.Combine(intermediateDirectory, "journal");
+        _journalPath = Path.Combine(intermediateDirectory, FileName);
+    }
+
+    private void Step(string name)
+    {
+        _step++;
+        if (FailAt != null && (FailAt == name || FailAt == _step.ToString()))
+            Environment.FailFast($"HSM_TEST_FAIL_AT={FailAt}: dying at commit step {_step} ({name})");
+    }
+
+    /// <summary>Backs up every target and writes the journal (flushed) before anything changes.</summary>
+    public void Prepare(IEnumerable<PlannedFile> files, IEnumerable<string> guarded)
+    {
+        Directory.CreateDirectory(_dir);
+        int i = 0;
+        foreach (var f in files.Where(f => f.Op is "create" or "replace" or "delete"))
+            _doc.Entries.Add(BackUp(f.Target, f.Op, f.Staged, f.StagedHash, i++));
+        foreach (var g in guarded)
+            if (_doc.Entries.All(e => e.Target != g)) _doc.Guarded.Add(BackUp(g, "guard", null, null, i++));
+        Step("journal");
+        WriteDurably(_journalPath, JsonSerializer.Serialize(_doc, Options));
+    }
+
+    private Entry BackUp(string target, string op, string? staged, string? stagedHash, int i)
+    {
+        var e = new Entry { Target = target, Op = op, Staged = staged, StagedHash = stagedHash, Temp = TempName(target, i) };
+        if (File.Exists(target))
+        {
+            e.Backup = Path.Combine(_dir, $"{i}.bak");
+            File.Copy(target, e.Backup, overwrite: true);
+            e.BackupTimeUtc = File.GetLastWriteTimeUtc(target);
+        }
+        return e;
+    }
+
+    private static string TempName(string target, int i) =>
+        Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.hsm-{Environment.ProcessId}-{i}.tmp");
+
+    /// <summary>Applies every entry; checks cancellation between files, never inside one.</summary>
+    public void Apply(CancellationToken cancel)
+    {
+        foreach (var e in _doc.Entries)
+        {
+            cancel.ThrowIfCancellationRequested();
+            Step("apply:" + Path.GetFileName(e.Target));
+            if (e.Op == "delete")
+            {
+                if (File.Exists(e.Target)) File.Delete(e.Target);
+                continue;
+            }
+            Directory.CreateDirectory(Path.GetDirectoryName(e.Target)!);
+            File.Copy(e.Staged!, e.Temp, overwrite: true);
+            using (var fs = new FileStream(e.Temp, FileMode.Open, FileAccess.ReadWrite)) fs.Flush(flushToDisk: true);
+            Replace(e.Temp, e.Target);
+        }
+        Step("applied");
+    }
+
+    /// <summary>The commit succeeded: remove the journal (last), then the backups.</summary>
+    public void Complete()
+    {
+        Step("complete");
+        File.Delete(_journalPath);
+        TryDeleteDirectory(_dir);
+    }
+
+    public void Rollback() => Rollback(_doc, _journalPath, _dir);
+
+    private static void Rollback(Document doc, string journalPath, string dir)
+    {
+        foreach (var e in doc.Guarded.Concat(Enumerable.Reverse(doc.Entries)))
+        {
+            if (File.Exists(e.Temp)) File.Delete(e.Temp);
+            if (e.Backup != null && File.Exists(e.Backup))
+            {
+                File.Copy(e.Backup, e.Temp, overwrite: true);
+                if (e.BackupTimeUtc is DateTime t) File.SetLastWriteTimeUtc(e.Temp, t);
+                Replace(e.Temp, e.Target);
+            }
+            else if (e.Backup is null && File.Exists(e.Target))
+            {
+                File.Delete(e.Target); // it did not exist before the commit
+            }
+        }
+        File.Delete(journalPath);
+        TryDeleteDirectory(dir);
+    }
+
+    /// <summary>
+    /// Called first by every build: an existing journal means an earlier commit was interrupted. Roll
+    /// forward when every staged file is already in place and no post-step was guarded, else back.
+    /// </summary>
+    public static void RecoverIfNeeded(string intermediateDirectory, string projectDirectory, DiagnosticBag d)
+    {
+        var journalPath = Path.Combine(intermediateDirectory, FileName);
+        var dir = Path.Combine(intermediateDirectory, "journal");
+        if (!File.Exists(journalPath))
+        {
+            TryDeleteDirectory(dir); // backups of a commit killed before its journal was written
+            return;
+        }
+        Document? doc;
+        try { doc = JsonSerializer.Deserialize<Document>(File.ReadAllText(journalPath), Options); }
+        catch (JsonException) { doc = null; }
+        if (doc is null)
+        {
+            // a torn journal: it was being written, so nothing had been replaced yet
+            File.Delete(journalPath);
+            TryDeleteDirectory(dir);
+            d.Warning(Codes.Recovered, new SourceSpan(journalPath, 0, 0), "An interrupted commit was found before it changed any file; its journal was discarded.");
+            return;
+        }
+        bool allInPlace = doc.Guarded.Count == 0 && doc.Entries.All(e => e.Op == "delete"
+            ? !File.Exists(e.Target)
+            : StagePlan.HashFile(e.Target) == e.StagedHash);
+        var names = string.Join(", ", doc.Entries.Select(e => Path.GetRelativePath(projectDirectory, e.Target).Replace('\\', '/')));
+        foreach (var e in doc.Entries.Concat(doc.Guarded)) if (File.Exists(e.Temp)) File.Delete(e.Temp);
+        if (allInPlace)
+        {
+            File.Delete(journalPath);
+            TryDeleteDirectory(dir);
+            d.Warning(Codes.Recovered, new SourceSpan(journalPath, 0, 0), $"An interrupted commit was completed (rolled forward): every staged file was already in place ({names}).");
+        }
+        else
+        {
+            Rollback(doc, journalPath, dir);
+            d.Warning(Codes.Recovered, new SourceSpan(journalPath, 0, 0), $"An interrupted commit was rolled back; these files are as they were before it: {names}.");
+        }
+    }
+
+    private static void Replace(string temp, string target)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try { File.Move(temp, target, overwrite: true); return; }
+            catch (IOException) when (attempt < 10) { Thread.Sleep(50 * (attempt + 1)); } // sharing violation (Windows)
+            catch (UnauthorizedAccessException) when (attempt < 10) { Thread.Sleep(50 * (attempt + 1)); }
+        }
+    }
+
+    private static void WriteDurably(string path, string content)
+    {
+        var tmp = path + ".tmp";
+        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        {
+            var bytes = new System.Text.UTF8Encoding(false).GetBytes(content);
+            fs.Write(bytes);
+            fs.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static void TryDeleteDirectory(string dir)
+    {
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Hsm.Transaction;
+
+/// <summary>One file the commit creates, replaces or deletes.</summary>
+public sealed class PlannedFile
+{
+    /// <summary>Absolute path of the file in the project.</summary>
+    public string Target { get; set; } = "";
+    /// <summary>create | replace | delete | unchanged</summary>
+    public string Op { get; set; } = "unchanged";
+    /// <summary>Absolute path of the staged content (null for delete/unchanged).</summary>
+    public string? Staged { get; set; }
+    /// <summary>sha256 of the target when it was staged (null: it did not exist). The commit refuses a target changed since.</summary>
+    public string? OriginalHash { get; set; }
+    public string? StagedHash { get; set; }
+    /// <summary>pyproject | uvlock | compose | env | lock | clone</summary>
+    public string Kind { get; set; } = "";
+}
+
+/// <summary>obj/hsm/stage/plan.json: what HsmStage produced, read by HsmSync and HsmCommit.</summary>
+public sealed class StagePlan
+{
+    public List<PlannedFile> Files { get; set; } = new();
+    /// <summary>Absolute path of the pyproject.toml that uv works on, when Python is part of the stack.</summary>
+    public string? PyProject { get; set; }
+    /// <summary>True when libraries are managed (uv has something to do).</summary>
+    public bool HasPython { get; set; }
+    public string? Compose { get; set; }
+    /// <summary>One line per change, for the build summary and HsmCheck.</summary>
+    public List<string> Changes { get; set; } = new();
+
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public void Save(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, JsonSerializer.Serialize(this, Options));
+    }
+
+    public static StagePlan Load(string path) => JsonSerializer.Deserialize<StagePlan>(File.ReadAllText(path), Options)
+        ?? throw new InvalidDataException($"{path} is empty");
+
+    public static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+    public static string Hash(string text) => Hash(Encoding.UTF8.GetBytes(text));
+    public static string? HashFile(string path) => File.Exists(path) ? Hash(File.ReadAllBytes(path)) : null;
+}
