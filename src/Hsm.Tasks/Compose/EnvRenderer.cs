@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Text;
+using Hsm.Diagnostics;
+using Hsm.Model;
+
+namespace Hsm.Compose;
+
+/// <summary>
+/// Connection variables (spec §5.3) and uv-runtime env files (§5.4), in the env-file format of §8.
+/// Files produced:
+/// <list type="bullet">
+/// <item><c>.env.hsm</c> and <c>.env.hsm.local</c> whenever the stack has at least one service (even
+/// when one of them ends up empty, so <c>--env-file .env.hsm.local</c> always finds its file); none
+/// when no service is selected.</item>
+/// <item><c>.env.&lt;service&gt;</c> for every managed uv-runtime service, even with no inline env.</item>
+/// </list>
+/// User env files are never read here: their values never reach a generated file.
+/// </summary>
+public static class EnvRenderer
+{
+    public const string ContainerFile = ".env.hsm";
+    public const string LocalFile = ".env.hsm.local";
+
+    public static SortedDictionary<string, string> Render(ResolvedStack stack, DiagnosticBag diagnostics)
+    {
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var services = stack.Services.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        if (services.Count == 0) return files;
+
+        var container = new SortedDictionary<string, (string Value, string Service)>(StringComparer.Ordinal);
+        var local = new SortedDictionary<string, (string Value, string Service)>(StringComparer.Ordinal);
+
+        void Put(SortedDictionary<string, (string Value, string Service)> file, string fileName, ResolvedService s, string key, string value)
+        {
+            if (file.TryGetValue(key, out var other))
+            {
+                if (other.Service != s.Name)
+                    diagnostics.Error(Codes.ConnectionVarClash, Span(s),
+                        $"{fileName}: {key} is a connection variable of both '{other.Service}' and '{s.Name}'; rename a service or an external key");
+                return;
+            }
+            file[key] = (value, s.Name);
+        }
+
+        foreach (var s in services)
+        {
+            var prefix = VariablePrefix(s.Name);
+            if (s.ProfileMode == "external")
+            {
+                foreach (var kv in s.External ?? new SortedDictionary<string, string>(StringComparer.Ordinal))
+                {
+                    var key = prefix + "_" + VariablePrefix(kv.Key);
+                    Put(container, ContainerFile, s, key, kv.Value);
+                    Put(local, LocalFile, s, key, kv.Value);
+                }
+                if (s.External is null || s.External.Count == 0)
+                    diagnostics.Message(Codes.ConnectionVarClash, Span(s), $"external service '{s.Name}' has no external map: no connection variables");
+                continue;
+            }
+
+            var first = s.Ports.Count > 0 ? PortSpec.Parse(s.Ports[0]) : null;
+            if (s.InCompose)
+            {
+                Put(container, ContainerFile, s, prefix + "_HOST", s.Name);
+                if (first?.ContainerStart is { } cp) Put(container, ContainerFile, s, prefix + "_PORT", cp.ToString(CultureInfo.InvariantCulture));
+                else if (first is not null && first.ContainerPortText.Length > 0) Put(container, ContainerFile, s, prefix + "_PORT", first.ContainerPortText);
+                else diagnostics.Message(Codes.ConnectionVarClash, Span(s), $"{ContainerFile}: no {prefix}_PORT: service '{s.Name}' declares no port");
+            }
+            else
+            {
+                diagnostics.Message(Codes.ConnectionVarClash, Span(s),
+                    $"{ContainerFile}: no {prefix}_HOST/{prefix}_PORT: '{s.Name}' runs as a {s.Runtime} process on this machine, not on the Compose network");
+            }
+
+            // Published host port: HOST:CONTAINER, or a single number for a uv-runtime process.
+            string? hostPort = first is null ? null
+                : first.HostPortText is not null ? (first.HostStart?.ToString(CultureInfo.InvariantCulture) ?? first.HostPortText)
+                : !s.InCompose ? first.ContainerPortText : null;
+            if (hostPort is null)
+            {
+                diagnostics.Message(Codes.ConnectionVarClash, Span(s),
+                    $"{LocalFile}: no {prefix}_HOST/{prefix}_PORT: service '{s.Name}' publishes no host port");
+            }
+            else
+            {
+                var host = first!.AllInterfaces ? "localhost" : first.HostIp!;
+                Put(local, LocalFile, s, prefix + "_HOST", host);
+                Put(local, LocalFile, s, prefix + "_PORT", hostPort);
+            }
+        }
+
+        files[ContainerFile] = Format(container.Select(kv => (kv.Key, kv.Value.Value)), ContainerFile, diagnostics);
+        files[LocalFile] = Format(local.Select(kv => (kv.Key, kv.Value.Value)), LocalFile, diagnostics);
+
+        foreach (var s in services.Where(s => s.ProfileMode == "managed" && s.Runtime == "uv"))
+            files[".env." + s.Name] = Format(s.Environment.Select(kv => (kv.Key, kv.Value)), ".env." + s.Name, diagnostics);
+        return files;
+    }
+
+    static SourceSpan Span(ResolvedService s) => s.RegistryFile is null ? SourceSpan.None : new SourceSpan(s.RegistryFile, 0, 0);
+
+    static string Format(IEnumerable<(string Key, string Value)> lines, string fileName, DiagnosticBag diagnostics)
+    {
+        var sb = new StringBuilder();
+        foreach (var (key, value) in lines.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            if (!IsValidKey(key))
+            {
+                diagnostics.Error(Codes.EnvFileProblem, SourceSpan.None, $"{fileName}: '{key}' cannot be written as an env-file variable name");
+                continue;
+            }
+            sb.Append(FormatLine(key, value)).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A name both Compose's and uv's env-file readers accept: [A-Za-z_][A-Za-z0-9_.-]*.</summary>
+    public static bool IsValidKey(string key) =>
+        key.Length > 0 && (char.IsAsciiLetter(key[0]) || key[0] == '_') && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
+    /// <summary><c>&lt;SERVICE&gt;</c> of the connection variables: uppercased, every character but A-Z and 0-9 becomes '_'.</summary>
+    public static string VariablePrefix(string serviceName)
+    {
+        var sb = new StringBuilder(serviceName.Length);
+        foreach (var c in serviceName.ToUpperInvariant()) sb.Append(c is >= 'A' and <= 'Z' or >= '0' and <= '9' ? c : '_');
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// <c>KEY=VALUE</c> (spec §8). The value is double-quoted when it holds whitespace, '#', a quote,
+    /// a backslash or a '$' that does not start an interpolation; inside quotes '"' and '\' are
+    /// escaped, line breaks are written \n / \r, and a literal '$' is \$. <c>${…}</c> and <c>$NAME</c>
+    /// stay as they are; <c>$$</c> (Compose's escape for '$') becomes a literal \$.
+    /// </summary>
+    public static string FormatLine(string key, string value)
+    {
+        var needsQuotes = false;
+        var body = new StringBuilder(value.Length + 4);
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            switch (c)
+            {
+                case '"': body.Append("\\\""); needsQuotes = true; break;
+                case '\\': body.Append("\\\\"); needsQuotes = true; break;
+                case '\n': body.Append("\\n"); needsQuotes = true; break;
+                case '\r': body.Append("\\r"); needsQuotes = true; break;
+                case '#' or '\'': body.Append(c); needsQuotes = true; break;
+                case '$':
+                    var next = i + 1 < value.Length ? value[i + 1] : '\0';
+                    if (next == '{' || next == '_' || char.IsAsciiLetter(next)) body.Append('$');
+                    else
+                    {
+                        body.Append("\\$"); needsQuotes = true;
+                        if (next == '$') i++;
+                    }
+                    break;
+                default:
+                    if (char.IsWhiteSpace(c)) needsQuotes = true;
+                    body.Append(c);
+                    break;
+            }
+        }
+        return needsQuotes ? $"{key}=\"{body}\"" : $"{key}={body}";
+    }
+}

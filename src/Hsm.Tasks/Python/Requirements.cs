@@ -1,0 +1,119 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Hsm.Model;
+
+namespace Hsm.Python;
+
+/// <summary>PEP 508 / PEP 503 helpers and the mapping of a resolved library to its pyproject entries.</summary>
+public static class Requirements
+{
+    static readonly Regex NameRx = new(@"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)", RegexOptions.CultureInvariant);
+    static readonly Regex SeparatorRx = new(@"[-_.]+", RegexOptions.CultureInvariant);
+
+    // packaging.version.VERSION_PATTERN (PEP 440), anchored.
+    static readonly Regex Pep440Rx = new(
+        @"^\s*v?(?:(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*" +
+        @"(?:[-_\.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_\.]?[0-9]*)?" +
+        @"(?:-[0-9]+|[-_\.]?(?:post|rev|r)[-_\.]?[0-9]*)?" +
+        @"(?:[-_\.]?dev[-_\.]?[0-9]*)?)" +
+        @"(?:\+[a-z0-9]+(?:[-_\.][a-z0-9]+)*)?\s*$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    /// <summary>PEP 503 normalisation: lowercase, runs of <c>-_.</c> become one <c>-</c>.</summary>
+    public static string NormalizeName(string name) => SeparatorRx.Replace(name.Trim(), "-").ToLowerInvariant();
+
+    /// <summary>
+    /// The PEP 508 name of a requirement string (<c>x[extra]>=1; marker</c>, <c>x @ file:///...</c>,
+    /// <c>x @ git+https://...@ref</c>), or null when it does not start with a valid name.
+    /// </summary>
+    public static string? NameOf(string requirement)
+    {
+        if (string.IsNullOrEmpty(requirement)) return null;
+        var m = NameRx.Match(requirement);
+        if (!m.Success) return null;
+        // The name must be followed by the end, whitespace, or one of [ ( < > = ! ~ ; @ ,
+        int next = m.Index + m.Length;
+        if (next < requirement.Length && !char.IsWhiteSpace(requirement[next]) && "[(<>=!~;@,".IndexOf(requirement[next]) < 0)
+            return null;
+        return m.Groups[1].Value;
+    }
+
+    public static bool IsValidPep440(string? version) => !string.IsNullOrWhiteSpace(version) && Pep440Rx.IsMatch(version!);
+
+    /// <summary>Turns any project name into a valid distribution name (PEP 508 name, PEP 503 normalised).</summary>
+    public static string ToDistributionName(string? name)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in (name ?? "").Trim())
+            sb.Append(c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '.' or '_' or '-' ? c : '-');
+        var n = NormalizeName(sb.ToString()).Trim('-');
+        return n.Length == 0 ? "project" : n;
+    }
+
+    /// <summary>
+    /// Builds the entries of a resolved library (spec §3.1, §5.1). <paramref name="relativePath"/> is the local
+    /// source path relative to the pyproject.toml folder, '/'-separated (computed by the caller).
+    /// </summary>
+    public static ManagedDependency FromLibrary(ResolvedLibrary lib, string? relativePath)
+    {
+        var src = lib.Source ?? new LibrarySource();
+        var package = string.IsNullOrWhiteSpace(lib.Package) ? lib.Name : lib.Package.Trim();
+        var req = new StringBuilder(package);
+        if (src.Extras is { Count: > 0 })
+            req.Append('[').Append(string.Join(",", src.Extras.Select(e => e.Trim()).Where(e => e.Length > 0))).Append(']');
+        string? table = null;
+        switch ((src.Type ?? "").ToLowerInvariant())
+        {
+            case "pypi":
+                var v = src.Version?.Trim();
+                if (!string.IsNullOrEmpty(v))
+                    req.Append(char.IsDigit(v![0]) ? "==" + v : v);
+                break;
+            case "git":
+            {
+                var parts = new List<string> { "git = " + TomlText.Basic(GitUrl(src.Url ?? "")) };
+                if (!string.IsNullOrEmpty(src.Ref))
+                {
+                    var kind = (src.RefKind ?? "ref").ToLowerInvariant() switch { "tag" => "tag", "branch" => "branch", _ => "rev" };
+                    parts.Add(kind + " = " + TomlText.Basic(src.Ref!));
+                }
+                if (!string.IsNullOrEmpty(src.Subdirectory))
+                    parts.Add("subdirectory = " + TomlText.Basic(NormalizeRelative(src.Subdirectory!)));
+                table = "{ " + string.Join(", ", parts) + " }";
+                break;
+            }
+            case "local":
+            {
+                var path = NormalizeRelative(relativePath ?? src.Path ?? ".");
+                var editable = src.Editable ?? string.Equals(lib.Mode, "dev", StringComparison.OrdinalIgnoreCase);
+                table = "{ path = " + TomlText.Basic(path) + (editable ? ", editable = true" : "") + " }";
+                break;
+            }
+            default:
+                throw new ArgumentException($"library '{lib.Name}' has unknown source type '{src.Type}'", nameof(lib));
+        }
+        if (!string.IsNullOrWhiteSpace(src.Markers))
+            req.Append("; ").Append(src.Markers!.Trim());
+        return new ManagedDependency(package, req.ToString(), table);
+    }
+
+    /// <summary>'/'-separated, no leading "./", no trailing '/'.</summary>
+    internal static string NormalizeRelative(string path)
+    {
+        var p = path.Replace('\\', '/');
+        while (p.Contains("//")) p = p.Replace("//", "/");
+        while (p.StartsWith("./", StringComparison.Ordinal)) p = p.Substring(2);
+        p = string.Join("/", p.Split('/').Where((s, i) => s != "." || i == 0));
+        if (p.Length > 1) p = p.TrimEnd('/');
+        return p.Length == 0 ? "." : p;
+    }
+
+    static string GitUrl(string url)
+    {
+        var u = url.Trim();
+        // A plain absolute local path becomes a file:// URL (uv's `git` key takes a URL).
+        if (u.StartsWith("/", StringComparison.Ordinal)) return "file://" + u;
+        if (u.Length > 2 && char.IsLetter(u[0]) && u[1] == ':' && (u[2] == '\\' || u[2] == '/')) return "file:///" + u.Replace('\\', '/');
+        return u;
+    }
+}
