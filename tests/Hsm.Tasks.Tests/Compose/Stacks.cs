@@ -144,7 +144,7 @@ internal static class Golden
     {
         if (Environment.GetEnvironmentVariable("HSM_UPDATE_GOLDEN") == "1") return;
         var dir = Path.Combine(OutputDir, testCase);
-        var expected = Directory.GetFiles(dir).Select(Path.GetFileName).OrderBy(f => f, StringComparer.Ordinal).ToList();
+        var expected = Directory.GetFiles(dir).Select(f => Path.GetFileName(f)).OrderBy(f => f, StringComparer.Ordinal).ToList();
         Xunit.Assert.Equal(expected, files.OrderBy(f => f, StringComparer.Ordinal).ToList());
     }
 }
