@@ -63,6 +63,8 @@ public sealed class HsmResolve : HsmTask
         Directory.CreateDirectory(IntermediateDirectory);
         WriteIfChanged(Path.Combine(IntermediateDirectory, "registry-dirs.txt"), string.Join("\n", folders) + "\n");
         if (stack is null) return;
+        Hsm.Compose.Preflight.Check(stack, d); // Compose's `config` does not catch these; `up` fails late
+        if (d.HasErrors) return;
         WriteIfChanged(Path.Combine(IntermediateDirectory, "extra-inputs.txt"),
             string.Concat(stack.ExtraInputs.Select(p => Path.GetFullPath(Path.Combine(ProjectDirectory, p)) + "\n")));
         if (WriteIfChanged(Path.Combine(IntermediateDirectory, "resolved.json"), stack.ToJson()))
