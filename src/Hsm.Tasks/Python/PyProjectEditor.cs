@@ -249,6 +249,7 @@ public static class PyProjectEditor
 
         // [tool.uv.sources]
         var inlineRemove = new HashSet<int>();
+        var lineRemovals = new List<(int Start, int End)>();
         var seenSrc = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in scan.Sources)
         {
@@ -286,15 +287,38 @@ public static class PyProjectEditor
             if (delete)
             {
                 if (e.Kind == SourceKind.Inline) inlineRemove.Add(e.ItemIndex);
-                else edits.Add(LineRemoval(t, Start(e.Kv), e.ValueEnd));
+                else lineRemovals.Add((LineStart(t, Start(e.Kv)), NextLineStart(t, e.ValueEnd)));
             }
         }
+        AddLineRemovals(t, lineRemovals, edits);
         if (inlineRemove.Count > 0) ListEdits.Remove(t, ListShape.Of(scan.SourcesInline!), inlineRemove, edits);
 
         // Deselected entries whose taken-over source no longer has an entry: put the user's source back.
         foreach (var (norm, o) in prev)
             if (!want.ContainsKey(norm) && o.TakenOverSource != null && scan.FindSource(norm) == null)
                 restoreSources.Add((Requirements.NameOf(o.TakenOverRequirement ?? o.Requirement) ?? o.Name, o.TakenOverSource));
+    }
+
+    /// <summary>
+    /// Removes whole lines; adjacent ranges are merged first, and a range that ends the file without a final
+    /// newline takes the newline before it instead (so "a\nb" minus line b is "a").
+    /// </summary>
+    static void AddLineRemovals(string t, List<(int Start, int End)> ranges, List<TextEdit> edits)
+    {
+        var merged = new List<(int Start, int End)>();
+        foreach (var r in ranges.OrderBy(r => r.Start))
+            if (merged.Count > 0 && r.Start <= merged[^1].End) merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, r.End));
+            else merged.Add(r);
+        foreach (var (start, end) in merged)
+        {
+            var s = start;
+            if (end == t.Length && !EndsWithNewLine(t) && s > 0)
+            {
+                s--;
+                if (s > 0 && t[s - 1] == '\r') s--;
+            }
+            edits.Add(new TextEdit(s, end, ""));
+        }
     }
 
     /// <summary>The whole line(s) of a key/value from its key to its value's end (and trailing comment).</summary>
