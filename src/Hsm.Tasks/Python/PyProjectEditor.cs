@@ -52,13 +52,12 @@ public static class PyProjectEditor
         var doc = PyProjectScan.Parse(text, fileLabel);
         if (doc.HasErrors)
         {
-            foreach (var m in doc.Diagnostics)
-                if (m.Kind == DiagnosticMessageKind.Error)
-                {
-                    diagnostics.Error(Codes.PyProjectInvalid, new DSpan(fileLabel, m.Span.Start.Line + 1, m.Span.Start.Column + 1),
-                        $"{fileLabel} is not valid TOML: {m.Message}");
-                    break;
-                }
+            // Tomlyn lists parser errors before lexer errors: report the earliest one (positions are 0-based).
+            var m = doc.Diagnostics.Where(x => x.Kind == DiagnosticMessageKind.Error)
+                .OrderBy(x => x.Span.Start.Line).ThenBy(x => x.Span.Start.Column).FirstOrDefault();
+            if (m != null)
+                diagnostics.Error(Codes.PyProjectInvalid, new DSpan(fileLabel, m.Span.Start.Line + 1, m.Span.Start.Column + 1),
+                    $"{fileLabel} is not valid TOML: {m.Message}");
             return new PyProjectEditResult(null, false, prev);
         }
         var scan = PyProjectScan.Scan(text, doc);
@@ -416,7 +415,9 @@ public static class PyProjectEditor
         var hs = LineStart(t, Start(table));
         var lastKv = table.Items?.LastOrDefault();
         var end = NextLineStart(t, lastKv != null ? End(lastKv.Value!) : HeaderEnd(table));
-        if (HasComment(t, hs, end)) return false;
+        // A comment anywhere up to the next table means the user wrote into it: keep the table.
+        var next = scan.Doc.Tables?.Select(x => Start(x)).Where(x => x > Start(table)).DefaultIfEmpty(t.Length).Min() ?? t.Length;
+        if (HasComment(t, hs, Math.Max(end, next))) return false;
         var restBlank = t.Substring(end).All(char.IsWhiteSpace);
         TextEdit edit;
         if (restBlank)
