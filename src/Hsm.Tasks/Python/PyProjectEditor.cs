@@ -32,6 +32,22 @@ public static class PyProjectEditor
     public static PyProjectEditResult Apply(string? originalText, IReadOnlyList<ManagedDependency> desired, OwnedPyProject? previouslyOwned,
         string fileLabel, string newProjectName, string newProjectVersion, DiagnosticBag diagnostics)
     {
+        try
+        {
+            return ApplyCore(originalText, desired, previouslyOwned, fileLabel, newProjectName, newProjectVersion, diagnostics);
+        }
+        catch (Exception ex) when (ex is HsmException or InvalidOperationException)
+        {
+            // A bug of ours, never the user's input: report it and leave the file alone.
+            diagnostics.Add(ex is HsmException h ? h.Diagnostic
+                : new Diagnostic(Codes.Internal, Severity.Error, $"internal error while editing {fileLabel}: {ex.Message}", new DSpan(fileLabel, 0, 0)));
+            return new PyProjectEditResult(null, false, previouslyOwned ?? new OwnedPyProject());
+        }
+    }
+
+    static PyProjectEditResult ApplyCore(string? originalText, IReadOnlyList<ManagedDependency> desired, OwnedPyProject? previouslyOwned,
+        string fileLabel, string newProjectName, string newProjectVersion, DiagnosticBag diagnostics)
+    {
         var prev = previouslyOwned ?? new OwnedPyProject();
         // Same package twice: the first wins (compared by PEP 503 name).
         var want = new List<ManagedDependency>();
