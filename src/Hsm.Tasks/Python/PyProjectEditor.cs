@@ -32,6 +32,22 @@ public static class PyProjectEditor
     public static PyProjectEditResult Apply(string? originalText, IReadOnlyList<ManagedDependency> desired, OwnedPyProject? previouslyOwned,
         string fileLabel, string newProjectName, string newProjectVersion, DiagnosticBag diagnostics)
     {
+        try
+        {
+            return ApplyCore(originalText, desired, previouslyOwned, fileLabel, newProjectName, newProjectVersion, diagnostics);
+        }
+        catch (Exception ex) when (ex is HsmException or InvalidOperationException)
+        {
+            // A bug of ours, never the user's input: report it and leave the file alone.
+            diagnostics.Add(ex is HsmException h ? h.Diagnostic
+                : new Diagnostic(Codes.Internal, Severity.Error, $"internal error while editing {fileLabel}: {ex.Message}", new DSpan(fileLabel, 0, 0)));
+            return new PyProjectEditResult(null, false, previouslyOwned ?? new OwnedPyProject());
+        }
+    }
+
+    static PyProjectEditResult ApplyCore(string? originalText, IReadOnlyList<ManagedDependency> desired, OwnedPyProject? previouslyOwned,
+        string fileLabel, string newProjectName, string newProjectVersion, DiagnosticBag diagnostics)
+    {
         var prev = previouslyOwned ?? new OwnedPyProject();
         // Same package twice: the first wins (compared by PEP 503 name).
         var want = new List<ManagedDependency>();
@@ -52,13 +68,12 @@ public static class PyProjectEditor
         var doc = PyProjectScan.Parse(text, fileLabel);
         if (doc.HasErrors)
         {
-            foreach (var m in doc.Diagnostics)
-                if (m.Kind == DiagnosticMessageKind.Error)
-                {
-                    diagnostics.Error(Codes.PyProjectInvalid, new DSpan(fileLabel, m.Span.Start.Line + 1, m.Span.Start.Column + 1),
-                        $"{fileLabel} is not valid TOML: {m.Message}");
-                    break;
-                }
+            // Tomlyn lists parser errors before lexer errors: report the earliest one (positions are 0-based).
+            var m = doc.Diagnostics.Where(x => x.Kind == DiagnosticMessageKind.Error)
+                .OrderBy(x => x.Span.Start.Line).ThenBy(x => x.Span.Start.Column).FirstOrDefault();
+            if (m != null)
+                diagnostics.Error(Codes.PyProjectInvalid, new DSpan(fileLabel, m.Span.Start.Line + 1, m.Span.Start.Column + 1),
+                    $"{fileLabel} is not valid TOML: {m.Message}");
             return new PyProjectEditResult(null, false, prev);
         }
         var scan = PyProjectScan.Scan(text, doc);
@@ -249,6 +264,7 @@ public static class PyProjectEditor
 
         // [tool.uv.sources]
         var inlineRemove = new HashSet<int>();
+        var lineRemovals = new List<(int Start, int End)>();
         var seenSrc = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in scan.Sources)
         {
@@ -286,15 +302,38 @@ public static class PyProjectEditor
             if (delete)
             {
                 if (e.Kind == SourceKind.Inline) inlineRemove.Add(e.ItemIndex);
-                else edits.Add(LineRemoval(t, Start(e.Kv), e.ValueEnd));
+                else lineRemovals.Add((LineStart(t, Start(e.Kv)), NextLineStart(t, e.ValueEnd)));
             }
         }
+        AddLineRemovals(t, lineRemovals, edits);
         if (inlineRemove.Count > 0) ListEdits.Remove(t, ListShape.Of(scan.SourcesInline!), inlineRemove, edits);
 
         // Deselected entries whose taken-over source no longer has an entry: put the user's source back.
         foreach (var (norm, o) in prev)
             if (!want.ContainsKey(norm) && o.TakenOverSource != null && scan.FindSource(norm) == null)
                 restoreSources.Add((Requirements.NameOf(o.TakenOverRequirement ?? o.Requirement) ?? o.Name, o.TakenOverSource));
+    }
+
+    /// <summary>
+    /// Removes whole lines; adjacent ranges are merged first, and a range that ends the file without a final
+    /// newline takes the newline before it instead (so "a\nb" minus line b is "a").
+    /// </summary>
+    static void AddLineRemovals(string t, List<(int Start, int End)> ranges, List<TextEdit> edits)
+    {
+        var merged = new List<(int Start, int End)>();
+        foreach (var r in ranges.OrderBy(r => r.Start))
+            if (merged.Count > 0 && r.Start <= merged[^1].End) merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, r.End));
+            else merged.Add(r);
+        foreach (var (start, end) in merged)
+        {
+            var s = start;
+            if (end == t.Length && !EndsWithNewLine(t) && s > 0)
+            {
+                s--;
+                if (s > 0 && t[s - 1] == '\r') s--;
+            }
+            edits.Add(new TextEdit(s, end, ""));
+        }
     }
 
     /// <summary>The whole line(s) of a key/value from its key to its value's end (and trailing comment).</summary>
@@ -392,7 +431,9 @@ public static class PyProjectEditor
         var hs = LineStart(t, Start(table));
         var lastKv = table.Items?.LastOrDefault();
         var end = NextLineStart(t, lastKv != null ? End(lastKv.Value!) : HeaderEnd(table));
-        if (HasComment(t, hs, end)) return false;
+        // A comment anywhere up to the next table means the user wrote into it: keep the table.
+        var next = scan.Doc.Tables?.Select(x => Start(x)).Where(x => x > Start(table)).DefaultIfEmpty(t.Length).Min() ?? t.Length;
+        if (HasComment(t, hs, Math.Max(end, next))) return false;
         var restBlank = t.Substring(end).All(char.IsWhiteSpace);
         TextEdit edit;
         if (restBlank)

@@ -115,11 +115,18 @@ internal static class TextEdits
         var sorted = edits.OrderBy(e => e.Start).ThenBy(e => e.End).ToList();
         var sb = new StringBuilder(t.Length + 256);
         var pos = 0;
+        var lastWasDeletion = false;
         foreach (var e in sorted)
         {
-            if (e.Start < pos) throw new InvalidOperationException($"overlapping pyproject edits at offset {e.Start}");
+            if (e.Start < pos)
+            {
+                // Overlapping deletions (e.g. two removed lines, the last one taking the newline before it) merge.
+                if (e.Text.Length == 0 && lastWasDeletion) { pos = Math.Max(pos, e.End); continue; }
+                throw new InvalidOperationException($"overlapping pyproject edits at offset {e.Start}");
+            }
             sb.Append(t, pos, e.Start - pos).Append(e.Text);
             pos = e.End;
+            lastWasDeletion = e.Text.Length == 0 && e.End > e.Start;
         }
         sb.Append(t, pos, t.Length - pos);
         return sb.ToString();
