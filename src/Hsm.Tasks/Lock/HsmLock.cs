@@ -51,19 +51,26 @@ public sealed class HsmLock
             sb.Append("    origin:\n");
             foreach (var o in e.Origin) sb.Append("      - ").Append(Q(o)).Append('\n');
         }
-        var owned = Owned.Where(o => o.Value.Entries.Count > 0).ToList();
+        var owned = Owned.Where(o => o.Value.Entries.Count > 0 || o.Value.Created.Count > 0).ToList();
         sb.Append(owned.Count == 0 ? "owned: {}\n" : "owned:\n");
         foreach (var (file, o) in owned)
         {
             sb.Append("  ").Append(Q(file)).Append(":\n");
+            sb.Append("    entries:\n");
             foreach (var e in o.Entries.OrderBy(e => e.Name, StringComparer.Ordinal))
             {
-                sb.Append("    - name: ").Append(Q(e.Name)).Append('\n');
-                sb.Append("      requirement: ").Append(Q(e.Requirement)).Append('\n');
-                if (e.Source != null) sb.Append("      source: ").Append(Q(e.Source)).Append('\n');
-                if (e.TakenOverRequirement != null) sb.Append("      taken_over_requirement: ").Append(Q(e.TakenOverRequirement)).Append('\n');
-                if (e.TakenOverSource != null) sb.Append("      taken_over_source: ").Append(Q(e.TakenOverSource)).Append('\n');
+                sb.Append("      - name: ").Append(Q(e.Name)).Append('\n');
+                sb.Append("        requirement: ").Append(Q(e.Requirement)).Append('\n');
+                if (e.Source != null) sb.Append("        source: ").Append(Q(e.Source)).Append('\n');
+                if (e.TakenOverRequirement != null) sb.Append("        taken_over_requirement: ").Append(Q(e.TakenOverRequirement)).Append('\n');
+                if (e.TakenOverSource != null) sb.Append("        taken_over_source: ").Append(Q(e.TakenOverSource)).Append('\n');
             }
+            if (o.Created.Count > 0)
+            {
+                sb.Append("    created:\n");
+                foreach (var c in o.Created) sb.Append("      - ").Append(Q(c)).Append('\n');
+            }
+            if (o.AddedFinalNewline) sb.Append("    added_final_newline: true\n");
         }
         sb.Append(Files.Count == 0 ? "files: {}\n" : "files:\n");
         foreach (var (f, h) in Files) sb.Append("  ").Append(Q(f)).Append(": ").Append(Q(h)).Append('\n');
@@ -114,7 +121,10 @@ public sealed class HsmLock
             foreach (var (k, v) in owned.Entries)
             {
                 var o = new OwnedPyProject();
-                if (v is YSequence entries)
+                var vm = v as YMapping;
+                if (vm?["created"] is YSequence created) o.Created.AddRange(created.Items.OfType<YScalar>().Select(x => x.Value));
+                o.AddedFinalNewline = vm?["added_final_newline"] is YScalar { Value: "true" };
+                if (vm?["entries"] is YSequence entries)
                     foreach (var e in entries.Items.OfType<YMapping>())
                         o.Entries.Add(new OwnedEntry
                         {

@@ -83,7 +83,7 @@ public static class Stager
         string? originalPy = File.Exists(req.PyProjectPath) ? Utf8NoBom.GetString(File.ReadAllBytes(req.PyProjectPath)) : null;
         oldLock.Owned.TryGetValue(pyLabel, out var owned);
         var py = PyProjectEditor.Apply(originalPy, desired, owned, pyLabel, stack.ProjectName, stack.ProjectVersion, d);
-        if (py.Owned.Entries.Count > 0) newLock.Owned[pyLabel] = py.Owned;
+        if (py.Owned.Entries.Count > 0 || py.Owned.Created.Count > 0) newLock.Owned[pyLabel] = py.Owned;
         if (py.NewText != null && py.NewText != originalPy) Add(req.PyProjectPath, py.NewText, "pyproject");
         plan.HasPython = desired.Count > 0 || (owned?.Entries.Count ?? 0) > 0;
         plan.PyProject = plan.HasPython ? req.PyProjectPath : null;
