@@ -55,7 +55,7 @@ public sealed class TestProject : IDisposable
     /// <summary>Copies the quickstart stack as a user would have it before their first build.</summary>
     public void CopySample()
     {
-        foreach (var rel in new[] { "hsm.yaml", "hsm-registry", "packages", "config" })
+        foreach (var rel in new[] { "hsm.yaml", "hsm-registry", "packages", "config", "docker" })
             Copy(Path.Combine(SampleDir, rel), Path.Combine(Dir, rel));
         File.WriteAllText(Path.Combine(Dir, "pyproject.toml"), SamplePyProject);
     }

@@ -1,0 +1,91 @@
+using Hsm.Tests;
+using Xunit;
+
+namespace Hsm.Sdk.Tests;
+
+/// <summary>Issue 5's promises through `dotnet build` of a real hsm.proj on the packed SDK.</summary>
+[Collection(PackedSdkCollection.Name)]
+public sealed class ComposeEndToEndTests(PackedSdk sdk)
+{
+    private const string UserCompose = """
+        services:
+          app:
+            image: "python:3.12-slim"
+            command: ["python", "-m", "my_rag_app"]
+            env_file: [".env.hsm"]
+            depends_on: [qdrant]
+        """;
+
+    private static void Ok(BuildResult r) => Assert.True(r.Succeeded, "build failed:\n" + r.Output);
+
+    [Theory]
+    [InlineData("Prod")]
+    [InlineData("Dev")]
+    public void Sample_outputs_pass_compose_alone_and_merged_with_a_user_file(string mode)
+    {
+        using var p = new TestProject(sdk, "compose-" + mode);
+        p.Write("docker-compose.yml", UserCompose);
+        Ok(p.Build("-p:Mode=" + mode));
+        var compose = p.Read("docker-compose.hsm.yml");
+        Assert.DoesNotContain("\nname:", compose); // merged, the user's file owns the project name
+        if (mode == "Dev")
+        {
+            Assert.Contains("context: \"docker/qdrant\"", compose);
+            Assert.Contains("dockerfile: \"Dockerfile.dev\"", compose);
+            Assert.Contains("\"./docker/qdrant/config:/qdrant/config\"", compose);
+            Assert.Contains("QDRANT__LOG_LEVEL: \"DEBUG\"", compose);
+        }
+        else
+        {
+            Assert.Contains("image: \"qdrant/qdrant:v1.12.0\"", compose);
+            Assert.DoesNotContain("build:", compose);
+        }
+        var alone = SharedTools.ComposeConfig(p.Dir, p.PathOf("docker-compose.hsm.yml"));
+        Assert.True(alone.Ok, alone.Output);
+        var merged = SharedTools.ComposeConfig(p.Dir, p.PathOf("docker-compose.yml"), p.PathOf("docker-compose.hsm.yml"));
+        Assert.True(merged.Ok, merged.Output);
+    }
+
+    [Fact]
+    public void Depends_on_healthcheck_named_volume_params_and_literal_variables()
+    {
+        using var p = new TestProject(sdk, "compose-shape");
+        Ok(p.Build());
+        var compose = p.Read("docker-compose.hsm.yml");
+        Assert.Contains("    depends_on:\n      redis:\n        condition: \"service_healthy\"\n", compose);
+        Assert.Contains("volumes:\n  qdrant_data: {}\n", compose);
+        Assert.Contains("QDRANT__COLLECTION: \"docs\"", compose);
+        Assert.Contains("QDRANT__SERVICE__API_KEY: \"${QDRANT_API_KEY:-}\"", compose);
+        Assert.Contains("    env_file:\n      - \"config/redis.env\"\n", compose);
+        // The user's env file is referenced, never copied: its value appears in no generated file.
+        foreach (var f in new[] { "docker-compose.hsm.yml", ".env.hsm", ".env.hsm.local", "hsm.lock", "pyproject.toml" })
+            Assert.DoesNotContain("--save 60 1", p.Read(f));
+    }
+
+    [Fact]
+    public void External_profile_moves_the_service_out_of_compose_and_into_the_env_files()
+    {
+        using var p = new TestProject(sdk, "compose-external");
+        Ok(p.Build());
+        var app = p.Read("pyproject.toml");
+        Assert.Contains("QDRANT_HOST=qdrant\n", p.Read(".env.hsm"));
+        Assert.Contains("QDRANT_HOST=localhost\n", p.Read(".env.hsm.local"));
+
+        var yaml = p.Read("hsm.yaml");
+        p.Write("hsm.yaml", yaml.Replace("      strategy: 1-of-N              # no selection", "      profile: external-prod\n      strategy: 1-of-N              # no selection"));
+        Ok(p.Build());
+        var compose = p.Read("docker-compose.hsm.yml");
+        Assert.DoesNotContain("  qdrant:", compose);
+        Assert.Contains("  redis:", compose);
+        Assert.Contains("QDRANT_HOST=qdrant.internal.example\n", p.Read(".env.hsm"));
+        Assert.Contains("QDRANT_PORT=6333\n", p.Read(".env.hsm"));
+        Assert.Contains("QDRANT_HOST=qdrant.internal.example\n", p.Read(".env.hsm.local"));
+        Assert.Equal(app, p.Read("pyproject.toml")); // the Python side did not change
+        Assert.True(SharedTools.ComposeConfig(p.Dir, p.PathOf("docker-compose.hsm.yml")).Ok);
+
+        p.Write("hsm.yaml", yaml);
+        Ok(p.Build());
+        Assert.Contains("  qdrant:", p.Read("docker-compose.hsm.yml"));
+        Assert.Contains("QDRANT_HOST=qdrant\n", p.Read(".env.hsm"));
+    }
+}
