@@ -98,6 +98,7 @@ public sealed class CommitJournal
             }
             Directory.CreateDirectory(Path.GetDirectoryName(e.Target)!);
             File.Copy(e.Staged!, e.Temp, overwrite: true);
+            File.SetLastWriteTimeUtc(e.Temp, DateTime.UtcNow); // File.Copy keeps the staged file's time; the new content is new now
             using (var fs = new FileStream(e.Temp, FileMode.Open, FileAccess.ReadWrite)) fs.Flush(flushToDisk: true);
             Replace(e.Temp, e.Target);
         }
