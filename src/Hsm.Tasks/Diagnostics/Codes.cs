@@ -62,6 +62,7 @@ public static class Codes
     public const string ComposeInvalid = "HSM3003";
     public const string CloneFailed = "HSM3004";
     public const string PyProjectInvalid = "HSM3005";
+    public const string CheckoutDiffers = "HSM3006";
 
     // 4xxx: commit and IO
     public const string Recovered = "HSM4001";

@@ -459,7 +459,8 @@ public static class PyProjectEditor
     /// For the uv solvability check on a staged copy: every [tool.uv.sources] <c>path = "rel"</c> becomes absolute
     /// against <paramref name="baseDir"/> (forward slashes). Everything else is kept byte for byte.
     /// </summary>
-    public static string AbsolutizePathSources(string text, string baseDir)
+    /// <param name="redirects">Absolute path (forward slashes) → the path to use instead, e.g. a fresh clone not yet moved into place.</param>
+    public static string AbsolutizePathSources(string text, string baseDir, IReadOnlyDictionary<string, string>? redirects = null)
     {
         var bom = text.Length > 0 && text[0] == '\uFEFF';
         var t = bom ? text.Substring(1) : text;
@@ -474,6 +475,7 @@ public static class PyProjectEditor
                         if (PyProjectScan.KeyPath(item.KeyValue?.Key) is ["path"] && item.KeyValue!.Value is StringValueSyntax { Value: { } rel } sv)
                         {
                             var abs = Absolute(baseDir, rel);
+                            if (redirects != null && redirects.TryGetValue(abs.TrimEnd('/'), out var redirected)) abs = redirected;
                             if (abs != rel) edits.Add(new TextEdit(Start(sv), End(sv), Basic(abs)));
                         }
         return (bom ? "\uFEFF" : "") + TextEdits.Apply(t, edits);

@@ -1,6 +1,7 @@
 using System.Text;
 using Hsm.Compose;
 using Hsm.Diagnostics;
+using Hsm.Git;
 using Hsm.Lock;
 using Hsm.Model;
 using Hsm.Python;
@@ -18,6 +19,7 @@ public sealed class StageRequest
     public string LockPath { get; init; } = "";
     public bool Locked { get; init; }
     public string GeneratorVersion { get; init; } = "0.0.0";
+    public CancellationToken Cancel { get; init; }
 }
 
 /// <summary>
@@ -61,32 +63,83 @@ public static class Stager
             if (f.Op != "unchanged") plan.Changes.Add($"hsm: {label(target)}: {(f.Op == "create" ? "+" : f.Op == "delete" ? "-" : "~")} {label(target)}");
         }
 
-        // ---- pyproject.toml ----
-        var pyLabel = label(req.PyProjectPath);
-        var pyDir = Path.GetDirectoryName(req.PyProjectPath)!;
-        var desired = new List<ManagedDependency>();
+        // ---- clones of missing dev folders (spec §3.1), before anything reads them ----
+        var clonesDir = Path.Combine(req.IntermediateDirectory, "clones");
+        var clonedTargets = new Dictionary<string, string>(StringComparer.Ordinal); // target dir → clone dir
+        string? CloneFor(string kind, string name, string url, string? gitRef, string target)
+        {
+            var staged = Path.Combine(clonesDir, $"{kind}-{name}");
+            if (!GitClone.CloneAt(url, gitRef, staged, $"{kind} '{name}'", new SourceSpan(label(target), 0, 0), req.Cancel, d)) return null;
+            plan.Clones.Add(new PlannedClone { Target = target, Staged = staged });
+            clonedTargets[Path.GetFullPath(target).Replace('\\', '/').TrimEnd('/')] = staged.Replace('\\', '/');
+            return staged;
+        }
         foreach (var lib in stack.Libraries)
         {
-            string? rel = null;
-            if (lib.Source.Type == "local" && lib.Source.Path != null)
-            {
-                var abs = Path.GetFullPath(Path.Combine(req.ProjectDirectory, lib.Source.Path));
-                rel = Path.GetRelativePath(pyDir, abs).Replace('\\', '/');
-                if (Path.IsPathRooted(rel))
-                {
-                    d.Error(Codes.NoRelativePath, SourceSpan.None, $"The path of '{lib.Name}' ({abs}) has no relative path from {pyLabel} (another drive?); Hsm never writes absolute paths into committed files.");
-                    continue;
-                }
-            }
-            desired.Add(Requirements.FromLibrary(lib, rel));
+            var src = lib.Source;
+            if (src.Type != "local" || src.Path is null) continue;
+            var target = Path.GetFullPath(Path.Combine(req.ProjectDirectory, src.Path));
+            if (src.Clone && src.Url != null) CloneFor("library", lib.Name, src.Url, src.Ref, target);
+            else if (src.Url != null && src.Ref != null && Directory.Exists(Path.Combine(target, ".git")))
+                WarnIfOtherRef(target, src.Ref, $"library '{lib.Name}'", label(target), req.Cancel, d);
         }
-        string? originalPy = File.Exists(req.PyProjectPath) ? Utf8NoBom.GetString(File.ReadAllBytes(req.PyProjectPath)) : null;
-        oldLock.Owned.TryGetValue(pyLabel, out var owned);
-        var py = PyProjectEditor.Apply(originalPy, desired, owned, pyLabel, stack.ProjectName, stack.ProjectVersion, d);
-        if (py.Owned.Entries.Count > 0 || py.Owned.Created.Count > 0) newLock.Owned[pyLabel] = py.Owned;
-        if (py.NewText != null && py.NewText != originalPy) Add(req.PyProjectPath, py.NewText, "pyproject");
-        plan.HasPython = desired.Count > 0 || (owned?.Entries.Count ?? 0) > 0;
-        plan.PyProject = plan.HasPython ? req.PyProjectPath : null;
+
+        // ---- pyproject.toml: the root one, then each uv-runtime service's (spec §5.1, §5.4) ----
+        var rootDesired = new List<ManagedDependency>();
+        foreach (var lib in stack.Libraries)
+            if (Relative(lib, Path.GetDirectoryName(req.PyProjectPath)!, req.ProjectDirectory, label(req.PyProjectPath), d, out var rel))
+                rootDesired.Add(Requirements.FromLibrary(lib, rel));
+        StagePython(req.PyProjectPath, rootDesired, null);
+
+        foreach (var svc in stack.Services.Where(s => s.Runtime == "uv" && s.ProfileMode == "managed" && s.Source != null))
+        {
+            var dirRel = svc.Source!.Type == "git" ? $"services/{svc.Name}" : svc.Source.Path;
+            if (dirRel is null) continue;
+            var dir = Path.GetFullPath(Path.Combine(req.ProjectDirectory, dirRel));
+            string? readFrom = null;
+            if (!Directory.Exists(dir))
+            {
+                if (svc.Source.Type == "git" && svc.Source.Url != null) readFrom = CloneFor("service", svc.Name, svc.Source.Url, svc.Source.Ref, dir);
+                else d.Message(Codes.LocalPathMissing, new SourceSpan(svc.RegistryFile, 0, 0), $"The folder '{dirRel}' of uv service '{svc.Name}' does not exist; its Python environment is not managed.");
+                if (readFrom is null) continue;
+            }
+            var desired = new List<ManagedDependency>();
+            foreach (var dep in svc.Dependencies)
+            {
+                var name = Requirements.NameOf(dep);
+                var lib = name is null ? null : stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Package) == Requirements.NormalizeName(name));
+                if (lib != null && dep.Trim() == name && Relative(lib, dir, req.ProjectDirectory, label(Path.Combine(dir, "pyproject.toml")), d, out var rel))
+                    desired.Add(Requirements.FromLibrary(lib, rel)); // a library of the stack: its requirement and source, as in the root
+                else if (name != null)
+                    desired.Add(new ManagedDependency(name, dep.Trim(), null));
+                else
+                    d.Error(Codes.InvalidSource, new SourceSpan(svc.RegistryFile, 0, 0), $"'{dep}' in the dependencies of service '{svc.Name}' is not a PEP 508 requirement.");
+            }
+            StagePython(Path.Combine(dir, "pyproject.toml"), desired, readFrom);
+        }
+
+        void StagePython(string pyproject, List<ManagedDependency> desired, string? cloneDir)
+        {
+            var pyLabel = label(pyproject);
+            var readPath = cloneDir is null ? pyproject : Path.Combine(cloneDir, "pyproject.toml");
+            string? original = File.Exists(readPath) ? Utf8NoBom.GetString(File.ReadAllBytes(readPath)) : null;
+            oldLock.Owned.TryGetValue(pyLabel, out var owned);
+            var py = PyProjectEditor.Apply(original, desired, owned, pyLabel, stack.ProjectName, stack.ProjectVersion, d);
+            if (py.Owned.Entries.Count > 0 || py.Owned.Created.Count > 0) newLock.Owned[pyLabel] = py.Owned;
+            if (desired.Count == 0 && (owned?.Entries.Count ?? 0) == 0) return; // not required, not touched
+            var project = new UvProject { PyProject = pyproject, CheckSource = readPath };
+            foreach (var (t, c) in clonedTargets) project.Redirects[t] = c;
+            if (py.NewText != null && py.NewText != original)
+            {
+                if (cloneDir is null)
+                {
+                    Add(pyproject, py.NewText, "pyproject");
+                    project.CheckSource = plan.Files[^1].Staged!;
+                }
+                else File.WriteAllBytes(readPath, Utf8NoBom.GetBytes(py.NewText)); // a fresh clone is hsm's own until the commit moves it in
+            }
+            plan.UvProjects.Add(project);
+        }
 
         // ---- docker-compose.hsm.yml ----
         var composeLabel = label(req.ComposePath);
@@ -135,6 +188,27 @@ public static class Stager
         if (d.HasErrors) return null;
         plan.Save(Path.Combine(stageDir, "plan.json"));
         return plan;
+    }
+
+    /// <summary>The path of a local library relative to the folder of the pyproject.toml that names it ('/'-separated, never absolute).</summary>
+    private static bool Relative(ResolvedLibrary lib, string pyDir, string projectDir, string pyLabel, DiagnosticBag d, out string? rel)
+    {
+        rel = null;
+        if (lib.Source.Type != "local" || lib.Source.Path is null) return true;
+        var abs = Path.GetFullPath(Path.Combine(projectDir, lib.Source.Path));
+        rel = Path.GetRelativePath(pyDir, abs).Replace('\\', '/');
+        if (!Path.IsPathRooted(rel)) return true;
+        d.Error(Codes.NoRelativePath, SourceSpan.None, $"The path of '{lib.Name}' ({abs}) has no relative path from {pyLabel} (another drive?); Hsm never writes absolute paths into committed files.");
+        return false;
+    }
+
+    /// <summary>An existing checkout is never updated: warn when it is not at the registry's ref.</summary>
+    private static void WarnIfOtherRef(string dir, string gitRef, string what, string dirLabel, CancellationToken cancel, DiagnosticBag d)
+    {
+        var head = GitClone.Head(dir, cancel);
+        var want = GitClone.Resolve(dir, gitRef, cancel);
+        if (head != null && head != want)
+            d.Warning(Codes.CheckoutDiffers, new SourceSpan(dirLabel, 0, 0), $"'{dirLabel}' ({what}) is checked out at {head[..Math.Min(12, head.Length)]}, not at '{gitRef}' as the registry says; Hsm never updates an existing checkout.");
     }
 
     /// <summary>The part of hsm.lock that HsmLocked compares: stack and owned (not file hashes).</summary>

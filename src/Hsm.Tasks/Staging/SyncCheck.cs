@@ -48,33 +48,33 @@ public static class SyncCheck
 {
     public static void Run(StagePlan plan, SyncSettings s, CancellationToken cancel, DiagnosticBag d, Action<string> log)
     {
-        if (plan.HasPython && plan.PyProject != null)
+        if (plan.UvProjects.Count > 0)
         {
             var uv = s.Uv(d);
-            if (uv != null) CheckPython(plan, s, uv, cancel, d, log);
+            if (uv != null)
+                foreach (var project in plan.UvProjects) CheckPython(project, s, uv, cancel, d, log);
         }
         if (plan.Compose != null) CheckCompose(plan, s, cancel, d, log);
     }
 
-    private static void CheckPython(StagePlan plan, SyncSettings s, string uv, CancellationToken cancel, DiagnosticBag d, Action<string> log)
+    private static void CheckPython(UvProject project, SyncSettings s, string uv, CancellationToken cancel, DiagnosticBag d, Action<string> log)
     {
-        var target = plan.PyProject!;
-        var staged = plan.Files.FirstOrDefault(f => f.Target == target && f.Staged != null)?.Staged;
-        var source = staged ?? target;
-        if (!File.Exists(source)) return;
-        var pyDir = Path.GetDirectoryName(target)!;
-        var checkDir = Path.Combine(Path.GetTempPath(), "hsm-check-" + StagePlan.Hash(s.ProjectDirectory)[..12] + "-" + Environment.ProcessId);
+        if (!File.Exists(project.CheckSource)) return;
+        var pyDir = Path.GetDirectoryName(project.PyProject)!;
+        var checkDir = Path.Combine(Path.GetTempPath(), "hsm-check-" + StagePlan.Hash(project.PyProject)[..12] + "-" + Environment.ProcessId);
         try
         {
             if (Directory.Exists(checkDir)) Directory.Delete(checkDir, true);
             Directory.CreateDirectory(checkDir);
-            var text = Stager.Utf8NoBom.GetString(File.ReadAllBytes(source));
-            File.WriteAllText(Path.Combine(checkDir, "pyproject.toml"), PyProjectEditor.AbsolutizePathSources(text, pyDir), Stager.Utf8NoBom);
-            var uvLock = Path.Combine(pyDir, "uv.lock");
+            // Path sources are relative to the project's final folder; those pointing into a fresh clone are redirected to it.
+            var text = Stager.Utf8NoBom.GetString(File.ReadAllBytes(project.CheckSource));
+            File.WriteAllText(Path.Combine(checkDir, "pyproject.toml"), PyProjectEditor.AbsolutizePathSources(text, pyDir, project.Redirects), Stager.Utf8NoBom);
+            var uvLock = Path.Combine(Path.GetDirectoryName(project.CheckSource)!, "uv.lock");
+            if (!File.Exists(uvLock)) uvLock = Path.Combine(pyDir, "uv.lock");
             if (File.Exists(uvLock)) File.Copy(uvLock, Path.Combine(checkDir, "uv.lock"));
-            log($"hsm: uv lock --dry-run on the staged pyproject.toml ({checkDir})");
+            log($"hsm: uv lock --dry-run on the staged {ResolveLabel(s, project.PyProject)} ({checkDir})");
             var r = ToolRunner.Run(uv, UvCommands.Lock(checkDir, s.Locked, dryRun: true), checkDir, cancel, UvCommands.Environment(), onLine: l => log("uv: " + l));
-            var diag = UvCommands.Check(r, "uv lock --dry-run of the staged pyproject.toml", new SourceSpan(ResolveLabel(s, target), 0, 0));
+            var diag = UvCommands.Check(r, $"uv lock --dry-run of the staged {ResolveLabel(s, project.PyProject)}", new SourceSpan(ResolveLabel(s, project.PyProject), 0, 0));
             if (diag != null) d.Add(diag);
         }
         finally

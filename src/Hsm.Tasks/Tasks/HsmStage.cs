@@ -31,6 +31,7 @@ public sealed class HsmStage : HsmTask
             LockPath = LockPath,
             Locked = IsTrue(Locked),
             GeneratorVersion = GeneratorVersion,
+            Cancel = Cancellation.Token,
         }, d);
         if (plan is null) return;
         foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);

@@ -57,10 +57,13 @@ public sealed class CommitJournal
     }
 
     /// <summary>Backs up every target and writes the journal (flushed) before anything changes.</summary>
-    public void Prepare(IEnumerable<PlannedFile> files, IEnumerable<string> guarded)
+    public void Prepare(IEnumerable<PlannedFile> files, IEnumerable<PlannedClone> clones, IEnumerable<string> guarded)
     {
         Directory.CreateDirectory(_dir);
         int i = 0;
+        // Clones first: a pyproject.toml inside a cloned folder is part of the clone.
+        foreach (var c in clones)
+            _doc.Entries.Add(new Entry { Target = c.Target, Op = "move-dir", Staged = c.Staged, Temp = c.Staged });
         foreach (var f in files.Where(f => f.Op is "create" or "replace" or "delete"))
             _doc.Entries.Add(BackUp(f.Target, f.Op, f.Staged, f.StagedHash, i++));
         foreach (var g in guarded)
@@ -91,6 +94,12 @@ public sealed class CommitJournal
         {
             cancel.ThrowIfCancellationRequested();
             Step("apply:" + Path.GetFileName(e.Target));
+            if (e.Op == "move-dir")
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(e.Target)!);
+                Directory.Move(e.Staged!, e.Target); // a rename within the project's file system
+                continue;
+            }
             if (e.Op == "delete")
             {
                 if (File.Exists(e.Target)) File.Delete(e.Target);
@@ -119,6 +128,12 @@ public sealed class CommitJournal
     {
         foreach (var e in doc.Guarded.Concat(Enumerable.Reverse(doc.Entries)))
         {
+            if (e.Op == "move-dir")
+            {
+                // the folder did not exist before the commit: put the clone back where it was staged
+                if (Directory.Exists(e.Target) && !Directory.Exists(e.Staged!)) Directory.Move(e.Target, e.Staged!);
+                continue;
+            }
             if (File.Exists(e.Temp)) File.Delete(e.Temp);
             if (e.Backup != null && File.Exists(e.Backup))
             {
@@ -159,11 +174,14 @@ public sealed class CommitJournal
             d.Warning(Codes.Recovered, new SourceSpan(journalPath, 0, 0), "An interrupted commit was found before it changed any file; its journal was discarded.");
             return;
         }
-        bool allInPlace = doc.Guarded.Count == 0 && doc.Entries.All(e => e.Op == "delete"
-            ? !File.Exists(e.Target)
-            : StagePlan.HashFile(e.Target) == e.StagedHash);
+        bool allInPlace = doc.Guarded.Count == 0 && doc.Entries.All(e => e.Op switch
+        {
+            "delete" => !File.Exists(e.Target),
+            "move-dir" => Directory.Exists(e.Target) && !Directory.Exists(e.Staged!),
+            _ => StagePlan.HashFile(e.Target) == e.StagedHash,
+        });
         var names = string.Join(", ", doc.Entries.Select(e => Path.GetRelativePath(projectDirectory, e.Target).Replace('\\', '/')));
-        foreach (var e in doc.Entries.Concat(doc.Guarded)) if (File.Exists(e.Temp)) File.Delete(e.Temp);
+        foreach (var e in doc.Entries.Concat(doc.Guarded)) if (e.Op != "move-dir" && File.Exists(e.Temp)) File.Delete(e.Temp);
         if (allInPlace)
         {
             File.Delete(journalPath);

@@ -24,36 +24,36 @@ public static class Committer
         if (d.HasErrors) return null;
 
         var changes = plan.Files.Where(f => f.Op != "unchanged").ToList();
-        string? uv = null;
-        string? pyDir = plan.PyProject is null ? null : Path.GetDirectoryName(plan.PyProject);
-        bool runUv = false;
+        // uv runs for each Python project whose pyproject.toml differs from what it last synced (or that has no uv.lock).
         var syncedFile = Path.Combine(s.IntermediateDirectory, "uv-synced.txt");
-        if (plan.HasPython && pyDir != null)
-        {
-            uv = s.Uv(new DiagnosticBag()); // HsmSync already reported a missing uv
-            if (uv != null)
+        var synced = File.Exists(syncedFile)
+            ? File.ReadAllLines(syncedFile).Select(l => l.Split('=', 2)).Where(a => a.Length == 2).ToDictionary(a => a[0], a => a[1])
+            : new Dictionary<string, string>();
+        var uv = plan.UvProjects.Count > 0 ? s.Uv(new DiagnosticBag()) : null; // HsmSync already reported a missing uv
+        var toSync = new List<UvProject>();
+        if (uv != null)
+            foreach (var project in plan.UvProjects)
             {
-                var pyStaged = plan.Files.FirstOrDefault(f => f.Target == plan.PyProject);
-                var pyHash = pyStaged?.StagedHash ?? StagePlan.HashFile(plan.PyProject!);
-                var last = File.Exists(syncedFile) ? File.ReadAllText(syncedFile).Trim() : "";
-                runUv = pyHash != last || !File.Exists(Path.Combine(pyDir, "uv.lock"));
+                var hash = StagePlan.HashFile(project.CheckSource) ?? "";
+                var dir = Path.GetDirectoryName(project.PyProject)!;
+                if (!synced.TryGetValue(project.PyProject, out var last) || last != hash || !File.Exists(Path.Combine(dir, "uv.lock")))
+                    toSync.Add(project);
             }
-        }
-        if (changes.Count == 0 && !runUv) return new CommitOutcome(0, plan.Files.Count, false);
+        if (changes.Count == 0 && plan.Clones.Count == 0 && toSync.Count == 0) return new CommitOutcome(0, plan.Files.Count, false);
 
         var journal = new CommitJournal(s.IntermediateDirectory);
-        var guarded = runUv ? new[] { Path.Combine(pyDir!, "uv.lock") } : Array.Empty<string>();
-        journal.Prepare(changes, guarded);
+        journal.Prepare(changes, plan.Clones, toSync.Select(p => Path.Combine(Path.GetDirectoryName(p.PyProject)!, "uv.lock")));
         try
         {
             journal.Apply(cancel);
-            if (runUv)
+            foreach (var project in toSync)
             {
+                var dir = Path.GetDirectoryName(project.PyProject)!;
                 var sync = s.PythonSync.ToLowerInvariant() != "lock";
-                var args = sync ? UvCommands.Sync(pyDir!, s.Locked) : UvCommands.Lock(pyDir!, s.Locked, dryRun: false);
+                var args = sync ? UvCommands.Sync(dir, s.Locked) : UvCommands.Lock(dir, s.Locked, dryRun: false);
                 log($"hsm: uv {string.Join(' ', args)}");
-                var r = ToolRunner.Run(uv!, args, pyDir!, cancel, UvCommands.Environment(), onLine: l => log("uv: " + l));
-                var diag = UvCommands.Check(r, sync ? "uv sync" : "uv lock", new SourceSpan(label(plan.PyProject!), 0, 0));
+                var r = ToolRunner.Run(uv!, args, dir, cancel, UvCommands.Environment(), onLine: l => log("uv: " + l));
+                var diag = UvCommands.Check(r, sync ? "uv sync" : "uv lock", new SourceSpan(label(project.PyProject), 0, 0));
                 if (diag != null)
                 {
                     journal.Rollback();
@@ -70,11 +70,8 @@ public static class Committer
             d.Error(Codes.CommitIo, SourceSpan.None, $"The commit failed ({e.Message}); every file was restored.");
             return null;
         }
-        if (runUv)
-        {
-            var pyHash = StagePlan.HashFile(plan.PyProject!) ?? "";
-            File.WriteAllText(syncedFile, pyHash + "\n");
-        }
-        return new CommitOutcome(changes.Count, plan.Files.Count - changes.Count, runUv);
+        foreach (var project in toSync) synced[project.PyProject] = StagePlan.HashFile(project.PyProject) ?? "";
+        File.WriteAllLines(syncedFile, synced.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key}={k.Value}"));
+        return new CommitOutcome(changes.Count + plan.Clones.Count, plan.Files.Count - changes.Count, toSync.Count > 0);
     }
 }

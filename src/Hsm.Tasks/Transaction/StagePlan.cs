@@ -20,14 +20,32 @@ public sealed class PlannedFile
     public string Kind { get; set; } = "";
 }
 
+/// <summary>A pyproject.toml uv works on.</summary>
+public sealed class UvProject
+{
+    /// <summary>Absolute path of the pyproject.toml in the project (where uv sync runs).</summary>
+    public string PyProject { get; set; } = "";
+    /// <summary>Where its content can be read before the commit: the staged copy, a fresh clone, or the file itself.</summary>
+    public string CheckSource { get; set; } = "";
+    /// <summary>Absolute target folder → clone folder, for path sources that point into a clone not yet moved in.</summary>
+    public Dictionary<string, string> Redirects { get; set; } = new();
+}
+
+/// <summary>A folder cloned on demand (spec §3.1): moved from <see cref="Staged"/> to <see cref="Target"/> by the commit.</summary>
+public sealed class PlannedClone
+{
+    public string Target { get; set; } = "";
+    public string Staged { get; set; } = "";
+}
+
 /// <summary>obj/hsm/stage/plan.json: what HsmStage produced, read by HsmSync and HsmCommit.</summary>
 public sealed class StagePlan
 {
     public List<PlannedFile> Files { get; set; } = new();
-    /// <summary>Absolute path of the pyproject.toml that uv works on, when Python is part of the stack.</summary>
-    public string? PyProject { get; set; }
-    /// <summary>True when libraries are managed (uv has something to do).</summary>
-    public bool HasPython { get; set; }
+    /// <summary>The Python projects uv checks and syncs: the root one (when libraries are managed) and each uv-runtime service's.</summary>
+    public List<UvProject> UvProjects { get; set; } = new();
+    /// <summary>Folders cloned on demand into obj/hsm/clones/, moved into place by the commit.</summary>
+    public List<PlannedClone> Clones { get; set; } = new();
     public string? Compose { get; set; }
     /// <summary>One line per change, for the build summary and HsmCheck.</summary>
     public List<string> Changes { get; set; } = new();
