@@ -172,4 +172,32 @@ public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         Assert.Contains(r2.Errors, e => e.Code == "HSM1010" && e.LineNumber == 7);
         Assert.DoesNotContain("MSB4018", r2.Output);
     }
+
+    [Fact]
+    public void HsmList_prints_the_tree_and_Clean_keeps_the_generated_files()
+    {
+        using var p = new TestProject(sdk, "list-clean");
+        Ok(p);
+        var list = Ok(p, "-t:HsmList");
+        var stackTxt = p.Read("obj/hsm/stack.txt");
+        Assert.Contains("group vector-db-client (1-of-N)", stackTxt);
+        Assert.Contains("qdrant-adapter", stackTxt);
+        Assert.Contains("mode=dev", stackTxt);
+        Assert.Contains("profile=default", stackTxt);
+        Assert.Contains("implies from", stackTxt);
+        Assert.Contains("obj/hsm/stack.txt", list.Output);
+        Assert.Contains("group vector-db-client (1-of-N)", list.Output);
+
+        var before = p.Snapshot();
+        var clean = p.Build("-t:Clean");
+        Assert.True(clean.Succeeded, clean.Output);
+        Assert.False(Directory.Exists(p.PathOf("obj/hsm")));
+        Assert.Equal(before, p.Snapshot()); // pyproject.toml, the Compose file, hsm.lock stay
+
+        // -t:HsmSync applies the stack like the original `hsm sync` (HsmCommit runs after it).
+        p.Write("hsm.yaml", p.Read("hsm.yaml").Replace("selection: qdrant-adapter", "selection: milvus-adapter"));
+        var sync = Ok(p, "-t:HsmSync");
+        Assert.True(sync.Ran("HsmCommit"));
+        Assert.Contains("milvus-adapter", p.Read("pyproject.toml"));
+    }
 }
