@@ -88,4 +88,31 @@ public sealed class ComposeEndToEndTests(PackedSdk sdk)
         Assert.Contains("  qdrant:", p.Read("docker-compose.hsm.yml"));
         Assert.Contains("QDRANT_HOST=qdrant\n", p.Read(".env.hsm"));
     }
+
+    [Fact]
+    public void The_real_compose_parser_rejects_a_bad_file_before_anything_is_written()
+    {
+        var compose = SharedTools.Tool("compose");
+        if (compose is null) return;
+        using var p = new TestProject(sdk, "compose-validate");
+        var validate = new[] { "-p:HsmComposeCommand=" + compose, "-p:HsmComposeValidate=true" };
+        Ok(p.Build(validate));
+        var before = p.Snapshot();
+        // A pass-through key Compose rejects: hsm's pre-flight cannot know every Compose rule.
+        var redis = p.PathOf("hsm-registry/services/redis.yaml");
+        File.WriteAllText(redis, File.ReadAllText(redis).Replace("compose: { restart: unless-stopped }", "compose: { restart: unless-stopped, restart_policy_typo: always }"));
+        var r = p.Build(validate);
+        Assert.False(r.Succeeded);
+        var error = Assert.Single(r.Errors);
+        Assert.Equal("HSM3003", error.Code);
+        Assert.Contains("restart_policy_typo", error.Text);
+        var after = p.Snapshot();
+        foreach (var f in before.Keys.Where(k => !k.StartsWith("hsm-registry/", StringComparison.Ordinal)))
+            Assert.Equal(before[f], after[f]);
+
+        // Required but missing: a clear error, not a silent skip.
+        var missing = p.Build("-p:HsmComposeCommand=/nonexistent/compose", "-p:HsmComposeValidate=true");
+        Assert.False(missing.Succeeded);
+        Assert.Contains(missing.Errors, e => e.Code == "HSM3003" && e.Text.Contains("not available"));
+    }
 }
