@@ -1,8 +1,8 @@
-using System.Text;
 using Hsm.Diagnostics;
 using Hsm.Model;
 using Hsm.Python;
 using Hsm.Yaml;
+using E = Hsm.Compose;
 
 namespace Hsm.Lock;
 
@@ -35,66 +35,41 @@ public sealed class HsmLock
         .Concat(stack.Services.Select(s => new StackEntry { Kind = "service", Name = s.Name, Mode = s.Mode, Source = s.Source?.Type ?? "external", Profile = s.Profile, Origin = s.Origins.Select(o => o.Path).ToList() }))
         .OrderBy(e => e.Kind, StringComparer.Ordinal).ThenBy(e => e.Name, StringComparer.Ordinal).ToList();
 
+    /// <summary>The lock as YAML: block style, every string double-quoted, keys in a fixed order (the Compose file's emitter).</summary>
     public string Write()
     {
-        var sb = new StringBuilder();
-        sb.Append(Header).Append('\n');
-        sb.Append("version: 1\n");
-        sb.Append(Stack.Count == 0 ? "stack: []\n" : "stack:\n");
+        static E.YScalar Str(string v) => E.YamlEmitter.Str(v, composeValue: false);
+        var root = new E.YMap().Add("version", new E.YScalar("1"));
+        var stack = new E.YSeq();
         foreach (var e in Stack)
         {
-            sb.Append("  - kind: ").Append(Q(e.Kind)).Append('\n');
-            sb.Append("    name: ").Append(Q(e.Name)).Append('\n');
-            sb.Append("    mode: ").Append(Q(e.Mode)).Append('\n');
-            sb.Append("    source: ").Append(Q(e.Source)).Append('\n');
-            if (e.Profile != null) sb.Append("    profile: ").Append(Q(e.Profile)).Append('\n');
-            sb.Append("    origin:\n");
-            foreach (var o in e.Origin) sb.Append("      - ").Append(Q(o)).Append('\n');
+            var m = new E.YMap().Add("kind", Str(e.Kind)).Add("name", Str(e.Name)).Add("mode", Str(e.Mode)).Add("source", Str(e.Source));
+            if (e.Profile != null) m.Add("profile", Str(e.Profile));
+            stack.Items.Add(m.Add("origin", new E.YSeq(e.Origin.Select(o => (E.YNode)Str(o)).ToList())));
         }
-        var owned = Owned.Where(o => o.Value.Entries.Count > 0 || o.Value.Created.Count > 0).ToList();
-        sb.Append(owned.Count == 0 ? "owned: {}\n" : "owned:\n");
-        foreach (var (file, o) in owned)
+        root.Add("stack", stack);
+        var owned = new E.YMap();
+        foreach (var (file, o) in Owned.Where(o => o.Value.Entries.Count > 0 || o.Value.Created.Count > 0))
         {
-            sb.Append("  ").Append(Q(file)).Append(":\n");
-            sb.Append("    entries:\n");
+            var entries = new E.YSeq();
             foreach (var e in o.Entries.OrderBy(e => e.Name, StringComparer.Ordinal))
             {
-                sb.Append("      - name: ").Append(Q(e.Name)).Append('\n');
-                sb.Append("        requirement: ").Append(Q(e.Requirement)).Append('\n');
-                if (e.Source != null) sb.Append("        source: ").Append(Q(e.Source)).Append('\n');
-                if (e.TakenOverRequirement != null) sb.Append("        taken_over_requirement: ").Append(Q(e.TakenOverRequirement)).Append('\n');
-                if (e.TakenOverSource != null) sb.Append("        taken_over_source: ").Append(Q(e.TakenOverSource)).Append('\n');
+                var m = new E.YMap().Add("name", Str(e.Name)).Add("requirement", Str(e.Requirement));
+                if (e.Source != null) m.Add("source", Str(e.Source));
+                if (e.TakenOverRequirement != null) m.Add("taken_over_requirement", Str(e.TakenOverRequirement));
+                if (e.TakenOverSource != null) m.Add("taken_over_source", Str(e.TakenOverSource));
+                entries.Items.Add(m);
             }
-            if (o.Created.Count > 0)
-            {
-                sb.Append("    created:\n");
-                foreach (var c in o.Created) sb.Append("      - ").Append(Q(c)).Append('\n');
-            }
-            if (o.AddedFinalNewline) sb.Append("    added_final_newline: true\n");
+            var f = new E.YMap().Add("entries", entries);
+            if (o.Created.Count > 0) f.Add("created", new E.YSeq(o.Created.Select(c => (E.YNode)Str(c)).ToList()));
+            if (o.AddedFinalNewline) f.Add("added_final_newline", new E.YScalar("true"));
+            owned.Add(file, f);
         }
-        sb.Append(Files.Count == 0 ? "files: {}\n" : "files:\n");
-        foreach (var (f, h) in Files) sb.Append("  ").Append(Q(f)).Append(": ").Append(Q(h)).Append('\n');
-        return sb.ToString();
-    }
-
-    private static string Q(string s)
-    {
-        var sb = new StringBuilder("\"");
-        foreach (var c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c < 0x20) sb.Append($"\\x{(int)c:x2}"); else sb.Append(c);
-                    break;
-            }
-        }
-        return sb.Append('"').ToString();
+        root.Add("owned", owned);
+        var files = new E.YMap();
+        foreach (var (f, h) in Files) files.Add(f, Str(h));
+        root.Add("files", files);
+        return E.YamlEmitter.Write(root, Header);
     }
 
     /// <summary>Reads hsm.lock; a missing file gives an empty lock. A damaged one is a warning and counts as missing.</summary>
