@@ -78,7 +78,13 @@ public static class SafeYamlLoader
         {
             var msg = e.InnerException is not null && e.Message.Contains("See inner") ? e.InnerException.Message : e.Message;
             diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column)),
-                $"YAML syntax error: {CleanMessage(msg)}");
+                $"YAML syntax error: {CleanMessage(msg)}{(text.Contains('\t') && msg.Contains("token", StringComparison.OrdinalIgnoreCase) ? " (YAML does not allow tabs for indentation; use spaces.)" : "")}");
+            return null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Never let a parser defect escape as a stack trace (spec §7).
+            diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, 1, 1), $"'{label}' cannot be read as YAML: {e.Message}");
             return null;
         }
     }
@@ -137,8 +143,8 @@ public static class SafeYamlLoader
                 var next = parser.Current!;
                 Fail(Codes.YamlSyntax, next.Start, "The file holds more than one YAML document ('---'); Hsm reads exactly one.");
             }
-            if (root != null && Expansions(root) > MaxAliasExpansions)
-                Fail(Codes.AliasProblem, new Mark(0, root.Line, root.Column), $"Aliases expand to more than {MaxAliasExpansions:N0} nodes (an alias bomb?); Hsm refuses to expand them.");
+            // Only nodes reached through aliases count as expansions (counted per alias use in ReadNode):
+            // a long plain list is not an alias bomb.
             return root;
         }
 
