@@ -47,6 +47,8 @@ public sealed class ProjectManifest
     public List<GroupSelection> ServiceGroups { get; } = new();
     public List<StandaloneEntry> ServiceStandalone { get; } = new();
     public Dictionary<string, Located<string>> Modes { get; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Position of each key of <see cref="Modes"/>.</summary>
+    public Dictionary<string, SourceSpan> ModeKeys { get; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 public static class ManifestReader
@@ -74,7 +76,7 @@ public static class ManifestReader
         var top = MapReader.For(root, "hsm.yaml", d, "project", "libraries", "services", "modes", "dependencies");
         if (top is null)
         {
-            if (root is YScalar { IsNull: true }) d.Error(Codes.EmptyDocument, root.Span, $"'{label}' is empty; it needs at least 'project: {{ name: ... }}'.");
+            if (root is YScalar { IsNull: true }) d.Error(Codes.EmptyDocument, new SourceSpan(label, 1, 1), $"'{label}' is empty; it needs at least 'project: {{ name: ... }}'.");
             return null;
         }
         var m = new ProjectManifest { File = label };
@@ -89,9 +91,9 @@ public static class ManifestReader
         else
         {
             var name = project.Scalar("name");
-            if (name is null || name.Value.Trim().Length == 0)
+            if (project.Node("name") is null || name?.Value.Trim().Length == 0)
                 d.Error(Codes.MissingField, project.Map.Span, "'project.name' is required (it also names the Compose project).");
-            else m.Name = new(name.Value, name.Span);
+            else if (name != null) m.Name = new(name.Value, name.Span);
             m.Version = project.String("version") ?? "";
             var engine = project.Scalar("container_engine");
             if (engine != null)
@@ -144,7 +146,7 @@ public static class ManifestReader
                 if (!CheckName(k, "a 'modes' key", d)) continue;
                 if (v is YScalar s && !s.IsNull)
                 {
-                    if (CheckMode(s, $"modes.{k.Value}", d)) m.Modes[k.Value] = new(s.Value, s.Span);
+                    if (CheckMode(s, $"modes.{k.Value}", d)) { m.Modes[k.Value] = new(s.Value, s.Span); m.ModeKeys[k.Value] = k.Span; }
                 }
                 else if (v is not YScalar) d.Error(Codes.WrongType, v.Span, $"'modes.{k.Value}' must be dev or prod, not {v.KindName}.");
             }
@@ -249,7 +251,7 @@ public static class ManifestReader
                 var profile = gr.Scalar("profile");
                 if (profile != null)
                 {
-                    if (section != "services") d.Error(Codes.UnknownKey, profile.Span, "'profile' applies to service groups only.");
+                    if (section != "services") d.Error(Codes.UnknownKey, gr.KeyNode("profile")!.Span, "'profile' applies to service groups only: a library has no deployment profile.");
                     else g.Profile = new(profile.Value, profile.Span);
                 }
                 gr.Finish();
@@ -289,7 +291,7 @@ public static class ManifestReader
             var profile = er.Scalar("profile");
             if (profile != null)
             {
-                if (section != "services") d.Error(Codes.UnknownKey, profile.Span, "'profile' applies to services only.");
+                if (section != "services") d.Error(Codes.UnknownKey, er.KeyNode("profile")!.Span, "'profile' applies to services only: a library has no deployment profile.");
                 else e.Profile = new(profile.Value, profile.Span);
             }
             er.Finish();

@@ -10,8 +10,14 @@ public static class ManifestParser
     private static readonly string[] CommonSourceFields = { "type", "package" };
     private static readonly string[] ContainerFields = { "ports", "volumes", "env", "env_file", "container_name", "network_aliases" };
 
+    /// <summary>Null when the file is not a map at all (already reported): the component counts as unreadable.</summary>
     public static object? Parse(ComponentKind kind, string stem, YNode root, string label, DiagnosticBag d)
     {
+        if (root is not YMapping)
+        {
+            Top(root, kind switch { ComponentKind.Library => $"library '{stem}'", ComponentKind.Service => $"service '{stem}'", _ => $"group '{stem}'" }, d);
+            return null;
+        }
         return kind switch
         {
             ComponentKind.Library => ParseLibrary(stem, root, label, d),
@@ -23,7 +29,7 @@ public static class ManifestParser
     private static MapReader? Top(YNode root, string what, DiagnosticBag d, params string[] known)
     {
         var r = MapReader.For(root, what, d, known);
-        if (r is null && root is YScalar { IsNull: true }) d.Error(Codes.EmptyDocument, root.Span, $"{what} is empty.");
+        if (r is null && root is YScalar { IsNull: true }) d.Error(Codes.EmptyDocument, new SourceSpan(root.File, 1, 1), $"{what} is empty.");
         return r;
     }
 

@@ -71,6 +71,8 @@ public static class ResolvePipeline
         var folders = LocateRegistry(req, manifest, d);
         foldersOut.AddRange(folders);
         if (manifest is null) return (null, folders);
+        // Without its registry every reference would fail: report the missing folder, not the cascade.
+        if (d.Items.Any(x => x.Code == Codes.RegistryMissing)) return (null, folders);
         var registry = new RegistryLoader(folders, label, d);
         if (req.ValidateWholeRegistry) registry.LoadAll();
         var resolver = new Resolver(manifest, registry, new ResolveOptions

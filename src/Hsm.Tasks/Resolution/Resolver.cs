@@ -340,9 +340,9 @@ public sealed class Resolver
         foreach (var (name, mode) in _m.Modes)
         {
             if (_r.Exists(ComponentKind.Library, name) && _r.Exists(ComponentKind.Service, name))
-                _d.Error(Codes.NameClash, mode.Span, $"'modes.{name}' is ambiguous: '{name}' is both a library and a service in the registry.");
+                _d.Error(Codes.NameClash, _m.ModeKeys.GetValueOrDefault(name, mode.Span), $"'modes.{name}' is ambiguous: '{name}' is both a library and a service in the registry.");
             else if (!_r.Exists(ComponentKind.Library, name) && !_r.Exists(ComponentKind.Service, name))
-                _d.Warning(Codes.UnknownReference, mode.Span, $"'modes.{name}' names no library or service in the registry.{Suggest.DidYouMean(name, _r.NamesOf(ComponentKind.Library).Concat(_r.NamesOf(ComponentKind.Service)))}");
+                _d.Warning(Codes.UnknownReference, _m.ModeKeys.GetValueOrDefault(name, mode.Span), $"'modes.{name}' names no library or service in the registry.{Suggest.DidYouMean(name, _r.NamesOf(ComponentKind.Library).Concat(_r.NamesOf(ComponentKind.Service)))}");
         }
     }
 

@@ -77,8 +77,14 @@ public static class SafeYamlLoader
         catch (YamlException e)
         {
             var msg = e.InnerException is not null && e.Message.Contains("See inner") ? e.InnerException.Message : e.Message;
-            diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column)),
-                $"YAML syntax error: {CleanMessage(msg)}{(text.Contains('\t') && msg.Contains("token", StringComparison.OrdinalIgnoreCase) ? " (YAML does not allow tabs for indentation; use spaces.)" : "")}");
+            var line = (int)Math.Max(1, e.End.Line > 0 && e.Start.Line == 0 ? e.End.Line : e.Start.Line);
+            var col = (int)Math.Max(1, e.Start.Column);
+            if (FirstIndentTab(text, msg.Contains("tab", StringComparison.OrdinalIgnoreCase) ? int.MaxValue : line) is { } tab)
+            {
+                diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, tab.Line, tab.Col), "YAML syntax error: a tab is used for indentation; YAML allows only spaces there.");
+                return null;
+            }
+            diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, line, col), $"YAML syntax error: {CleanMessage(msg)}");
             return null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -87,6 +93,26 @@ public static class SafeYamlLoader
             diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, 1, 1), $"'{label}' cannot be read as YAML: {e.Message}");
             return null;
         }
+    }
+
+    /// <summary>The first tab in the leading whitespace of a line up to <paramref name="maxLine"/> (the likely cause of a syntax error).</summary>
+    private static (int Line, int Col)? FirstIndentTab(string text, int maxLine)
+    {
+        int line = 1, col = 1;
+        bool leading = true;
+        foreach (var ch in text)
+        {
+            if (ch == '\n')
+            {
+                if (line >= maxLine) break;
+                line++; col = 1; leading = true;
+                continue;
+            }
+            if (leading && ch == '\t') return (line, col);
+            if (ch != ' ') leading = false;
+            col++;
+        }
+        return null;
     }
 
     private static string CleanMessage(string message)
