@@ -135,7 +135,12 @@ public sealed class RegistryLoader
                 if (!_d.Items.Any(x => x.Span.File == entry.Label && x.Severity == Severity.Error))
                     _d.Error(Codes.EmptyDocument, new SourceSpan(entry.Label, 1, 1), $"'{entry.Label}' is empty.");
             }
-            else result = ManifestParser.Parse(kind, stem.ToLowerInvariant(), root, entry.Label, _d);
+            else
+            {
+                int before = _d.Items.Count(x => x.Severity == Severity.Error);
+                result = ManifestParser.Parse(kind, stem.ToLowerInvariant(), root, entry.Label, _d);
+                if (result is ComponentManifest cm && _d.Items.Count(x => x.Severity == Severity.Error) > before) cm.HadErrors = true;
+            }
         }
         _parsed[key] = result;
         if (result != null) Validate(result);

@@ -58,7 +58,8 @@ public sealed class Resolver
     private readonly Dictionary<string, Comp> _svcs = new(StringComparer.Ordinal);
     private readonly Dictionary<(ComponentKind, string), GroupState?> _groups = new();
     private readonly Dictionary<string, Dictionary<string, SortedSet<string>>> _params = new(StringComparer.Ordinal);
-    private readonly HashSet<(ComponentKind, string)> _validatedGroups = new();
+    /// <summary>Services whose params may be incomplete because an implies entry could not be read.</summary>
+    private readonly HashSet<string> _brokenParams = new(StringComparer.Ordinal);
 
     public Resolver(ProjectManifest manifest, RegistryLoader registry, ResolveOptions options, DiagnosticBag diagnostics)
     {
@@ -298,6 +299,7 @@ public sealed class Resolver
             AddComponent(ComponentKind.Service, e.Target, origin, null, null, null);
             var key = RegistryLoader.NormalizeName(ComponentKind.Service, e.Target);
             if (!_params.TryGetValue(key, out var ps)) _params[key] = ps = new(StringComparer.Ordinal);
+            if (e.Broken) _brokenParams.Add(key);
             foreach (var (k, v, _) in e.Params)
             {
                 if (!ps.TryGetValue(k, out var set)) ps[k] = set = new SortedSet<string>(StringComparer.Ordinal);
@@ -367,7 +369,8 @@ public sealed class Resolver
     private SourceDef? PickSource(Comp c, string mode)
     {
         var m = c.Manifest;
-        var at = c.Origins[0].Span;
+        var at = FirstOrigin(c).Span;
+        if (m.HadErrors && !m.Sources.ContainsKey(mode) && !m.Sources.ContainsKey("prod")) return null; // the file's own error explains it
         if (m.Sources.Count == 0)
         {
             _d.Error(Codes.NoSource, at, $"'{c.Name}' is in the stack ({Describe(c.Origins[0])}) but {m.File} defines no sources.");
@@ -503,6 +506,7 @@ public sealed class Resolver
         {
             var key = match.Groups[1].Value;
             if (svc.Params.TryGetValue(key, out var v)) return v;
+            if (_brokenParams.Contains(RegistryLoader.NormalizeName(ComponentKind.Service, svc.Name))) return match.Value; // cause already reported
             _d.Error(Codes.UnknownParam, span, $"'${{HSM_MERGED_PARAMS.{key}}}' in service '{svc.Name}': no selected component implies a param '{key}' for it{(svc.Params.Count > 0 ? $" (params: {string.Join(", ", svc.Params.Keys)})" : "")}.{Suggest.DidYouMean(key, svc.Params.Keys)}");
             return match.Value;
         });

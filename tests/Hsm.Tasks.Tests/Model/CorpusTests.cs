@@ -68,7 +68,7 @@ public class CorpusTests
                 if (raw.StartsWith("expect:", StringComparison.Ordinal))
                 {
                     var p = raw[7..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                    c.Expects.Add(new Expect(p[0], p[1], int.Parse(p[2]), int.Parse(p[3])));
+                    c.Expects.Add(new Expect(p[0], string.Join(' ', p[1..^2]), int.Parse(p[^2]), int.Parse(p[^1])));
                 }
                 else if (raw.StartsWith("mode:", StringComparison.Ordinal)) c.Mode = raw[5..].Trim();
             }
