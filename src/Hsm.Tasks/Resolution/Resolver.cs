@@ -38,6 +38,8 @@ public sealed class Resolver
         public ComponentManifest Manifest = null!;
         public string? Group;
         public GroupOption? Option;
+        /// <summary>Every (group, option) that selected it: a component may be an option of several groups.</summary>
+        public List<(string Group, GroupOption Option)> Options = new();
         public List<OriginAt> Origins = new();
         public StandaloneEntry? Standalone;
         public bool ImpliesDone;
@@ -256,11 +258,12 @@ public sealed class Resolver
         if (table.TryGetValue(key, out var c))
         {
             if (!c.Origins.Any(o => o.Origin.Path == origin.Origin.Path)) c.Origins.Add(origin);
-            // a component that is an option of two groups belongs to the ordinally first (order-independent)
-            if (group != null && (c.Group is null || string.CompareOrdinal(group, c.Group) < 0))
+            // a component that is an option of two groups is reported under the ordinally first
+            // (order-independent); the implies of every option that selected it apply
+            if (group != null && (c.Group is null || string.CompareOrdinal(group, c.Group) < 0)) { c.Group = group; c.Option = option; }
+            if (group != null && option != null && !c.Options.Any(o => o.Group == group))
             {
-                c.Group = group;
-                c.Option = option;
+                c.Options.Add((group, option));
                 c.ImpliesDone = false;
             }
             c.Standalone ??= standalone;
@@ -268,7 +271,9 @@ public sealed class Resolver
         }
         ComponentManifest? manifest = kind == ComponentKind.Library ? _r.Library(name) : _r.Service(name);
         if (manifest is null) return; // unreadable file: its diagnostics are already reported
-        table[key] = new Comp { Name = manifest.Name, Kind = kind, Manifest = manifest, Group = group, Option = option, Standalone = standalone, Origins = { origin } };
+        var comp = new Comp { Name = manifest.Name, Kind = kind, Manifest = manifest, Group = group, Option = option, Standalone = standalone, Origins = { origin } };
+        if (group != null && option != null) comp.Options.Add((group, option));
+        table[key] = comp;
     }
 
     // ---------- implies ----------
@@ -282,10 +287,10 @@ public sealed class Resolver
             next.ImpliesDone = true;
             var from = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} {next.Name}" };
             foreach (var e in next.Manifest.Implies) ApplyImplies(e, from);
-            if (next.Option != null)
+            foreach (var (group, option) in next.Options.OrderBy(o => o.Group, StringComparer.Ordinal).ToList())
             {
-                var optFrom = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} group {next.Group} option {next.Option.Name}" };
-                foreach (var e in next.Option.Implies) ApplyImplies(e, optFrom);
+                var optFrom = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} group {group} option {option.Name}" };
+                foreach (var e in option.Implies) ApplyImplies(e, optFrom);
             }
         }
     }
@@ -322,7 +327,7 @@ public sealed class Resolver
         var reported = new HashSet<(string, string)>();
         foreach (var c in all.OrderBy(x => x.Kind).ThenBy(x => x.Name, StringComparer.Ordinal))
         {
-            var conflicts = c.Manifest.Conflicts.Concat(c.Option?.Conflicts ?? Enumerable.Empty<Located<string>>());
+            var conflicts = c.Manifest.Conflicts.Concat(c.Options.SelectMany(o => o.Option.Conflicts));
             foreach (var other in conflicts)
             {
                 var o = all.FirstOrDefault(x => SameName(x.Kind, x.Name, other.Value));
