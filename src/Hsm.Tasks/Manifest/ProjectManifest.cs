@@ -31,7 +31,8 @@ public sealed class StandaloneEntry
     public int Index { get; init; }
     public Located<string>? Mode { get; set; }
     public Located<string>? Profile { get; set; }
-    public string Path => $"{Section}.standalone[{Index}]";
+    /// <summary>Stable origin: by name, not index, so reordering hsm.yaml does not change the result.</summary>
+    public string Path => $"{Section}.standalone.{Name}";
 }
 
 /// <summary>The project manifest hsm.yaml (spec §2).</summary>
