@@ -35,6 +35,7 @@ public static class Codes
     public const string RegistryMissing = "HSM1025";
     public const string InvalidModeProperty = "HSM1026";
     public const string NameClash = "HSM1027";
+    public const string InvalidValue = "HSM1028";
 
     // 2xxx: resolution
     public const string ImpliedConflict = "HSM2001";
@@ -55,6 +56,8 @@ public static class Codes
     public const string LocalPathMissing = "HSM2016";
     public const string NoRelativePath = "HSM2017";
     public const string OwnedEntryEdited = "HSM2018";
+    public const string DevFallback = "HSM2019";
+    public const string EmptyGroup = "HSM2020";
 
     // 3xxx: staging and sync
     public const string UvNoSolution = "HSM3001";

@@ -31,7 +31,8 @@ public sealed class StandaloneEntry
     public int Index { get; init; }
     public Located<string>? Mode { get; set; }
     public Located<string>? Profile { get; set; }
-    public string Path => $"{Section}.standalone[{Index}]";
+    /// <summary>Stable origin: by name, not index, so reordering hsm.yaml does not change the result.</summary>
+    public string Path => $"{Section}.standalone.{Name}";
 }
 
 /// <summary>The project manifest hsm.yaml (spec §2).</summary>
@@ -47,6 +48,8 @@ public sealed class ProjectManifest
     public List<GroupSelection> ServiceGroups { get; } = new();
     public List<StandaloneEntry> ServiceStandalone { get; } = new();
     public Dictionary<string, Located<string>> Modes { get; } = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Position of each key of <see cref="Modes"/>.</summary>
+    public Dictionary<string, SourceSpan> ModeKeys { get; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 public static class ManifestReader
@@ -74,7 +77,7 @@ public static class ManifestReader
         var top = MapReader.For(root, "hsm.yaml", d, "project", "libraries", "services", "modes", "dependencies");
         if (top is null)
         {
-            if (root is YScalar { IsNull: true }) d.Error(Codes.EmptyDocument, root.Span, $"'{label}' is empty; it needs at least 'project: {{ name: ... }}'.");
+            if (root is YScalar { IsNull: true }) d.Error(Codes.EmptyDocument, new SourceSpan(label, 1, 1), $"'{label}' is empty; it needs at least 'project: {{ name: ... }}'.");
             return null;
         }
         var m = new ProjectManifest { File = label };
@@ -83,23 +86,31 @@ public static class ManifestReader
         var project = MapReader.For(top.Map["project"], "'project'", d, "name", "version", "container_engine", "registry", "manager", "description");
         if (project is null)
         {
-            d.Error(Codes.MissingField, top.KeyNode("project")?.Span ?? root.Span, "hsm.yaml needs a 'project' map with a 'name'.");
+            if (top.Node("project") is null)
+                d.Error(Codes.MissingField, top.KeyNode("project")?.Span ?? root.Span, "hsm.yaml needs a 'project' map with a 'name'.");
         }
         else
         {
             var name = project.Scalar("name");
-            if (name is null || name.Value.Trim().Length == 0)
+            if (project.Node("name") is null || name?.Value.Trim().Length == 0)
                 d.Error(Codes.MissingField, project.Map.Span, "'project.name' is required (it also names the Compose project).");
-            else m.Name = new(name.Value, name.Span);
+            else if (name != null) m.Name = new(name.Value, name.Span);
             m.Version = project.String("version") ?? "";
             var engine = project.Scalar("container_engine");
             if (engine != null)
             {
                 if (engine.Value is "docker" or "podman") m.ContainerEngine = engine.Value;
-                else d.Error(Codes.WrongType, engine.Span, $"'project.container_engine' must be docker or podman, not '{engine.Value}'.{Suggest.DidYouMean(engine.Value, new[] { "docker", "podman" })}");
+                else d.Error(Codes.InvalidValue, engine.Span, $"'project.container_engine' must be docker or podman, not '{engine.Value}'.{Suggest.DidYouMean(engine.Value, new[] { "docker", "podman" })}");
             }
             var reg = project.ScalarList("registry", allowSingle: true);
-            if (reg != null) m.Registry = reg.Select(s => new Located<string>(s.Value, s.Span)).ToList();
+            if (reg != null)
+            {
+                foreach (var r in reg)
+                {
+                    if (r.Value.Trim().Length == 0) d.Error(Codes.InvalidValue, r.Span, "'project.registry' entries must be folder paths, not empty strings.");
+                    else m.Registry.Add(new Located<string>(r.Value.Trim(), r.Span));
+                }
+            }
             var manager = project.KeyNode("manager");
             if (manager != null)
             {
@@ -114,7 +125,15 @@ public static class ManifestReader
         ReadSection(top, "libraries", m.LibraryGroups, m.LibraryStandalone, d, legacy: false);
         if (top.Has("dependencies"))
         {
-            d.Warning(Codes.LegacyKey, top.KeyNode("dependencies")!.Span, "'dependencies' is a legacy section; use 'libraries' ('package_groups' → 'groups', 'packages' → 'standalone').");
+            bool any = false;
+            if (top.Node("dependencies") is YMapping dm)
+                foreach (var (old, now) in new[] { ("package_groups", "libraries.groups"), ("packages", "libraries.standalone"), ("package_manager", "libraries.package_manager") })
+                    if (dm.Entries.FirstOrDefault(e => e.Key.Value == old).Key is { } lk)
+                    {
+                        any = true;
+                        d.Warning(Codes.LegacyKey, lk.Span, $"'dependencies.{old}' is a legacy key of the original hsm; use '{now}'.");
+                    }
+            if (!any) d.Warning(Codes.LegacyKey, top.KeyNode("dependencies")!.Span, "'dependencies' is a legacy section of the original hsm; use 'libraries' ('package_groups' → 'groups', 'packages' → 'standalone').");
             ReadSection(top, "dependencies", m.LibraryGroups, m.LibraryStandalone, d, legacy: true);
         }
         ReadSection(top, "services", m.ServiceGroups, m.ServiceStandalone, d, legacy: false);
@@ -125,9 +144,10 @@ public static class ManifestReader
         {
             foreach (var (k, v) in modes.Map.Entries)
             {
+                if (!CheckName(k, "a 'modes' key", d)) continue;
                 if (v is YScalar s && !s.IsNull)
                 {
-                    if (CheckMode(s, $"modes.{k.Value}", d)) m.Modes[k.Value] = new(s.Value, s.Span);
+                    if (CheckMode(s, $"modes.{k.Value}", d)) { m.Modes[k.Value] = new(s.Value, s.Span); m.ModeKeys[k.Value] = k.Span; }
                 }
                 else if (v is not YScalar) d.Error(Codes.WrongType, v.Span, $"'modes.{k.Value}' must be dev or prod, not {v.KindName}.");
             }
@@ -136,10 +156,21 @@ public static class ManifestReader
         return m;
     }
 
+    /// <summary>
+    /// Names become file names and Compose keys: anything but ^[a-z0-9][a-z0-9._-]{0,62}$ (any case) is
+    /// rejected here, before a registry lookup or a file name is built from it (spec §3).
+    /// </summary>
+    public static bool CheckName(YScalar s, string what, DiagnosticBag d)
+    {
+        if (Registry.RegistryLoader.IsValidName(s.Value)) return true;
+        d.Error(Codes.InvalidName, s.Span, $"'{s.Value}' ({what}) is not a valid component name: letters, digits, '.', '_' and '-', at most 63, starting with a letter or digit (no '/', '\\' or '..').");
+        return false;
+    }
+
     private static void CheckPackageManager(YScalar? s, DiagnosticBag d)
     {
         if (s != null && s.Value != "uv")
-            d.Error(Codes.WrongType, s.Span, $"The package manager must be 'uv' (the only one Hsm.Sdk drives), not '{s.Value}'.");
+            d.Error(Codes.InvalidValue, s.Span, $"The package manager must be 'uv' (the only one Hsm.Sdk drives), not '{s.Value}'.");
     }
 
     public static bool CheckMode(YScalar s, string where, DiagnosticBag d)
@@ -165,7 +196,7 @@ public static class ManifestReader
         if (services)
         {
             foreach (var (old, now) in new[] { ("container_groups", "groups"), ("containers", "standalone") })
-                if (r.KeyNode(old) is { } k) d.Warning(Codes.LegacyKey, k.Span, $"'services.{old}' is a legacy key; use 'services.{now}'.");
+                if (r.KeyNode(old) is { } k) d.Warning(Codes.LegacyKey, k.Span, $"'services.{old}' is a legacy key of the original hsm; use 'services.{now}'.");
         }
         foreach (var gk in services ? new[] { "groups", "container_groups" } : new[] { groupsKey })
             ReadGroups(r, gk, section, groups, d);
@@ -180,6 +211,7 @@ public static class ManifestReader
         if (gm is null) return;
         foreach (var (k, v) in gm.Map.Entries)
         {
+            if (!CheckName(k, $"a group under '{section}.{key}'", d)) continue;
             var g = new GroupSelection { Name = k.Value, Span = k.Span, Section = section };
             if (groups.Any(x => string.Equals(x.Name, g.Name, StringComparison.OrdinalIgnoreCase)))
             {
@@ -199,7 +231,8 @@ public static class ManifestReader
                 var sel = gr.Node("selection");
                 if (sel is YScalar ss)
                 {
-                    g.Selection = new() { new(ss.Value, ss.Span) };
+                    g.Selection = new();
+                    if (CheckName(ss, $"the selection of group '{k.Value}'", d)) g.Selection.Add(new(ss.Value, ss.Span));
                     g.SelectionSpan = ss.Span;
                 }
                 else if (sel is YSequence seq)
@@ -209,7 +242,7 @@ public static class ManifestReader
                     g.Selection = new();
                     foreach (var item in seq.Items)
                     {
-                        if (item is YScalar s && !s.IsNull) g.Selection.Add(new(s.Value, s.Span));
+                        if (item is YScalar s && !s.IsNull) { if (CheckName(s, $"the selection of group '{k.Value}'", d)) g.Selection.Add(new(s.Value, s.Span)); }
                         else d.Error(Codes.WrongType, item.Span, $"Items of the selection of group '{k.Value}' must be option names, not {item.KindName}.");
                     }
                 }
@@ -219,7 +252,7 @@ public static class ManifestReader
                 var profile = gr.Scalar("profile");
                 if (profile != null)
                 {
-                    if (section != "services") d.Error(Codes.UnknownKey, profile.Span, "'profile' applies to service groups only.");
+                    if (section != "services") d.Error(Codes.UnknownKey, gr.KeyNode("profile")!.Span, "'profile' applies to service groups only: a library has no deployment profile.");
                     else g.Profile = new(profile.Value, profile.Span);
                 }
                 gr.Finish();
@@ -243,6 +276,7 @@ public static class ManifestReader
             int i = index++;
             if (item is YScalar s && !s.IsNull)
             {
+                if (!CheckName(s, $"an entry of '{section}.{key}'", d)) continue;
                 list.Add(new StandaloneEntry { Name = s.Value, Span = s.Span, Section = section, Index = i });
                 continue;
             }
@@ -251,13 +285,14 @@ public static class ManifestReader
             er.Ignore("version");
             var name = er.Scalar("name");
             if (name is null) { d.Error(Codes.MissingField, item.Span, $"An entry of '{section}.{key}' needs a 'name'."); er.Finish(); continue; }
+            if (!CheckName(name, $"an entry of '{section}.{key}'", d)) { er.Finish(); continue; }
             var e = new StandaloneEntry { Name = name.Value, Span = name.Span, Section = section, Index = i };
             var mode = er.Scalar("mode");
             if (mode != null && CheckMode(mode, $"{section}.standalone[{i}].mode", d)) e.Mode = new(mode.Value, mode.Span);
             var profile = er.Scalar("profile");
             if (profile != null)
             {
-                if (section != "services") d.Error(Codes.UnknownKey, profile.Span, "'profile' applies to services only.");
+                if (section != "services") d.Error(Codes.UnknownKey, er.KeyNode("profile")!.Span, "'profile' applies to services only: a library has no deployment profile.");
                 else e.Profile = new(profile.Value, profile.Span);
             }
             er.Finish();

@@ -10,8 +10,14 @@ public static class ManifestParser
     private static readonly string[] CommonSourceFields = { "type", "package" };
     private static readonly string[] ContainerFields = { "ports", "volumes", "env", "env_file", "container_name", "network_aliases" };
 
+    /// <summary>Null when the file is not a map at all (already reported): the component counts as unreadable.</summary>
     public static object? Parse(ComponentKind kind, string stem, YNode root, string label, DiagnosticBag d)
     {
+        if (root is not YMapping)
+        {
+            Top(root, kind switch { ComponentKind.Library => $"library '{stem}'", ComponentKind.Service => $"service '{stem}'", _ => $"group '{stem}'" }, d);
+            return null;
+        }
         return kind switch
         {
             ComponentKind.Library => ParseLibrary(stem, root, label, d),
@@ -23,7 +29,7 @@ public static class ManifestParser
     private static MapReader? Top(YNode root, string what, DiagnosticBag d, params string[] known)
     {
         var r = MapReader.For(root, what, d, known);
-        if (r is null && root is YScalar { IsNull: true }) d.Error(Codes.EmptyDocument, root.Span, $"{what} is empty.");
+        if (r is null && root is YScalar { IsNull: true }) d.Error(Codes.EmptyDocument, new SourceSpan(root.File, 1, 1), $"{what} is empty.");
         return r;
     }
 
@@ -121,13 +127,13 @@ public static class ManifestParser
                 if (mode != null)
                 {
                     if (mode.Value is "managed" or "external") p.Mode = mode.Value;
-                    else d.Error(Codes.WrongType, mode.Span, $"Profile mode must be managed or external, not '{mode.Value}'.{Suggest.DidYouMean(mode.Value, new[] { "managed", "external" })}");
+                    else d.Error(Codes.InvalidValue, mode.Span, $"Profile mode must be managed or external, not '{mode.Value}'.{Suggest.DidYouMean(mode.Value, new[] { "managed", "external" })}");
                 }
                 var rt = x.Scalar("runtime");
                 if (rt != null)
                 {
                     if (rt.Value is "docker" or "podman" or "uv") p.Runtime = rt.Value;
-                    else d.Error(Codes.WrongType, rt.Span, $"Runtime must be docker, podman or uv, not '{rt.Value}'.{Suggest.DidYouMean(rt.Value, new[] { "docker", "podman", "uv" })}");
+                    else d.Error(Codes.InvalidValue, rt.Span, $"Runtime must be docker, podman or uv, not '{rt.Value}'.{Suggest.DidYouMean(rt.Value, new[] { "docker", "podman", "uv" })}");
                 }
                 p.External.AddRange(Pairs(x.ScalarMap("external")));
                 p.Env.AddRange(Pairs(x.ScalarMap("env")));
@@ -186,13 +192,24 @@ public static class ManifestParser
         {
             case "pypi":
                 s.Version = r.String("version")?.Trim();
-                if (s.Version != null && s.Version.Length > 0 && !System.Text.RegularExpressions.Regex.IsMatch(s.Version, @"^\s*(~=|==|!=|<=|>=|<|>|===)"))
+                if (s.Version is "" or "*") s.Version = null; // any version
+                else if (s.Version != null)
                 {
                     // a bare version such as 1.2.0 means ==1.2.0 (what a user of pip would expect)
-                    if (System.Text.RegularExpressions.Regex.IsMatch(s.Version, @"^[0-9][0-9A-Za-z.+!*-]*$")) s.Version = "==" + s.Version;
-                    else d.Error(Codes.InvalidSource, r.Scalar("version")!.Span, $"'version: {s.Version}' is not a PEP 440 specifier (e.g. \">=1.0,<2\").");
+                    if (BareVersion.IsMatch(s.Version)) s.Version = "==" + s.Version;
+                    else if (!Specifier.IsMatch(s.Version))
+                        d.Error(Codes.InvalidSource, r.Scalar("version")!.Span, $"'version: {s.Version}' is not a PEP 440 version specifier (e.g. \">=1.0,<2\", \"==1.2.0\" or a bare 1.2.0 meaning ==1.2.0).");
                 }
-                s.Extras = r.ScalarList("extras", allowSingle: true)?.Select(x => x.Value).ToList();
+                var extras = r.ScalarList("extras", allowSingle: true);
+                if (extras != null)
+                {
+                    s.Extras = new();
+                    foreach (var x in extras)
+                    {
+                        if (RegistryLoader.IsValidName(x.Value)) s.Extras.Add(x.Value);
+                        else d.Error(Codes.InvalidSource, x.Span, $"Extra '{x.Value}' is not a valid extra name (letters, digits, '.', '_', '-').");
+                    }
+                }
                 s.Markers = r.String("markers");
                 break;
             case "git":
@@ -217,7 +234,7 @@ public static class ManifestParser
                 break;
             case "docker-image":
                 s.Image = r.String("image");
-                if (string.IsNullOrWhiteSpace(s.Image)) d.Error(Codes.MissingField, node.Span, $"The {what} (docker-image) needs an 'image'.");
+                if (string.IsNullOrWhiteSpace(s.Image) && r.Node("image") is null or YScalar) d.Error(Codes.MissingField, node.Span, $"The {what} (docker-image) needs an 'image'.");
                 break;
         }
         if (isService)
@@ -244,6 +261,9 @@ public static class ManifestParser
         s.Path = NormalizePath(p.Value);
         s.PathSpan = p.Span;
     }
+
+    private static readonly System.Text.RegularExpressions.Regex BareVersion = new(@"^v?[0-9]+(\.[0-9]+)*([._-]?(a|b|rc|alpha|beta|c|pre|preview|post|rev|r|dev)[0-9]*)*(\+[a-z0-9.]+)?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private static readonly System.Text.RegularExpressions.Regex Specifier = new(@"^\s*(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z][0-9A-Za-z.*+!_-]*\s*(,\s*(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z][0-9A-Za-z.*+!_-]*\s*)*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private static readonly System.Text.RegularExpressions.Regex AllowedUrl = new(@"^(https?://|ssh://|git://|file://|git@[^:]+:|[A-Za-z0-9_.-]+@[^:/]+:)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 
@@ -296,7 +316,7 @@ public static class ManifestParser
         var type = r.Scalar("type");
         var expected = kind == ComponentKind.LibraryGroup ? "library_group" : "service_group";
         if (type != null && type.Value != expected && !(type.Value == "container_group" && kind == ComponentKind.ServiceGroup) && type.Value != "group")
-            d.Error(Codes.WrongType, type.Span, $"'type: {type.Value}' does not match the folder: a file in {RegistryLoader.FolderOf(kind)}/ is a {expected}.");
+            d.Error(Codes.InvalidValue, type.Span, $"'type: {type.Value}' does not match the folder: a file in {RegistryLoader.FolderOf(kind)}/ is a {expected}.");
         var st = r.Scalar("strategy");
         if (st != null)
         {
@@ -307,6 +327,7 @@ public static class ManifestParser
         var def = r.Node("default");
         if (def is YScalar ds) { g.Default = new() { new(ds.Value, ds.Span) }; g.DefaultSpan = ds.Span; }
         else if (def is YSequence) { g.Default = Names(r.ScalarList("default")).ToList(); g.DefaultSpan = def.Span; }
+        if (g.Default != null) g.Default = g.Default.Where(x => Manifest.ManifestReader.CheckName(new YScalar { File = x.Span.File ?? "", Line = x.Span.Line, Column = x.Span.Column, Value = x.Value }, $"the default of group '{stem}'", d)).ToList();
         else if (def is YMapping) d.Error(Codes.WrongType, def.Span, "'default' must be an option name or a list of names.");
         if (g.Default != null && !g.IsMany && g.Default.Count > 1)
             d.Error(Codes.BadSelection, g.DefaultSpan, $"Group '{stem}' is 1-of-N, so its default must be a single option, not a list of {g.Default.Count}.");
@@ -318,19 +339,36 @@ public static class ManifestParser
         {
             foreach (var item in seq.Items)
             {
-                if (item is YScalar s && !s.IsNull) { g.Options.Add(new GroupOption { Name = s.Value, Span = s.Span }); continue; }
+                if (item is YScalar s && !s.IsNull)
+                {
+                    if (!OptionName(s)) continue;
+                    g.Options.Add(new GroupOption { Name = s.Value, Span = s.Span });
+                    continue;
+                }
+                if (item is YScalar) { d.Error(Codes.WrongType, item.Span, $"An option of group '{stem}' is empty; give a name or a {{name, description, implies}} map."); continue; }
                 var or = MapReader.For(item, $"an option of group '{stem}'", d, "name", "description", "implies", "conflicts");
                 if (or is null) continue;
                 var name = or.Scalar("name");
-                if (name is null) { d.Error(Codes.MissingField, item.Span, $"An option of group '{stem}' needs a 'name'."); continue; }
-                if (g.Options.Any(o => o.Name.Equals(name.Value, StringComparison.OrdinalIgnoreCase)))
-                    d.Error(Codes.DuplicateKey, name.Span, $"Option '{name.Value}' is listed twice in group '{stem}'.");
+                if (name is null) { d.Error(Codes.MissingField, item.Span, $"An option of group '{stem}' needs a 'name'."); or.Finish(); continue; }
+                if (!OptionName(name)) { or.Finish(); continue; }
                 var o = new GroupOption { Name = name.Value, Span = name.Span, Description = or.String("description") };
                 ReadImplies(or.Node("implies"), o.Implies, $"option '{name.Value}' of group '{stem}'", d);
                 o.Conflicts.AddRange(Names(or.ScalarList("conflicts")));
                 or.Finish();
                 g.Options.Add(o);
             }
+        }
+
+        bool OptionName(YScalar n)
+        {
+            if (!Manifest.ManifestReader.CheckName(n, $"an option of group '{stem}'", d)) return false;
+            var member = kind == ComponentKind.LibraryGroup ? ComponentKind.Library : ComponentKind.Service;
+            if (g.Options.Any(o => RegistryLoader.NormalizeName(member, o.Name) == RegistryLoader.NormalizeName(member, n.Value)))
+            {
+                d.Error(Codes.DuplicateKey, n.Span, $"Option '{n.Value}' is listed twice in group '{stem}'.");
+                return false;
+            }
+            return true;
         }
         r.Finish();
         return g;
@@ -352,7 +390,7 @@ public static class ManifestParser
             }
             if (kind is not ("service" or "library_group" or "service_group") || target.Length == 0)
             {
-                d.Error(Codes.WrongType, k.Span, $"Implies key '{k.Value}' must be 'service:<name>', 'library_group:<group>' or 'service_group:<group>'.");
+                d.Error(Codes.WrongType, k.Span, $"Implies key '{k.Value}' must be 'service:<name>', 'library_group:<group>' or 'service_group:<group>'.{(kind.Length > 0 ? Suggest.DidYouMean(kind, new[] { "service", "library_group", "service_group" }) : "")}");
                 continue;
             }
             if (!RegistryLoader.IsValidName(target))
@@ -363,20 +401,22 @@ public static class ManifestParser
             var e = new ImpliesEntry { TargetKind = kind, Target = target.ToLowerInvariant(), Span = k.Span };
             if (kind == "service")
             {
+                int before = d.Items.Count(x => x.Severity == Severity.Error);
                 var pr = MapReader.For(v, $"implies '{k.Value}' of {owner}", d, "params");
                 if (pr != null)
                 {
                     foreach (var p in Pairs(pr.ScalarMap("params"))) e.Params.Add(p);
                     pr.Finish();
                 }
+                e.Broken = d.Items.Count(x => x.Severity == Severity.Error) > before;
             }
             else
             {
-                if (v is YScalar s && !s.IsNull) e.Options.Add(new(s.Value, s.Span));
+                if (v is YScalar s && !s.IsNull) { if (Manifest.ManifestReader.CheckName(s, $"an option implied by '{k.Value}'", d)) e.Options.Add(new(s.Value, s.Span)); }
                 else if (v is YSequence seq)
                     foreach (var item in seq.Items)
                     {
-                        if (item is YScalar si && !si.IsNull) e.Options.Add(new(si.Value, si.Span));
+                        if (item is YScalar si && !si.IsNull) { if (Manifest.ManifestReader.CheckName(si, $"an option implied by '{k.Value}'", d)) e.Options.Add(new(si.Value, si.Span)); }
                         else d.Error(Codes.WrongType, item.Span, $"Options implied by '{k.Value}' must be names.");
                     }
                 else d.Error(Codes.WrongType, v.Span, $"Implies '{k.Value}' must name an option or a list of options.");

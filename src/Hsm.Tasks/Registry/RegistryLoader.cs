@@ -29,6 +29,11 @@ public sealed class RegistryLoader
     {
         Folders = folders; _label = label; _d = diagnostics;
         foreach (var folder in folders) IndexFolder(folder);
+        // Libraries and services share one namespace (a modes/conflicts key must be unambiguous).
+        var libs = _index.Where(e => e.Key.Item1 == ComponentKind.Library).ToDictionary(e => e.Key.Item2, e => e.Value.Label, StringComparer.Ordinal);
+        foreach (var (key, svc) in _index.Where(e => e.Key.Item1 == ComponentKind.Service).OrderBy(e => e.Key.Item2, StringComparer.Ordinal))
+            if (libs.TryGetValue(NormalizeName(ComponentKind.Library, key.Item2), out var lib))
+                _d.Error(Codes.NameClash, new SourceSpan(svc.Label, 1, 1), $"'{key.Item2}' is defined both as a library ('{lib}') and as a service ('{svc.Label}'); libraries and services share one namespace. Rename one.");
     }
 
     /// <summary>Every *.yaml file of the registry folders (the inputs of HsmResolve).</summary>
@@ -73,20 +78,25 @@ public sealed class RegistryLoader
                 var fileName = Path.GetFileName(file);
                 if (fileName.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
                 {
-                    _d.Warning(Codes.YmlIgnored, new SourceSpan(_label(file), 0, 0), $"'{_label(file)}' is ignored: registry manifests must end in '.yaml'.");
+                    _d.Warning(Codes.YmlIgnored, new SourceSpan(_label(file), 1, 1), $"'{_label(file)}' is ignored: registry manifests must end in '.yaml'.");
                     continue;
                 }
                 if (!fileName.EndsWith(".yaml", StringComparison.Ordinal)) continue;
                 var stem = fileName[..^5];
+                if (stem.Equals("hsm", StringComparison.OrdinalIgnoreCase))
+                {
+                    _d.Error(Codes.InvalidName, new SourceSpan(_label(file), 1, 1), $"'hsm' is a reserved name; rename '{fileName}'.");
+                    continue;
+                }
                 if (!IsValidName(stem))
                 {
-                    _d.Error(Codes.InvalidName, new SourceSpan(_label(file), 0, 0), $"Registry file name '{fileName}' is not a valid component name (letters, digits, '.', '_', '-'; at most 63; starting with a letter or digit).");
+                    _d.Error(Codes.InvalidName, new SourceSpan(_label(file), 1, 1), $"Registry file name '{fileName}' is not a valid component name (letters, digits, '.', '_', '-'; at most 63; starting with a letter or digit).");
                     continue;
                 }
                 var key = (kind, NormalizeName(kind, stem));
                 if (seenHere.TryGetValue(key, out var other))
                 {
-                    _d.Error(Codes.DuplicateDefinition, new SourceSpan(_label(file), 0, 0), $"'{key.Item2}' is defined twice in one registry folder: '{_label(other)}' and '{_label(file)}'.");
+                    _d.Error(Codes.DuplicateDefinition, new SourceSpan(_label(file), 1, 1), $"'{key.Item2}' is defined twice in one registry folder: '{_label(other)}' and '{_label(file)}'.");
                     continue;
                 }
                 seenHere[key] = file;
@@ -125,9 +135,104 @@ public sealed class RegistryLoader
                 if (!_d.Items.Any(x => x.Span.File == entry.Label && x.Severity == Severity.Error))
                     _d.Error(Codes.EmptyDocument, new SourceSpan(entry.Label, 1, 1), $"'{entry.Label}' is empty.");
             }
-            else result = ManifestParser.Parse(kind, stem.ToLowerInvariant(), root, entry.Label, _d);
+            else
+            {
+                int before = _d.Items.Count(x => x.Severity == Severity.Error);
+                result = ManifestParser.Parse(kind, stem.ToLowerInvariant(), root, entry.Label, _d);
+                if (result is ComponentManifest cm && _d.Items.Count(x => x.Severity == Severity.Error) > before) cm.HadErrors = true;
+            }
         }
         _parsed[key] = result;
+        if (result != null) Validate(result);
         return result;
+    }
+
+    private static ComponentKind MemberKind(ComponentKind groupKind) => groupKind == ComponentKind.LibraryGroup ? ComponentKind.Library : ComponentKind.Service;
+
+    private static string KindWord(ComponentKind k) => k switch
+    {
+        ComponentKind.Library => "library",
+        ComponentKind.Service => "service",
+        ComponentKind.LibraryGroup => "library group",
+        _ => "service group",
+    };
+
+    /// <summary>
+    /// Checks the references of one parsed file against the registry (spec §3.3: options name existing
+    /// components; implies targets exist and name options of their group; defaults are options). Runs
+    /// once per file, when it is loaded, so every problem is reported once at its node.
+    /// </summary>
+    private void Validate(object parsed)
+    {
+        switch (parsed)
+        {
+            case GroupManifest g:
+            {
+                var member = MemberKind(g.Kind);
+                foreach (var o in g.Options)
+                {
+                    if (!Exists(member, o.Name))
+                    {
+                        var other = member == ComponentKind.Library ? ComponentKind.Service : ComponentKind.Library;
+                        var hint = Exists(other, o.Name) ? $" '{o.Name}' is a {KindWord(other)}; a {KindWord(g.Kind)} lists {KindWord(member)} names." : Suggest.DidYouMean(o.Name, NamesOf(member));
+                        _d.Error(Codes.BadGroupOption, o.Span, $"Option '{o.Name}' of group '{g.Name}' names no {KindWord(member)} in the registry ({FolderOf(member)}/{o.Name}.yaml).{hint}");
+                    }
+                    foreach (var e in o.Implies) ValidateImplies(e);
+                    foreach (var c in o.Conflicts) ValidateConflict(c);
+                }
+                if (g.Default != null)
+                {
+                    var seen = new HashSet<string>(StringComparer.Ordinal);
+                    foreach (var d in g.Default)
+                    {
+                        if (!g.Options.Any(o => NormalizeName(member, o.Name) == NormalizeName(member, d.Value)))
+                            _d.Error(Codes.BadSelection, d.Span, $"Default '{d.Value}' of group '{g.Name}' is not one of its options ({string.Join(", ", g.Options.Select(o => o.Name))}).{Suggest.DidYouMean(d.Value, g.Options.Select(o => o.Name))}");
+                        else if (!seen.Add(NormalizeName(member, d.Value)))
+                            _d.Error(Codes.BadSelection, d.Span, $"Default '{d.Value}' of group '{g.Name}' is listed twice.");
+                    }
+                }
+                break;
+            }
+            case ComponentManifest c:
+                foreach (var e in c.Implies) ValidateImplies(e);
+                foreach (var x in c.Conflicts) ValidateConflict(x);
+                if (c is ServiceManifest s)
+                    foreach (var dep in s.DependsOn)
+                        if (!Exists(ComponentKind.Service, dep.Value))
+                            _d.Error(Codes.UnknownReference, dep.Span, $"'depends_on: {dep.Value}' names no service in the registry.{Suggest.DidYouMean(dep.Value, NamesOf(ComponentKind.Service))}");
+                break;
+        }
+    }
+
+    private void ValidateConflict(Located<string> c)
+    {
+        if (!Exists(ComponentKind.Library, c.Value) && !Exists(ComponentKind.Service, c.Value))
+            _d.Warning(Codes.UnknownReference, c.Span, $"'conflicts: {c.Value}' names no library or service in the registry.{Suggest.DidYouMean(c.Value, NamesOf(ComponentKind.Library).Concat(NamesOf(ComponentKind.Service)))}");
+    }
+
+    private void ValidateImplies(ImpliesEntry e)
+    {
+        if (e.TargetKind == "service")
+        {
+            if (!Exists(ComponentKind.Service, e.Target))
+                _d.Error(Codes.UnknownReference, e.Span, $"Implies target 'service:{e.Target}' names no service in the registry.{Suggest.DidYouMean(e.Target, NamesOf(ComponentKind.Service))}");
+            return;
+        }
+        var kind = e.TargetKind == "library_group" ? ComponentKind.LibraryGroup : ComponentKind.ServiceGroup;
+        if (!Exists(kind, e.Target))
+        {
+            var other = kind == ComponentKind.LibraryGroup ? ComponentKind.ServiceGroup : ComponentKind.LibraryGroup;
+            var hint = Exists(other, e.Target) ? $" '{e.Target}' is a {KindWord(other)}: write '{(other == ComponentKind.LibraryGroup ? "library_group" : "service_group")}:{e.Target}'." : Suggest.DidYouMean(e.Target, NamesOf(kind));
+            _d.Error(Codes.UnknownReference, e.Span, $"Implies target '{e.TargetKind}:{e.Target}' names no {KindWord(kind)} in the registry.{hint}");
+            return;
+        }
+        var g = Group(kind, e.Target);
+        if (g is null) return;
+        var member = MemberKind(kind);
+        foreach (var o in e.Options)
+            if (!g.Options.Any(x => NormalizeName(member, x.Name) == NormalizeName(member, o.Value)))
+                _d.Error(Codes.UnknownReference, o.Span, $"'{o.Value}' (implied by '{e.TargetKind}:{e.Target}') is not an option of group '{g.Name}' ({string.Join(", ", g.Options.Select(x => x.Name))}).{Suggest.DidYouMean(o.Value, g.Options.Select(x => x.Name))}");
+        if (!g.IsMany && e.Options.Count > 1)
+            _d.Error(Codes.BadSelection, e.Span, $"Implies '{e.TargetKind}:{e.Target}' selects {e.Options.Count} options, but group '{g.Name}' is 1-of-N.");
     }
 }

@@ -15,6 +15,8 @@ public sealed class ImpliesEntry
     public SourceSpan Span { get; init; }
     public List<(string Key, string Value, SourceSpan Span)> Params { get; } = new();
     public List<Located<string>> Options { get; } = new();
+    /// <summary>True when the entry could not be read completely (its problem is already reported).</summary>
+    public bool Broken { get; set; }
 }
 
 public sealed class SourceDef
@@ -53,6 +55,8 @@ public abstract class ComponentManifest
     public Dictionary<string, SourceDef> Sources { get; } = new(StringComparer.Ordinal);
     public List<ImpliesEntry> Implies { get; } = new();
     public List<Located<string>> Conflicts { get; } = new();
+    /// <summary>True when reading the file reported an error: follow-up errors (e.g. "no source") are not reported again.</summary>
+    public bool HadErrors { get; set; }
 }
 
 public sealed class LibraryManifest : ComponentManifest { }

@@ -42,12 +42,37 @@ public static class ResolvePipeline
         return null;
     }
 
+    /// <summary>
+    /// Loads hsm.yaml and the registry and resolves the stack. Every problem becomes a diagnostic (all of
+    /// them together); no exception escapes: a defect becomes HSM9001 instead of a stack trace.
+    /// </summary>
     public static (ResolvedStack? Stack, IReadOnlyList<string> RegistryFolders) Run(ResolveRequest req, DiagnosticBag d)
+    {
+        var folders = new List<string>();
+        try
+        {
+            return RunCore(req, d, folders);
+        }
+        catch (HsmException e)
+        {
+            d.Add(e.Diagnostic);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            d.Error(Codes.Internal, new SourceSpan(Label(req.ProjectDirectory, req.ManifestPath), 0, 0), $"Internal error while resolving the stack ({e.GetType().Name}: {e.Message}). Please report it with this message.");
+        }
+        return (null, folders);
+    }
+
+    private static (ResolvedStack? Stack, IReadOnlyList<string> RegistryFolders) RunCore(ResolveRequest req, DiagnosticBag d, List<string> foldersOut)
     {
         string label(string p) => Label(req.ProjectDirectory, p);
         var manifest = ManifestReader.Load(req.ManifestPath, label(req.ManifestPath), d);
         var folders = LocateRegistry(req, manifest, d);
+        foldersOut.AddRange(folders);
         if (manifest is null) return (null, folders);
+        // Without its registry every reference would fail: report the missing folder, not the cascade.
+        if (d.Items.Any(x => x.Code == Codes.RegistryMissing)) return (null, folders);
         var registry = new RegistryLoader(folders, label, d);
         if (req.ValidateWholeRegistry) registry.LoadAll();
         var resolver = new Resolver(manifest, registry, new ResolveOptions
@@ -74,7 +99,13 @@ public static class ResolvePipeline
         else if (manifest != null && manifest.Registry.Count > 0)
             list = manifest.Registry.Select(r => (Path.GetFullPath(Path.Combine(req.ProjectDirectory, r.Value.Replace('\\', '/'))), r.Span, "project.registry")).ToList();
         else
-            list = new() { (Path.Combine(req.ProjectDirectory, "hsm-registry"), new SourceSpan(manifest?.File, 1, 1), "the default") };
+        {
+            var def = Path.Combine(req.ProjectDirectory, "hsm-registry");
+            // The default folder may be absent when the manifest selects nothing (or cannot be read).
+            bool needed = manifest != null && (manifest.LibraryGroups.Count + manifest.LibraryStandalone.Count + manifest.ServiceGroups.Count + manifest.ServiceStandalone.Count) > 0;
+            if (!Directory.Exists(def) && !needed) return Array.Empty<string>();
+            list = new() { (def, new SourceSpan(manifest?.File, 1, 1), "the default") };
+        }
 
         var result = new List<string>();
         foreach (var (path, span, from) in list)

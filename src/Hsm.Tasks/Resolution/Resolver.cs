@@ -38,6 +38,8 @@ public sealed class Resolver
         public ComponentManifest Manifest = null!;
         public string? Group;
         public GroupOption? Option;
+        /// <summary>Every (group, option) that selected it: a component may be an option of several groups.</summary>
+        public List<(string Group, GroupOption Option)> Options = new();
         public List<OriginAt> Origins = new();
         public StandaloneEntry? Standalone;
         public bool ImpliesDone;
@@ -58,7 +60,8 @@ public sealed class Resolver
     private readonly Dictionary<string, Comp> _svcs = new(StringComparer.Ordinal);
     private readonly Dictionary<(ComponentKind, string), GroupState?> _groups = new();
     private readonly Dictionary<string, Dictionary<string, SortedSet<string>>> _params = new(StringComparer.Ordinal);
-    private readonly HashSet<(ComponentKind, string)> _validatedGroups = new();
+    /// <summary>Services whose params may be incomplete because an implies entry could not be read.</summary>
+    private readonly HashSet<string> _brokenParams = new(StringComparer.Ordinal);
 
     public Resolver(ProjectManifest manifest, RegistryLoader registry, ResolveOptions options, DiagnosticBag diagnostics)
     {
@@ -102,7 +105,7 @@ public sealed class Resolver
             var svc = BuildService(c, extra);
             if (svc != null) stack.Services.Add(svc);
         }
-        foreach (var ((kind, name), gs) in _groups.OrderBy(k => k.Key.Item2, StringComparer.Ordinal))
+        foreach (var ((kind, name), gs) in _groups.OrderBy(k => k.Key.Item1).ThenBy(k => k.Key.Item2, StringComparer.Ordinal))
         {
             if (gs is null) continue;
             stack.Groups.Add(new ResolvedGroup
@@ -129,7 +132,7 @@ public sealed class Resolver
         _ => "service group",
     };
 
-    private GroupState? GetGroup(ComponentKind kind, string name, SourceSpan at)
+    private GroupState? GetGroup(ComponentKind kind, string name, SourceSpan at, bool report = true)
     {
         var key = (kind, name.ToLowerInvariant());
         if (_groups.TryGetValue(key, out var existing)) return existing;
@@ -137,35 +140,16 @@ public sealed class Resolver
         GroupState? gs = null;
         if (gm is null)
         {
-            if (!_r.Exists(kind, name))
+            if (!_r.Exists(kind, name) && report)
             {
                 var other = kind == ComponentKind.LibraryGroup ? ComponentKind.ServiceGroup : ComponentKind.LibraryGroup;
                 var hint = _r.Exists(other, name) ? $" '{name}' is a {KindWord(other)}: move it to the other section." : Suggest.DidYouMean(name, _r.NamesOf(kind));
                 _d.Error(Codes.UnknownReference, at, $"No {KindWord(kind)} '{name}' in the registry ({RegistryLoader.FolderOf(kind)}/{name}.yaml).{hint}");
             }
         }
-        else
-        {
-            gs = new GroupState { Manifest = gm };
-            ValidateGroupOptions(gm);
-        }
+        else gs = new GroupState { Manifest = gm };
         _groups[key] = gs;
         return gs;
-    }
-
-    private void ValidateGroupOptions(GroupManifest gm)
-    {
-        if (!_validatedGroups.Add((gm.Kind, gm.Name))) return;
-        var member = MemberKind(gm.Kind);
-        foreach (var o in gm.Options)
-        {
-            if (!_r.Exists(member, o.Name))
-                _d.Error(Codes.BadGroupOption, o.Span, $"Option '{o.Name}' of group '{gm.Name}' names no {KindWord(member)} in the registry.{Suggest.DidYouMean(o.Name, _r.NamesOf(member))}");
-        }
-        if (gm.Default != null)
-            foreach (var d in gm.Default)
-                if (!gm.Options.Any(o => SameName(member, o.Name, d.Value)))
-                    _d.Error(Codes.BadSelection, d.Span, $"Default '{d.Value}' of group '{gm.Name}' is not one of its options.{Suggest.DidYouMean(d.Value, gm.Options.Select(o => o.Name))}");
     }
 
     private static bool SameName(ComponentKind kind, string a, string b) => RegistryLoader.NormalizeName(kind, a) == RegistryLoader.NormalizeName(kind, b);
@@ -202,7 +186,7 @@ public sealed class Resolver
         if (gs is null || g.Selection != null || gs.Selected.Count > 0) return;
         if (gs.Manifest.Default is null || gs.Manifest.Default.Count == 0)
         {
-            _d.Message(Codes.BadSelection, g.Span, $"Group '{g.Name}' has no selection and no default: nothing is selected from it.");
+            _d.Message(Codes.EmptyGroup, g.Span, $"Group '{g.Name}' has no selection and no default, and nothing implies an option of it: nothing is selected from it.");
             return;
         }
         foreach (var d in gs.Manifest.Default)
@@ -210,13 +194,14 @@ public sealed class Resolver
     }
 
     /// <summary>Selects an option of a group, checking 1-of-N exclusivity.</summary>
-    private void Select(GroupState gs, string option, OriginAt origin, SourceSpan at)
+    private void Select(GroupState gs, string option, OriginAt origin, SourceSpan at, bool report = true)
     {
         var gm = gs.Manifest;
         var member = MemberKind(gm.Kind);
         var opt = gm.Options.FirstOrDefault(o => SameName(member, o.Name, option));
         if (opt is null)
         {
+            if (!report) return; // reported when the registry file was loaded
             _d.Error(Codes.UnknownReference, at, $"'{option}' is not an option of group '{gm.Name}' (options: {string.Join(", ", gm.Options.Select(o => o.Name))}).{Suggest.DidYouMean(option, gm.Options.Select(o => o.Name))}");
             return;
         }
@@ -273,14 +258,22 @@ public sealed class Resolver
         if (table.TryGetValue(key, out var c))
         {
             if (!c.Origins.Any(o => o.Origin.Path == origin.Origin.Path)) c.Origins.Add(origin);
-            c.Group ??= group;
-            if (option != null && c.Option is null) { c.Option = option; c.ImpliesDone = false; }
+            // a component that is an option of two groups is reported under the ordinally first
+            // (order-independent); the implies of every option that selected it apply
+            if (group != null && (c.Group is null || string.CompareOrdinal(group, c.Group) < 0)) { c.Group = group; c.Option = option; }
+            if (group != null && option != null && !c.Options.Any(o => o.Group == group))
+            {
+                c.Options.Add((group, option));
+                c.ImpliesDone = false;
+            }
             c.Standalone ??= standalone;
             return;
         }
         ComponentManifest? manifest = kind == ComponentKind.Library ? _r.Library(name) : _r.Service(name);
         if (manifest is null) return; // unreadable file: its diagnostics are already reported
-        table[key] = new Comp { Name = manifest.Name, Kind = kind, Manifest = manifest, Group = group, Option = option, Standalone = standalone, Origins = { origin } };
+        var comp = new Comp { Name = manifest.Name, Kind = kind, Manifest = manifest, Group = group, Option = option, Standalone = standalone, Origins = { origin } };
+        if (group != null && option != null) comp.Options.Add((group, option));
+        table[key] = comp;
     }
 
     // ---------- implies ----------
@@ -294,10 +287,10 @@ public sealed class Resolver
             next.ImpliesDone = true;
             var from = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} {next.Name}" };
             foreach (var e in next.Manifest.Implies) ApplyImplies(e, from);
-            if (next.Option != null)
+            foreach (var (group, option) in next.Options.OrderBy(o => o.Group, StringComparer.Ordinal).ToList())
             {
-                var optFrom = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} group {next.Group} option {next.Option.Name}" };
-                foreach (var e in next.Option.Implies) ApplyImplies(e, optFrom);
+                var optFrom = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} group {group} option {option.Name}" };
+                foreach (var e in option.Implies) ApplyImplies(e, optFrom);
             }
         }
     }
@@ -307,14 +300,11 @@ public sealed class Resolver
         var origin = new OriginAt(from, e.Span);
         if (e.TargetKind == "service")
         {
-            if (!_r.Exists(ComponentKind.Service, e.Target))
-            {
-                _d.Error(Codes.UnknownReference, e.Span, $"Implies target 'service:{e.Target}' names no service in the registry.{Suggest.DidYouMean(e.Target, _r.NamesOf(ComponentKind.Service))}");
-                return;
-            }
+            if (!_r.Exists(ComponentKind.Service, e.Target)) return; // reported when the registry file was loaded
             AddComponent(ComponentKind.Service, e.Target, origin, null, null, null);
             var key = RegistryLoader.NormalizeName(ComponentKind.Service, e.Target);
             if (!_params.TryGetValue(key, out var ps)) _params[key] = ps = new(StringComparer.Ordinal);
+            if (e.Broken) _brokenParams.Add(key);
             foreach (var (k, v, _) in e.Params)
             {
                 if (!ps.TryGetValue(k, out var set)) ps[k] = set = new SortedSet<string>(StringComparer.Ordinal);
@@ -323,9 +313,10 @@ public sealed class Resolver
             return;
         }
         var kind = e.TargetKind == "library_group" ? ComponentKind.LibraryGroup : ComponentKind.ServiceGroup;
-        var gs = GetGroup(kind, e.Target, e.Span);
+        var gs = GetGroup(kind, e.Target, e.Span, report: false);
         if (gs is null) return;
-        foreach (var opt in e.Options) Select(gs, opt.Value, origin, opt.Span);
+        if (!gs.Manifest.IsMany && e.Options.Count > 1) return; // reported when the registry file was loaded
+        foreach (var opt in e.Options) Select(gs, opt.Value, origin, opt.Span, report: false);
     }
 
     // ---------- checks ----------
@@ -334,9 +325,9 @@ public sealed class Resolver
     {
         var all = _libs.Values.Concat(_svcs.Values).ToList();
         var reported = new HashSet<(string, string)>();
-        foreach (var c in all)
+        foreach (var c in all.OrderBy(x => x.Kind).ThenBy(x => x.Name, StringComparer.Ordinal))
         {
-            var conflicts = c.Manifest.Conflicts.Concat(c.Option?.Conflicts ?? Enumerable.Empty<Located<string>>());
+            var conflicts = c.Manifest.Conflicts.Concat(c.Options.SelectMany(o => o.Option.Conflicts));
             foreach (var other in conflicts)
             {
                 var o = all.FirstOrDefault(x => SameName(x.Kind, x.Name, other.Value));
@@ -344,19 +335,21 @@ public sealed class Resolver
                 var pair = string.CompareOrdinal(c.Name, o.Name) < 0 ? (c.Name, o.Name) : (o.Name, c.Name);
                 if (!reported.Add(pair)) continue;
                 _d.Error(Codes.ComponentConflict, other.Span,
-                    $"'{c.Name}' conflicts with '{o.Name}', and both are selected: '{c.Name}' by {Describe(c.Origins[0])}, '{o.Name}' by {Describe(o.Origins[0])}.");
+                    $"'{c.Name}' conflicts with '{o.Name}', and both are selected: '{c.Name}' by {Describe(FirstOrigin(c))}, '{o.Name}' by {Describe(FirstOrigin(o))}.");
             }
         }
     }
+
+    private static OriginAt FirstOrigin(Comp c) => c.Origins.OrderBy(o => o.Origin.Path, StringComparer.Ordinal).First();
 
     private void CheckModesKeys()
     {
         foreach (var (name, mode) in _m.Modes)
         {
             if (_r.Exists(ComponentKind.Library, name) && _r.Exists(ComponentKind.Service, name))
-                _d.Error(Codes.NameClash, mode.Span, $"'modes.{name}' is ambiguous: '{name}' is both a library and a service in the registry.");
+                _d.Error(Codes.NameClash, _m.ModeKeys.GetValueOrDefault(name, mode.Span), $"'modes.{name}' is ambiguous: '{name}' is both a library and a service in the registry.");
             else if (!_r.Exists(ComponentKind.Library, name) && !_r.Exists(ComponentKind.Service, name))
-                _d.Warning(Codes.UnknownReference, mode.Span, $"'modes.{name}' names no library or service in the registry.{Suggest.DidYouMean(name, _r.NamesOf(ComponentKind.Library).Concat(_r.NamesOf(ComponentKind.Service)))}");
+                _d.Warning(Codes.UnknownReference, _m.ModeKeys.GetValueOrDefault(name, mode.Span), $"'modes.{name}' names no library or service in the registry.{Suggest.DidYouMean(name, _r.NamesOf(ComponentKind.Library).Concat(_r.NamesOf(ComponentKind.Service)))}");
         }
     }
 
@@ -366,7 +359,8 @@ public sealed class Resolver
     {
         if (_o.ForcedMode != null) { why = "the Mode property"; return _o.ForcedMode; }
         if (c.Standalone?.Mode is { } sm) { why = c.Standalone.Path + ".mode"; return sm.Value; }
-        if (_m.Modes.TryGetValue(c.Name, out var mm)) { why = $"modes.{c.Name}"; return mm.Value; }
+        var mk = _m.Modes.Keys.FirstOrDefault(k => SameName(c.Kind, k, c.Name));
+        if (mk != null) { why = $"modes.{mk}"; return _m.Modes[mk].Value; }
         if (c.Group != null)
         {
             var kind = c.Kind == ComponentKind.Library ? ComponentKind.LibraryGroup : ComponentKind.ServiceGroup;
@@ -380,7 +374,8 @@ public sealed class Resolver
     private SourceDef? PickSource(Comp c, string mode)
     {
         var m = c.Manifest;
-        var at = c.Origins[0].Span;
+        var at = FirstOrigin(c).Span;
+        if (m.HadErrors && !m.Sources.ContainsKey(mode) && !m.Sources.ContainsKey("prod")) return null; // the file's own error explains it
         if (m.Sources.Count == 0)
         {
             _d.Error(Codes.NoSource, at, $"'{c.Name}' is in the stack ({Describe(c.Origins[0])}) but {m.File} defines no sources.");
@@ -389,7 +384,7 @@ public sealed class Resolver
         if (m.Sources.TryGetValue(mode, out var s)) return s;
         if (mode == "dev" && m.Sources.TryGetValue("prod", out var prod))
         {
-            _d.Message(Codes.NoSource, at, $"'{c.Name}' is in dev mode but has no dev source; its prod source is used.");
+            _d.Message(Codes.DevFallback, at, $"'{c.Name}' is in dev mode but has no dev source; its prod source is used.");
             return prod;
         }
         _d.Error(Codes.NoProdSource, at, $"'{c.Name}' is in prod mode but {m.File} has no prod source. Add sources.prod, or select dev mode for it.");
@@ -516,6 +511,7 @@ public sealed class Resolver
         {
             var key = match.Groups[1].Value;
             if (svc.Params.TryGetValue(key, out var v)) return v;
+            if (_brokenParams.Contains(RegistryLoader.NormalizeName(ComponentKind.Service, svc.Name))) return match.Value; // cause already reported
             _d.Error(Codes.UnknownParam, span, $"'${{HSM_MERGED_PARAMS.{key}}}' in service '{svc.Name}': no selected component implies a param '{key}' for it{(svc.Params.Count > 0 ? $" (params: {string.Join(", ", svc.Params.Keys)})" : "")}.{Suggest.DidYouMean(key, svc.Params.Keys)}");
             return match.Value;
         });

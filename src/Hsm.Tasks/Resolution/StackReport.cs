@@ -3,7 +3,11 @@ using Hsm.Model;
 
 namespace Hsm.Resolution;
 
-/// <summary>The stack as a tree (HsmList).</summary>
+/// <summary>
+/// The stack as a tree (HsmList): per section, each group with its strategy and selection, then its
+/// members with mode, source and origin; then standalone and implied components. Services show their
+/// deployment profile, whether it is managed or external, and the runtime.
+/// </summary>
 public static class StackReport
 {
     public static string Tree(ResolvedStack stack)
@@ -14,13 +18,14 @@ public static class StackReport
         {
             var libs = kind == "library";
             var names = libs ? stack.Libraries.Select(l => (l.Name, l.Group)).ToList() : stack.Services.Select(s => (s.Name, s.Group)).ToList();
-            sb.Append(libs ? "libraries\n" : "services\n");
-            foreach (var g in stack.Groups.Where(g => g.Kind == kind))
+            var groups = stack.Groups.Where(g => g.Kind == kind).ToList();
+            sb.Append(libs ? "libraries" : "services").Append(names.Count == 0 && groups.Count == 0 ? ": none\n" : "\n");
+            foreach (var g in groups)
             {
-                sb.Append($"  group {g.Name} ({g.Strategy})").Append(g.Selection.Count == 0 ? ": nothing selected" : "").Append('\n');
+                sb.Append($"  group {g.Name} ({g.Strategy}): ").Append(g.Selection.Count == 0 ? "nothing selected" : string.Join(", ", g.Selection)).Append('\n');
                 foreach (var (name, _) in names.Where(n => n.Group == g.Name)) Line(sb, stack, libs, name, "    ");
             }
-            var rest = names.Where(n => n.Group is null || !stack.Groups.Any(g => g.Kind == kind && g.Name == n.Group)).ToList();
+            var rest = names.Where(n => n.Group is null || !groups.Any(g => g.Name == n.Group)).ToList();
             if (rest.Count > 0)
             {
                 sb.Append("  standalone and implied\n");
@@ -35,12 +40,24 @@ public static class StackReport
         if (lib)
         {
             var l = stack.Libraries.First(x => x.Name == name);
-            sb.Append($"{indent}{l.Name}  mode={l.Mode} source={l.Source.Type}  ← {string.Join("; ", l.Origins.Select(o => o.Path))}\n");
+            sb.Append($"{indent}{l.Name}  {l.Mode}, {Describe(l.Source)}\n");
+            foreach (var o in l.Origins) sb.Append($"{indent}  <- {o.Path}\n");
         }
         else
         {
             var s = stack.Services.First(x => x.Name == name);
-            sb.Append($"{indent}{s.Name}  mode={s.Mode} source={s.Source?.Type ?? "-"} profile={s.Profile} ({s.ProfileMode}, {s.Runtime})  ← {string.Join("; ", s.Origins.Select(o => o.Path))}\n");
+            var src = s.Source is null ? "no source (external)" : s.Source.Type + (s.Source.Image != null ? " " + s.Source.Image : s.Source.Path != null ? " " + s.Source.Path : s.Source.Url != null ? " " + s.Source.Url : "");
+            sb.Append($"{indent}{s.Name}  {s.Mode}, {src}, profile {s.Profile} ({s.ProfileMode}, {s.Runtime})\n");
+            if (s.Params.Count > 0) sb.Append($"{indent}  params: {string.Join(", ", s.Params.Select(p => $"{p.Key}={p.Value}"))}\n");
+            foreach (var o in s.Origins) sb.Append($"{indent}  <- {o.Path}\n");
         }
     }
+
+    private static string Describe(LibrarySource s) => s.Type switch
+    {
+        "pypi" => "pypi" + (s.Version != null ? " " + s.Version : ""),
+        "git" => $"git {s.Url}" + (s.Ref != null ? $" {s.RefKind ?? "ref"} {s.Ref}" : ""),
+        "local" => $"local {s.Path}" + (s.Editable == true ? " (editable)" : "") + (s.Clone ? " (cloned on demand)" : ""),
+        _ => s.Type,
+    };
 }

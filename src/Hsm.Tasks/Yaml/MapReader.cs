@@ -106,12 +106,12 @@ public sealed class MapReader
     {
         foreach (var (k, _) in Map.Entries)
         {
-            if (_known.Contains(k.Value)) continue;
             if (_ignored.Contains(k.Value))
             {
                 Diagnostics.Warning(Codes.IgnoredField, k.Span, $"'{k.Value}' in {_what} is a field of the original hsm that Hsm.Sdk does not use; it is ignored.");
                 continue;
             }
+            if (_known.Contains(k.Value)) continue;
             var hint = Suggest.Closest(k.Value, _known);
             Diagnostics.Error(Codes.UnknownKey, k.Span, $"Unknown key '{k.Value}' in {_what}.{(hint != null ? $" Did you mean '{hint}'?" : $" Known keys: {string.Join(", ", _known.OrderBy(x => x, StringComparer.Ordinal))}.")}");
         }

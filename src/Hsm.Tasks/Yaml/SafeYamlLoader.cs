@@ -77,10 +77,42 @@ public static class SafeYamlLoader
         catch (YamlException e)
         {
             var msg = e.InnerException is not null && e.Message.Contains("See inner") ? e.InnerException.Message : e.Message;
-            diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column)),
-                $"YAML syntax error: {CleanMessage(msg)}");
+            var line = (int)Math.Max(1, e.End.Line > 0 && e.Start.Line == 0 ? e.End.Line : e.Start.Line);
+            var col = (int)Math.Max(1, e.Start.Column);
+            if (FirstIndentTab(text, msg.Contains("tab", StringComparison.OrdinalIgnoreCase) ? int.MaxValue : line) is { } tab)
+            {
+                diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, tab.Line, tab.Col), "YAML syntax error: a tab is used for indentation; YAML allows only spaces there.");
+                return null;
+            }
+            diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, line, col), $"YAML syntax error: {CleanMessage(msg)}");
             return null;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Never let a parser defect escape as a stack trace (spec §7).
+            diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, 1, 1), $"'{label}' cannot be read as YAML: {e.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>The first tab in the leading whitespace of a line up to <paramref name="maxLine"/> (the likely cause of a syntax error).</summary>
+    private static (int Line, int Col)? FirstIndentTab(string text, int maxLine)
+    {
+        int line = 1, col = 1;
+        bool leading = true;
+        foreach (var ch in text)
+        {
+            if (ch == '\n')
+            {
+                if (line >= maxLine) break;
+                line++; col = 1; leading = true;
+                continue;
+            }
+            if (leading && ch == '\t') return (line, col);
+            if (ch != ' ') leading = false;
+            col++;
+        }
+        return null;
     }
 
     private static string CleanMessage(string message)
@@ -137,8 +169,8 @@ public static class SafeYamlLoader
                 var next = parser.Current!;
                 Fail(Codes.YamlSyntax, next.Start, "The file holds more than one YAML document ('---'); Hsm reads exactly one.");
             }
-            if (root != null && Expansions(root) > MaxAliasExpansions)
-                Fail(Codes.AliasProblem, new Mark(0, root.Line, root.Column), $"Aliases expand to more than {MaxAliasExpansions:N0} nodes (an alias bomb?); Hsm refuses to expand them.");
+            // Only nodes reached through aliases count as expansions (counted per alias use in ReadNode):
+            // a long plain list is not an alias bomb.
             return root;
         }
 
