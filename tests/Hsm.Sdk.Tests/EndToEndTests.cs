@@ -180,11 +180,10 @@ public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         Ok(p);
         var list = Ok(p, "-t:HsmList");
         var stackTxt = p.Read("obj/hsm/stack.txt");
-        Assert.Contains("group vector-db-client (1-of-N)", stackTxt);
-        Assert.Contains("qdrant-adapter", stackTxt);
-        Assert.Contains("mode=dev", stackTxt);
-        Assert.Contains("profile=default", stackTxt);
-        Assert.Contains("implies from", stackTxt);
+        Assert.Contains("group vector-db-client (1-of-N): qdrant-adapter", stackTxt);
+        Assert.Contains("qdrant-adapter  dev, local packages/qdrant-adapter (editable)", stackTxt);
+        Assert.Contains("profile default (managed, docker)", stackTxt);
+        Assert.Contains("<- implies from library qdrant-adapter", stackTxt);
         Assert.Contains("obj/hsm/stack.txt", list.Output);
         Assert.Contains("group vector-db-client (1-of-N)", list.Output);
 
