@@ -81,8 +81,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
         if (!perTask && BuildEngine is IBuildEngine4 e4 && e4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is BuildLock { IsHeld: true })
             return; // an earlier Hsm task of this build took it (and recovered)
         var l = BuildLock.Acquire(dir, Cancellation.Token, waited => Log.LogMessage(MessageImportance.High,
-            "hsm: another build of this project is running (it holds {0}); waiting for it to finish ({1:0} s so far)...",
-            Path.Combine(dir, BuildLock.FileName), waited.TotalSeconds));
+            "{0}", $"hsm: another build of this project is running (it holds {Path.Combine(dir, BuildLock.FileName)}); waiting for it to finish ({(int)waited.TotalSeconds} s so far)..."));
         if (perTask) _taskLock = l;
         else ((IBuildEngine4)BuildEngine).RegisterTaskObject(key, l, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
         Log.LogMessage(MessageImportance.Low, "hsm: holding {0} ({1})", l.Path, perTask ? "until this task ends" : "until the build ends");
