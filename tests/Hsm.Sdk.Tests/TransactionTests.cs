@@ -221,4 +221,32 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         now.Remove("hsm.yaml"); old.Remove("hsm.yaml");
         Assert.Equal(old, now); // rolled back
     }
+
+    [Fact]
+    public void Ctrl_C_during_uv_lock_stops_uv_and_changes_nothing()
+    {
+        if (SharedTools.Tool("uv-standin") is null) return;
+        using var p = new TestProject(sdk, "cancel");
+        Ok(p);
+        Txn.SwitchToMilvus(p);
+        var before = p.Snapshot();
+        if (File.Exists(p.UvLog)) File.Delete(p.UvLog);
+        var sw = Stopwatch.StartNew();
+        using var proc = Txn.StartBuildInOwnGroup(p, sdk, new Dictionary<string, string> { ["HSM_UV_STANDIN_SLEEP"] = "60", ["HSM_UV_STANDIN_ONLY"] = "lock" });
+        while (!(File.Exists(p.UvLog) && File.ReadAllText(p.UvLog).Contains("\"lock\"", StringComparison.Ordinal)))
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(120), "uv lock never started");
+            Assert.False(proc.HasExited, "the build ended before uv lock started");
+            Thread.Sleep(100);
+        }
+        Thread.Sleep(500);
+        SharedTools.Run("kill", new[] { "-INT", proc.Id.ToString() }); // Ctrl+C to dotnet only: hsm must stop uv itself
+        Assert.True(proc.WaitForExit(30_000), "the build did not stop after Ctrl+C");
+        Assert.NotEqual(0, proc.ExitCode);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(55), $"the build waited for uv ({sw.Elapsed.TotalSeconds:0} s)");
+        bool groupGone = false;
+        for (int i = 0; i < 50 && !groupGone; i++) { groupGone = SharedTools.Run("pgrep", new[] { "-g", proc.Id.ToString() }).ExitCode != 0; if (!groupGone) Thread.Sleep(100); }
+        Assert.True(groupGone, "uv (or an MSBuild node) is still running after the cancelled build");
+        Assert.Equal(before, p.Snapshot());
+    }
 }
