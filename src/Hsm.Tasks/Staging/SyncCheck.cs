@@ -73,7 +73,7 @@ public static class SyncCheck
             if (!File.Exists(uvLock)) uvLock = Path.Combine(pyDir, "uv.lock");
             if (File.Exists(uvLock)) File.Copy(uvLock, Path.Combine(checkDir, "uv.lock"));
             log($"hsm: uv lock --dry-run on the staged {ResolveLabel(s, project.PyProject)} ({checkDir})");
-            var r = ToolRunner.Run(uv, UvCommands.Lock(checkDir, s.Locked, dryRun: true), checkDir, cancel, UvCommands.Environment(), onLine: l => log("uv: " + l));
+            var r = ToolRunner.Run(uv, UvCommands.Lock(checkDir, locked: false, dryRun: true) /* --locked cannot hold on a copy whose path sources are absolute; HsmCommit passes it to the real uv run */, checkDir, cancel, UvCommands.Environment(), onLine: l => log("uv: " + l));
             var diag = UvCommands.Check(r, $"uv lock --dry-run of the staged {ResolveLabel(s, project.PyProject)}", new SourceSpan(ResolveLabel(s, project.PyProject), 0, 0));
             if (diag != null) d.Add(diag);
         }

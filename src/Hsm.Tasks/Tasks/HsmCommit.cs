@@ -10,6 +10,8 @@ public sealed class HsmCommit : HsmTask, IIncrementalTask
 {
     [Required] public string PlanPath { get; set; } = "";
     [Required] public string IntermediateDirectory { get; set; } = "";
+
+    protected override string? LockDirectory => IntermediateDirectory;
     public string PythonSync { get; set; } = "auto";
     public string? UvPath { get; set; }
     public string UvName { get; set; } = "uv";
@@ -21,25 +23,31 @@ public sealed class HsmCommit : HsmTask, IIncrementalTask
     protected override void Run(DiagnosticBag d)
     {
         var plan = StagePlan.Load(PlanPath);
-        var pending = plan.Files.Where(f => f.Op != "unchanged").ToList();
-        if (FailIfNotIncremental)
-        {
-            foreach (var f in pending)
-                d.Error(Codes.WouldWrite, SourceSpan.None, $"-question: '{Resolution.ResolvePipeline.Label(ProjectDirectory, f.Target)}' would be {(f.Op == "delete" ? "deleted" : "written")}.");
-            return;
-        }
-        if (IsTrue(Locked) && pending.Any(f => f.Kind != "lock" || f.Op != "unchanged"))
-        {
-            // HsmLocked writes nothing: any pending change means the committed files are not what the stack gives.
-            foreach (var f in pending)
-                d.Error(Codes.LockedMismatch, SourceSpan.None, $"HsmLocked=true: '{Resolution.ResolvePipeline.Label(ProjectDirectory, f.Target)}' is not up to date with hsm.yaml. Build without HsmLocked and commit the result.");
-            return;
-        }
         var settings = new SyncSettings
         {
             ProjectDirectory = ProjectDirectory, IntermediateDirectory = IntermediateDirectory, PythonSync = PythonSync,
             UvPath = UvPath, UvName = UvName, Locked = IsTrue(Locked),
         };
+        string label(string p) => Resolution.ResolvePipeline.Label(ProjectDirectory, p);
+        if (FailIfNotIncremental || IsTrue(Locked))
+        {
+            // -question reports pending writes; HsmLocked=true (CI) refuses them. Neither writes anything.
+            var w = Committer.Analyse(plan, settings, d);
+            if (w is null) return;
+            foreach (var f in w.Changes)
+            {
+                var verb = f.Op == "delete" ? "deleted" : f.Op == "create" ? "created" : "rewritten";
+                if (FailIfNotIncremental)
+                    d.Error(Codes.WouldWrite, new SourceSpan(label(f.Target), 0, 0), $"-question: '{label(f.Target)}' would be {verb}.");
+                else
+                    d.Error(Codes.LockedMismatch, new SourceSpan(label(f.Target), 0, 0), $"HsmLocked=true: '{label(f.Target)}' would be {verb}; nothing was written. Build without HsmLocked and commit the result.");
+            }
+            if (FailIfNotIncremental)
+                foreach (var run in w.UvRuns)
+                    d.Error(Codes.WouldWrite, SourceSpan.None, $"-question: uv {(PythonSync.Equals("lock", StringComparison.OrdinalIgnoreCase) ? "lock" : "sync")} would run in {label(Path.GetDirectoryName(run.PyProject)!)}.");
+            if (d.HasErrors || FailIfNotIncremental) return;
+            // Locked and nothing to write: uv still runs with --locked (it fails when uv.lock is stale).
+        }
         var outcome = Committer.Commit(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line));
         if (outcome is null) return;
         Log.LogMessage(MessageImportance.High, outcome.Written == 0

@@ -15,6 +15,8 @@ public sealed class HsmResolve : HsmTask
 {
     [Required] public string ManifestPath { get; set; } = "";
     [Required] public string IntermediateDirectory { get; set; } = "";
+
+    protected override string? LockDirectory => IntermediateDirectory;
     public string MSBuildProjectDirectory { get; set; } = "";
     public string? RegistryPath { get; set; }
     public string? RegistryEnvironment { get; set; }
@@ -30,8 +32,6 @@ public sealed class HsmResolve : HsmTask
 
     protected override void Run(DiagnosticBag d)
     {
-        CommitJournal.RecoverIfNeeded(IntermediateDirectory, ProjectDirectory, d);
-
         var forced = ResolvePipeline.ParseMode(HsmMode, "HsmMode", d);
         if (forced is null && !string.IsNullOrWhiteSpace(Mode))
         {
@@ -90,12 +90,5 @@ public sealed class HsmResolve : HsmTask
         item.SetMetadata("Group", group ?? "");
         item.SetMetadata("Origin", string.Join("; ", origins.Select(o => o.Path)));
         return item;
-    }
-
-    private bool IsGlobalProperty(string name)
-    {
-        if (BuildEngine is IBuildEngine6 e6)
-            return e6.GetGlobalProperties().Keys.Any(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
-        return true;
     }
 }

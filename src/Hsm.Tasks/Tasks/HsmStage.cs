@@ -11,6 +11,8 @@ public sealed class HsmStage : HsmTask
 {
     [Required] public string ResolvedPath { get; set; } = "";
     [Required] public string IntermediateDirectory { get; set; } = "";
+
+    protected override string? LockDirectory => IntermediateDirectory;
     [Required] public string PyProjectPath { get; set; } = "";
     [Required] public string ComposePath { get; set; } = "";
     [Required] public string LockPath { get; set; } = "";

@@ -1,4 +1,5 @@
 using Hsm.Diagnostics;
+using Hsm.Transaction;
 using Microsoft.Build.Framework;
 using MsTask = Microsoft.Build.Utilities.Task;
 
@@ -16,11 +17,28 @@ public abstract class HsmTask : MsTask, ICancelableTask
 
     public void Cancel() => Cancellation.Cancel();
 
+    /// <summary>
+    /// How long the build lock (obj/hsm/build.lock) is held once this task took it: "build" (default:
+    /// registered with the engine until the build ends, so it covers resolve through commit) or "task"
+    /// (released when the task ends: the targets pass this with TaskHostFactory, where every task is a
+    /// process of its own; see docs/transaction.md).
+    /// </summary>
+    public string? BuildLockScope { get; set; }
+
+    /// <summary>obj/hsm of the project when the task must hold the build lock, else null.</summary>
+    protected virtual string? LockDirectory => null;
+
+    /// <summary>Whether taking the lock also recovers an interrupted commit (every task but HsmCheck).</summary>
+    protected virtual bool RecoverOnLock => true;
+
+    private BuildLock? _taskLock;
+
     public sealed override bool Execute()
     {
         var diagnostics = new DiagnosticBag();
         try
         {
+            if (LockDirectory is string lockDir) EnterBuildLock(lockDir, diagnostics);
             Run(diagnostics);
         }
         catch (HsmException e)
@@ -41,8 +59,33 @@ public abstract class HsmTask : MsTask, ICancelableTask
             Log.LogMessage(MessageImportance.Low, e.ToString());
             return false;
         }
+        finally
+        {
+            _taskLock?.Dispose();
+            _taskLock = null;
+        }
         Report(diagnostics);
         return !Log.HasLoggedErrors && !diagnostics.HasErrors;
+    }
+
+    /// <summary>
+    /// Takes the project's build lock unless this build already holds it, waiting (with a message every
+    /// few seconds) while another build has it; then, once per acquisition, recovers an interrupted
+    /// commit before anything else reads the project files.
+    /// </summary>
+    private void EnterBuildLock(string intermediateDirectory, DiagnosticBag diagnostics)
+    {
+        var dir = Path.GetFullPath(intermediateDirectory);
+        var key = "Hsm.BuildLock|" + dir;
+        bool perTask = string.Equals(BuildLockScope, "task", StringComparison.OrdinalIgnoreCase) || BuildEngine is not IBuildEngine4;
+        if (!perTask && BuildEngine is IBuildEngine4 e4 && e4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is BuildLock { IsHeld: true })
+            return; // an earlier Hsm task of this build took it (and recovered)
+        var l = BuildLock.Acquire(dir, Cancellation.Token, waited => Log.LogMessage(MessageImportance.High,
+            "{0}", $"hsm: another build of this project is running (it holds {Path.Combine(dir, BuildLock.FileName)}); waiting for it to finish ({(int)waited.TotalSeconds} s so far)..."));
+        if (perTask) _taskLock = l;
+        else ((IBuildEngine4)BuildEngine).RegisterTaskObject(key, l, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        Log.LogMessage(MessageImportance.Low, "hsm: holding {0} ({1})", l.Path, perTask ? "until this task ends" : "until the build ends");
+        if (RecoverOnLock) CommitJournal.RecoverIfNeeded(dir, ProjectDirectory, diagnostics);
     }
 
     protected abstract void Run(DiagnosticBag diagnostics);
@@ -67,6 +110,14 @@ public abstract class HsmTask : MsTask, ICancelableTask
                 Log.LogMessage(null, d.Code, null, file, d.Span.Line, d.Span.Column, d.Span.EndLine, d.Span.EndColumn, MessageImportance.Low, "{0}", d.Message);
                 break;
         }
+    }
+
+    /// <summary>True when the property was given on the command line (-p:Name=...), not by the environment.</summary>
+    protected bool IsGlobalProperty(string name)
+    {
+        if (BuildEngine is IBuildEngine6 e6)
+            return e6.GetGlobalProperties().Keys.Any(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
+        return true;
     }
 
     protected static bool IsTrue(string? v) => string.Equals(v?.Trim(), "true", StringComparison.OrdinalIgnoreCase);

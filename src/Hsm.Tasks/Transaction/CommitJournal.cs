@@ -49,12 +49,23 @@ public sealed class CommitJournal
         _journalPath = Path.Combine(intermediateDirectory, FileName);
     }
 
-    private void Step(string name)
+    /// <summary>
+    /// A named point of the commit. Tests set HSM_TEST_FAIL_AT to a step name or 1-based number and the
+    /// process dies there (Environment.FailFast: no finally blocks, no rollback), exactly like a kill.
+    /// Steps in order: backup:&lt;file&gt;…, journal, then per file apply:&lt;file&gt; (before its temp copy),
+    /// temp:&lt;file&gt; (temp written, not yet renamed), done:&lt;file&gt; (renamed); applied; uv, uv-done
+    /// (Committer); complete (before the journal is removed), journal-removed.
+    /// </summary>
+    internal void Step(string name)
     {
         _step++;
+        StepObserver?.Invoke(_step, name);
         if (FailAt != null && (FailAt == name || FailAt == _step.ToString()))
             Environment.FailFast($"HSM_TEST_FAIL_AT={FailAt}: dying at commit step {_step} ({name})");
     }
+
+    /// <summary>Unit-test seam: sees every step (number, name); may throw to simulate a failure there.</summary>
+    internal static Action<int, string>? StepObserver;
 
     /// <summary>Backs up every target and writes the journal (flushed) before anything changes.</summary>
     public void Prepare(IEnumerable<PlannedFile> files, IEnumerable<PlannedClone> clones, IEnumerable<string> guarded)
@@ -75,10 +86,12 @@ public sealed class CommitJournal
     private Entry BackUp(string target, string op, string? staged, string? stagedHash, int i)
     {
         var e = new Entry { Target = target, Op = op, Staged = staged, StagedHash = stagedHash, Temp = TempName(target, i) };
+        Step("backup:" + Path.GetFileName(target));
         if (File.Exists(target))
         {
             e.Backup = Path.Combine(_dir, $"{i}.bak");
             File.Copy(target, e.Backup, overwrite: true);
+            FlushFile(e.Backup); // durable before the journal that points at it
             e.BackupTimeUtc = File.GetLastWriteTimeUtc(target);
         }
         return e;
@@ -93,23 +106,28 @@ public sealed class CommitJournal
         foreach (var e in _doc.Entries)
         {
             cancel.ThrowIfCancellationRequested();
-            Step("apply:" + Path.GetFileName(e.Target));
+            var name = Path.GetFileName(e.Target);
+            Step("apply:" + name);
             if (e.Op == "move-dir")
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(e.Target)!);
                 Directory.Move(e.Staged!, e.Target); // a rename within the project's file system
+                Step("done:" + name);
                 continue;
             }
             if (e.Op == "delete")
             {
                 if (File.Exists(e.Target)) File.Delete(e.Target);
+                Step("done:" + name);
                 continue;
             }
             Directory.CreateDirectory(Path.GetDirectoryName(e.Target)!);
             File.Copy(e.Staged!, e.Temp, overwrite: true);
             File.SetLastWriteTimeUtc(e.Temp, DateTime.UtcNow); // File.Copy keeps the staged file's time; the new content is new now
-            using (var fs = new FileStream(e.Temp, FileMode.Open, FileAccess.ReadWrite)) fs.Flush(flushToDisk: true);
+            FlushFile(e.Temp);
+            Step("temp:" + name);
             Replace(e.Temp, e.Target);
+            Step("done:" + name);
         }
         Step("applied");
     }
@@ -119,6 +137,7 @@ public sealed class CommitJournal
     {
         Step("complete");
         File.Delete(_journalPath);
+        Step("journal-removed");
         TryDeleteDirectory(_dir);
     }
 
@@ -161,8 +180,13 @@ public sealed class CommitJournal
         if (!File.Exists(journalPath))
         {
             TryDeleteDirectory(dir); // backups of a commit killed before its journal was written
+            if (File.Exists(journalPath + ".tmp")) File.Delete(journalPath + ".tmp");
             return;
         }
+        // The stage/sync/commit stamps may say "up to date" although the files are now rolled back or
+        // forward: remove them (and the record of the last uv run) before touching anything, so this
+        // build re-runs HsmStage → HsmSync → HsmCommit and converges to what an uninterrupted build gives.
+        InvalidateLaterStamps(intermediateDirectory);
         Document? doc;
         try { doc = JsonSerializer.Deserialize<Document>(File.ReadAllText(journalPath), Options); }
         catch (JsonException) { doc = null; }
@@ -193,6 +217,27 @@ public sealed class CommitJournal
             Rollback(doc, journalPath, dir);
             d.Warning(Codes.Recovered, new SourceSpan(journalPath, 0, 0), $"An interrupted commit was rolled back; these files are as they were before it: {names}.");
         }
+    }
+
+    /// <summary>Stamps and records that a recovered commit makes stale (names as in Hsm.Sdk.targets).</summary>
+    public static readonly string[] LaterStamps = { "stage.stamp", "sync.stamp", "commit.stamp", "uv-synced.txt" };
+
+    public static void InvalidateLaterStamps(string intermediateDirectory)
+    {
+        foreach (var s in LaterStamps)
+        {
+            var p = Path.Combine(intermediateDirectory, s);
+            if (File.Exists(p)) File.Delete(p);
+        }
+    }
+
+    /// <summary>True when a journal of an interrupted commit is present.</summary>
+    public static bool Pending(string intermediateDirectory) => File.Exists(Path.Combine(intermediateDirectory, FileName));
+
+    private static void FlushFile(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        fs.Flush(flushToDisk: true);
     }
 
     private static void Replace(string temp, string target)

@@ -6,72 +6,114 @@ namespace Hsm.Transaction;
 
 public sealed record CommitOutcome(int Written, int Unchanged, bool UvRan);
 
+/// <summary>What a commit would do (see <see cref="Committer.Analyse"/>).</summary>
+public sealed record CommitWork(List<PlannedFile> Changes, List<PlannedClone> Clones, List<UvProject> UvRuns, string? Uv, string SyncedFile, Dictionary<string, string> Synced);
+
 /// <summary>
-/// HsmCommit's work: refuse stale stages, journal, swap files by atomic rename, run uv lock/sync in
-/// the project directory, and roll everything back if anything fails before the journal is removed.
+/// HsmCommit's work: refuse stale stages, journal, swap files by atomic rename, move clones in, run uv
+/// lock/sync in each Python project, and roll everything back if anything fails before the journal is removed.
 /// </summary>
 public static class Committer
 {
-    public static CommitOutcome? Commit(StagePlan plan, SyncSettings s, CancellationToken cancel, DiagnosticBag d, Action<string> log)
+    /// <summary>What a commit would do: the files to write (stale ones reported as HSM4004, those already
+    /// in place dropped), the clones to move in, and the Python projects uv runs in. Null when the stage is stale.</summary>
+    public static CommitWork? Analyse(StagePlan plan, SyncSettings s, DiagnosticBag d)
     {
         string label(string p) => Resolution.ResolvePipeline.Label(s.ProjectDirectory, p);
-        // Stale stage: a target changed since it was staged (an editor saved during uv lock).
+        // Stale stage: a target changed since it was staged (an editor saved during uv lock). A target
+        // that already holds the staged content (a concurrent build of this project committed the same
+        // stack while this one waited for the lock) is simply up to date.
+        var changes = new List<PlannedFile>();
         foreach (var f in plan.Files.Where(f => f.Op != "unchanged"))
         {
-            if (StagePlan.HashFile(f.Target) != f.OriginalHash)
+            var now = StagePlan.HashFile(f.Target);
+            if (f.Op == "delete" ? now is null : now == f.StagedHash) continue;
+            if (now != f.OriginalHash)
                 d.Error(Codes.StaleStage, new SourceSpan(label(f.Target), 0, 0), $"'{label(f.Target)}' changed while the build was running; nothing was committed. Build again.");
+            else changes.Add(f);
         }
+        var clones = plan.Clones.Where(c => Directory.Exists(c.Staged) && !Directory.Exists(c.Target)).ToList();
         if (d.HasErrors) return null;
 
-        var changes = plan.Files.Where(f => f.Op != "unchanged").ToList();
         // uv runs for each Python project whose pyproject.toml differs from what it last synced (or that has no uv.lock).
         var syncedFile = Path.Combine(s.IntermediateDirectory, "uv-synced.txt");
         var synced = File.Exists(syncedFile)
             ? File.ReadAllLines(syncedFile).Select(l => l.Split('=', 2)).Where(a => a.Length == 2).ToDictionary(a => a[0], a => a[1])
             : new Dictionary<string, string>();
         var uv = plan.UvProjects.Count > 0 ? s.Uv(new DiagnosticBag()) : null; // HsmSync already reported a missing uv
-        var toSync = new List<UvProject>();
+        var runs = new List<UvProject>();
         if (uv != null)
             foreach (var project in plan.UvProjects)
             {
                 var hash = StagePlan.HashFile(project.CheckSource) ?? "";
                 var dir = Path.GetDirectoryName(project.PyProject)!;
                 if (!synced.TryGetValue(project.PyProject, out var last) || last != hash || !File.Exists(Path.Combine(dir, "uv.lock")))
-                    toSync.Add(project);
+                    runs.Add(project);
             }
-        if (changes.Count == 0 && plan.Clones.Count == 0 && toSync.Count == 0) return new CommitOutcome(0, plan.Files.Count, false);
+        return new CommitWork(changes, clones, runs, uv, syncedFile, synced);
+    }
+
+    public static CommitOutcome? Commit(StagePlan plan, SyncSettings s, CancellationToken cancel, DiagnosticBag d, Action<string> log)
+    {
+        string label(string p) => Resolution.ResolvePipeline.Label(s.ProjectDirectory, p);
+        var w = Analyse(plan, s, d);
+        if (w is null) return null;
+        if (w.Changes.Count == 0 && w.Clones.Count == 0 && w.UvRuns.Count == 0) return new CommitOutcome(0, plan.Files.Count, false);
 
         var journal = new CommitJournal(s.IntermediateDirectory);
-        journal.Prepare(changes, plan.Clones, toSync.Select(p => Path.Combine(Path.GetDirectoryName(p.PyProject)!, "uv.lock")));
+        journal.Prepare(w.Changes, w.Clones, w.UvRuns.Select(p => Path.Combine(Path.GetDirectoryName(p.PyProject)!, "uv.lock")));
         try
         {
             journal.Apply(cancel);
-            foreach (var project in toSync)
+            foreach (var project in w.UvRuns)
             {
+                journal.Step("uv");
                 var dir = Path.GetDirectoryName(project.PyProject)!;
                 var sync = s.PythonSync.ToLowerInvariant() != "lock";
                 var args = sync ? UvCommands.Sync(dir, s.Locked) : UvCommands.Lock(dir, s.Locked, dryRun: false);
                 log($"hsm: uv {string.Join(' ', args)}");
-                var r = ToolRunner.Run(uv!, args, dir, cancel, UvCommands.Environment(), onLine: l => log("uv: " + l));
+                var r = ToolRunner.Run(w.Uv!, args, dir, cancel, UvCommands.Environment(), onLine: l => log("uv: " + l));
                 var diag = UvCommands.Check(r, sync ? "uv sync" : "uv lock", new SourceSpan(label(project.PyProject), 0, 0));
                 if (diag != null)
                 {
-                    journal.Rollback();
-                    d.Add(diag with { Message = diag.Message + " Every file was restored; nothing in the project changed." });
+                    // The original failure is reported; the rollback only adds what it did.
+                    d.Add(diag with { Message = diag.Message + RollBack(journal, d) });
                     return null;
                 }
+                journal.Step("uv-done");
             }
             journal.Complete();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var restored = RollBack(journal, d);
+            if (e is OperationCanceledException) throw;
+            if (e is IOException or UnauthorizedAccessException)
+            {
+                d.Error(Codes.CommitIo, SourceSpan.None, $"The commit failed ({e.Message})." + restored);
+                return null;
+            }
+            throw; // HSM9001, after the rollback
+        }
+        foreach (var project in w.UvRuns) w.Synced[project.PyProject] = StagePlan.HashFile(project.PyProject) ?? "";
+        if (w.UvRuns.Count > 0)
+            File.WriteAllLines(w.SyncedFile, w.Synced.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key}={k.Value}"));
+        return new CommitOutcome(w.Changes.Count + w.Clones.Count, plan.Files.Count - w.Changes.Count, w.UvRuns.Count > 0);
+    }
+
+    /// <summary>Rolls the journal back; returns the sentence for the error message. A rollback that itself
+    /// fails leaves the journal in place, and the next build recovers it (HSM4001).</summary>
+    private static string RollBack(CommitJournal journal, DiagnosticBag d)
+    {
+        try
         {
             journal.Rollback();
-            if (e is OperationCanceledException) throw;
-            d.Error(Codes.CommitIo, SourceSpan.None, $"The commit failed ({e.Message}); every file was restored.");
-            return null;
+            return " Every file was restored; nothing in the project changed.";
         }
-        foreach (var project in toSync) synced[project.PyProject] = StagePlan.HashFile(project.PyProject) ?? "";
-        File.WriteAllLines(syncedFile, synced.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key}={k.Value}"));
-        return new CommitOutcome(changes.Count + plan.Clones.Count, plan.Files.Count - changes.Count, toSync.Count > 0);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            d.Error(Codes.CommitIo, SourceSpan.None, $"Restoring the project after the failure below also failed ({e.Message}); the commit journal is kept in obj/hsm and the next build restores the files.");
+            return " The restore did not finish: the next build completes it.";
+        }
     }
 }

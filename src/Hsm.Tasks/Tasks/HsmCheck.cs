@@ -1,0 +1,117 @@
+using Hsm.Diagnostics;
+using Hsm.Lock;
+using Hsm.Model;
+using Hsm.Resolution;
+using Hsm.Staging;
+using Hsm.Transaction;
+using Microsoft.Build.Framework;
+
+namespace Hsm.Tasks;
+
+/// <summary>
+/// HsmCheck (the original tool's `hsm check`): resolve with every registry file validated, stage into
+/// obj/hsm/check/, run the uv and Compose checks on the staged copy, and print the plan (also written to
+/// obj/hsm/plan.txt). Commits nothing and touches none of the normal chain's stamps or intermediate files.
+/// </summary>
+public sealed class HsmCheck : HsmTask
+{
+    [Required] public string ManifestPath { get; set; } = "";
+    [Required] public string IntermediateDirectory { get; set; } = "";
+    [Required] public string PyProjectPath { get; set; } = "";
+    [Required] public string ComposePath { get; set; } = "";
+    [Required] public string LockPath { get; set; } = "";
+    [Required] public string PlanOutputPath { get; set; } = "";
+    public string MSBuildProjectDirectory { get; set; } = "";
+    public string? RegistryPath { get; set; }
+    public string? RegistryEnvironment { get; set; }
+    public string? Mode { get; set; }
+    public string? HsmMode { get; set; }
+    public string PythonSync { get; set; } = "auto";
+    public string? UvPath { get; set; }
+    public string UvName { get; set; } = "uv";
+    public string? Locked { get; set; }
+    public string ComposeCommand { get; set; } = "docker compose";
+    public string ComposeValidate { get; set; } = "auto";
+
+    protected override string? LockDirectory => IntermediateDirectory;
+    /// <summary>HsmCheck changes nothing, not even by recovering an interrupted commit (it says so instead).</summary>
+    protected override bool RecoverOnLock => false;
+
+    protected override void Run(DiagnosticBag d)
+    {
+        if (CommitJournal.Pending(IntermediateDirectory))
+            d.Warning(Codes.Recovered, new SourceSpan(Path.Combine(IntermediateDirectory, CommitJournal.FileName), 0, 0),
+                "An interrupted commit is pending; HsmCheck leaves it alone (a build recovers it first). The plan compares with the files as they are now.");
+
+        var forced = ResolvePipeline.ParseMode(HsmMode, "HsmMode", d);
+        if (forced is null && !string.IsNullOrWhiteSpace(Mode) && IsGlobalProperty("Mode"))
+            forced = ResolvePipeline.ParseMode(Mode, "The Mode property", d);
+        if (d.HasErrors) return;
+        var request = new ResolveRequest
+        {
+            ManifestPath = ManifestPath,
+            ProjectDirectory = ProjectDirectory,
+            PropertyBaseDirectory = string.IsNullOrEmpty(MSBuildProjectDirectory) ? ProjectDirectory : MSBuildProjectDirectory,
+            RegistryProperty = RegistryPath,
+            RegistryEnvironment = RegistryEnvironment,
+            ForcedMode = forced,
+            Settings = new Dictionary<string, string>
+            {
+                ["pyproject"] = ResolvePipeline.Label(ProjectDirectory, PyProjectPath),
+                ["compose"] = ResolvePipeline.Label(ProjectDirectory, ComposePath),
+                ["pythonSync"] = PythonSync.ToLowerInvariant(),
+                ["locked"] = IsTrue(Locked) ? "true" : "false",
+            },
+            ReadEnvFile = EnvFiles.ReadKeys,
+            ValidateWholeRegistry = true,
+        };
+        var (stack, _) = ResolvePipeline.Run(request, d);
+        if (stack is null) { Fail(d); return; }
+        Hsm.Compose.Preflight.Check(stack, d);
+        if (d.HasErrors) { Fail(d); return; }
+
+        var checkDir = Path.Combine(IntermediateDirectory, "check");
+        var plan = Stager.Stage(stack, new StageRequest
+        {
+            ProjectDirectory = ProjectDirectory,
+            IntermediateDirectory = checkDir,
+            PyProjectPath = PyProjectPath,
+            ComposePath = ComposePath,
+            LockPath = LockPath,
+            Locked = IsTrue(Locked),
+            GeneratorVersion = HsmStage.GeneratorVersion,
+        }, d);
+        if (plan is null) { Fail(d); return; }
+        var settings = new SyncSettings
+        {
+            ProjectDirectory = ProjectDirectory, IntermediateDirectory = checkDir, PythonSync = PythonSync,
+            UvPath = UvPath, UvName = UvName, Locked = IsTrue(Locked), ComposeCommand = ComposeCommand, ComposeValidate = ComposeValidate,
+        };
+        SyncCheck.Run(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line));
+        if (d.HasErrors) { Fail(d); return; }
+
+        var lockStaged = plan.Files.FirstOrDefault(f => f.Kind == "lock")?.Staged;
+        var quiet = new DiagnosticBag();
+        var lines = PlanReport.Lines(new PlanReport.Input
+        {
+            OldLock = HsmLock.Read(LockPath, "hsm.lock", quiet),
+            NewLock = lockStaged is null ? HsmLock.Read(LockPath, "hsm.lock", quiet) : HsmLock.Read(lockStaged, "hsm.lock", quiet),
+            Stack = stack,
+            Plan = plan,
+            ProjectDirectory = ProjectDirectory,
+        });
+        if (lines.Count == 0) lines.Add("hsm: nothing to change; the project is up to date with hsm.yaml.");
+        WritePlan(lines);
+    }
+
+    private void Fail(DiagnosticBag d) => WritePlan(new List<string> { $"hsm: the stack would not build ({d.Items.Count(i => i.Severity == Severity.Error)} error(s)); nothing was changed." });
+
+    private void WritePlan(List<string> lines)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(PlanOutputPath)!);
+        var text = string.Concat(lines.Select(l => l + "\n"));
+        File.WriteAllText(PlanOutputPath, text, Stager.Utf8NoBom);
+        foreach (var l in lines) Log.LogMessage(MessageImportance.High, l);
+        Log.LogMessage(MessageImportance.High, "hsm: the plan is also in {0}", PlanOutputPath);
+    }
+}

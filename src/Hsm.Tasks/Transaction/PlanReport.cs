@@ -1,0 +1,197 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Hsm.Lock;
+using Hsm.Model;
+
+namespace Hsm.Transaction;
+
+/// <summary>
+/// HsmCheck's plan (spec §7): per artifact, the entries and services a build would add (+), remove (-)
+/// or change (~), one line each — <c>hsm: &lt;artifact&gt;: + | - | ~ &lt;entry&gt; (&lt;reason&gt;)</c>. The
+/// reasons come from diffing the old hsm.lock against the new one: the rule that selected a component
+/// (selection | default | standalone | implies from X), <c>mode</c> when only its mode changed,
+/// <c>source</c> when its source changed (registry edit), <c>deselected, was …</c> for removals.
+/// </summary>
+public static class PlanReport
+{
+    public sealed class Input
+    {
+        public HsmLock OldLock { get; init; } = new();
+        public HsmLock NewLock { get; init; } = new();
+        public ResolvedStack Stack { get; init; } = new();
+        public StagePlan Plan { get; init; } = new();
+        public string ProjectDirectory { get; init; } = "";
+    }
+
+    public static List<string> Lines(Input x)
+    {
+        string label(string p) => Resolution.ResolvePipeline.Label(x.ProjectDirectory, p);
+        var lines = new List<string>();
+        void Line(string artifact, char op, string entry, string reason) => lines.Add($"hsm: {artifact}: {op} {entry} ({reason})");
+
+        var oldStack = x.OldLock.Stack.ToDictionary(e => e.Kind + ":" + e.Name);
+        var newStack = x.NewLock.Stack.ToDictionary(e => e.Kind + ":" + e.Name);
+        string ReasonNew(string kind, string name)
+        {
+            newStack.TryGetValue(kind + ":" + name, out var n);
+            oldStack.TryGetValue(kind + ":" + name, out var o);
+            if (n is null) return "changed";
+            if (o != null && o.Mode != n.Mode) return "mode";
+            if (o != null && o.Source != n.Source) return "source";
+            if (o != null && o.Profile != n.Profile) return "profile";
+            return Rule(n.Origin);
+        }
+        string ReasonOld(string kind, string name) =>
+            oldStack.TryGetValue(kind + ":" + name, out var o) ? "deselected, was " + Rule(o.Origin) : "no longer generated";
+        string? LibraryOf(string package)
+        {
+            var n = Pep503(package);
+            return x.Stack.Libraries.FirstOrDefault(l => Pep503(l.Package) == n || Pep503(l.Name) == n)?.Name
+                ?? x.OldLock.Stack.FirstOrDefault(e => e.Kind == "library" && Pep503(e.Name) == n)?.Name;
+        }
+
+        // ---- pyproject.toml files: owned entries ----
+        foreach (var file in x.OldLock.Owned.Keys.Union(x.NewLock.Owned.Keys).OrderBy(k => k, StringComparer.Ordinal))
+        {
+            var olds = x.OldLock.Owned.TryGetValue(file, out var op) ? op.Entries.ToDictionary(e => Pep503(e.Name)) : new();
+            var news = x.NewLock.Owned.TryGetValue(file, out var np) ? np.Entries.ToDictionary(e => Pep503(e.Name)) : new();
+            foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
+            {
+                var lib = LibraryOf(k) ?? k;
+                if (!olds.ContainsKey(k)) Line(file, '+', news[k].Requirement, ReasonNew("library", lib));
+                else if (!news.ContainsKey(k)) Line(file, '-', olds[k].Requirement, ReasonOld("library", lib));
+                else if (olds[k].Requirement != news[k].Requirement || olds[k].Source != news[k].Source)
+                    Line(file, '~', news[k].Requirement + (news[k].Source is null ? "" : " = " + news[k].Source), ReasonNew("library", lib));
+            }
+        }
+        foreach (var f in x.Plan.Files.Where(f => f.Kind == "pyproject" && f.Op != "unchanged"))
+            Line(label(Path.Combine(Path.GetDirectoryName(f.Target)!, "uv.lock")), '~', "uv.lock", $"uv lock after the {label(f.Target)} change");
+        foreach (var c in x.Plan.Clones)
+            Line(label(c.Target), '+', label(c.Target), "cloned on demand");
+
+        // ---- the Compose file: services ----
+        foreach (var f in x.Plan.Files.Where(f => f.Kind == "compose" && f.Op != "unchanged"))
+        {
+            var artifact = label(f.Target);
+            var olds = ServiceBlocks(ReadOrEmpty(f.Target));
+            var news = ServiceBlocks(f.Staged is null ? "" : ReadOrEmpty(f.Staged));
+            int before = lines.Count;
+            foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
+            {
+                if (!olds.ContainsKey(k)) Line(artifact, '+', "service " + k, ReasonNew("service", k));
+                else if (!news.ContainsKey(k)) Line(artifact, '-', "service " + k, ReasonOld("service", k));
+                else if (olds[k] != news[k]) Line(artifact, '~', "service " + k, ReasonNew("service", k));
+            }
+            if (lines.Count == before)
+                Line(artifact, f.Op == "create" ? '+' : f.Op == "delete" ? '-' : '~', artifact,
+                    f.Op == "delete" ? "no managed container service" : "generated content");
+        }
+
+        // ---- .env files: keys ----
+        foreach (var f in x.Plan.Files.Where(f => f.Kind == "env" && f.Op != "unchanged").OrderBy(f => f.Target, StringComparer.Ordinal))
+        {
+            var artifact = label(f.Target);
+            var olds = EnvKeys(ReadOrEmpty(f.Target));
+            var news = EnvKeys(f.Staged is null ? "" : ReadOrEmpty(f.Staged));
+            var fileService = Path.GetFileName(f.Target) is var n && n.StartsWith(".env.", StringComparison.Ordinal) && n is not (".env.hsm" or ".env.hsm.local") ? n[5..] : null;
+            string ServiceOf(string key) => fileService ?? x.Stack.Services.Select(s => s.Name)
+                .Concat(x.OldLock.Stack.Where(e => e.Kind == "service").Select(e => e.Name))
+                .Where(s => key.StartsWith(EnvPrefix(s) + "_", StringComparison.Ordinal)).OrderByDescending(s => s.Length).FirstOrDefault() ?? "";
+            int before = lines.Count;
+            foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
+            {
+                if (!olds.ContainsKey(k)) Line(artifact, '+', k, ReasonNew("service", ServiceOf(k)));
+                else if (!news.ContainsKey(k)) Line(artifact, '-', k, ReasonOld("service", ServiceOf(k)));
+                else if (olds[k] != news[k]) Line(artifact, '~', k, ReasonNew("service", ServiceOf(k)));
+            }
+            if (lines.Count == before)
+                Line(artifact, f.Op == "create" ? '+' : f.Op == "delete" ? '-' : '~', artifact, f.Op == "delete" ? "no longer generated" : "generated content");
+        }
+
+        // ---- hsm.lock: the stack ----
+        var lockFile = x.Plan.Files.FirstOrDefault(f => f.Kind == "lock");
+        var lockLabel = lockFile is null ? "hsm.lock" : label(lockFile.Target);
+        foreach (var k in oldStack.Keys.Union(newStack.Keys).OrderBy(k => k, StringComparer.Ordinal))
+        {
+            var kind = k[..k.IndexOf(':')];
+            var name = k[(k.IndexOf(':') + 1)..];
+            var entry = $"{kind} {name}";
+            if (!oldStack.ContainsKey(k)) Line(lockLabel, '+', $"{entry} [{newStack[k].Mode}, {newStack[k].Source}]", ReasonNew(kind, name));
+            else if (!newStack.ContainsKey(k)) Line(lockLabel, '-', entry, ReasonOld(kind, name));
+            else if (!Same(oldStack[k], newStack[k]))
+            {
+                var r = ReasonNew(kind, name);
+                Line(lockLabel, '~', $"{entry} [{newStack[k].Mode}, {newStack[k].Source}]", r == Rule(newStack[k].Origin) ? "origin now " + r : r);
+            }
+        }
+        if (lockFile is { Op: not "unchanged" } && !lines.Any(l => l.StartsWith($"hsm: {lockLabel}:", StringComparison.Ordinal)))
+            Line(lockLabel, lockFile.Op == "create" ? '+' : '~', lockLabel, lockFile.Op == "create" ? "first build" : "owned entries or file hashes");
+        return lines;
+    }
+
+    private static bool Same(HsmLock.StackEntry a, HsmLock.StackEntry b) =>
+        a.Mode == b.Mode && a.Source == b.Source && a.Profile == b.Profile && a.Origin.SequenceEqual(b.Origin);
+
+    /// <summary>The reason of a component's selection from its origin paths (the first one that applies).</summary>
+    public static string Rule(IReadOnlyList<string> origins)
+    {
+        if (origins.Count == 0) return "unknown";
+        foreach (var o in origins.Where(o => o.EndsWith(".selection", StringComparison.Ordinal))) return "selection";
+        foreach (var o in origins.Where(o => o.Contains(".standalone[", StringComparison.Ordinal))) return "standalone";
+        foreach (var o in origins.Where(o => o.EndsWith(" default", StringComparison.Ordinal))) return "default";
+        return origins[0];
+    }
+
+    public static string EnvPrefix(string service)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in service.ToUpperInvariant()) sb.Append(char.IsAsciiLetterOrDigit(c) ? c : '_');
+        return sb.ToString();
+    }
+
+    private static string Pep503(string name) => Regex.Replace(name, "[-_.]+", "-").ToLowerInvariant();
+
+    private static string ReadOrEmpty(string path) => File.Exists(path) ? File.ReadAllText(path) : "";
+
+    /// <summary>The service blocks of a Compose file in Hsm's own layout (two-space indent under `services:`).</summary>
+    public static Dictionary<string, string> ServiceBlocks(string text)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        bool inServices = false;
+        string? current = null;
+        var sb = new StringBuilder();
+        foreach (var raw in text.Replace("\r\n", "\n").Split('\n'))
+        {
+            if (raw.Length > 0 && raw[0] != ' ' && raw[0] != '#')
+            {
+                if (current != null) { result[current] = sb.ToString(); current = null; }
+                inServices = raw.TrimEnd() == "services:";
+                continue;
+            }
+            if (!inServices) continue;
+            if (raw.StartsWith("  ", StringComparison.Ordinal) && raw.Length > 2 && raw[2] != ' ' && raw.TrimEnd().EndsWith(':'))
+            {
+                if (current != null) result[current] = sb.ToString();
+                current = raw.Trim().TrimEnd(':').Trim('"');
+                sb.Clear();
+                continue;
+            }
+            if (current != null) sb.Append(raw).Append('\n');
+        }
+        if (current != null) result[current] = sb.ToString();
+        return result;
+    }
+
+    /// <summary>KEY → VALUE of an env file hsm wrote (KEY=VALUE lines).</summary>
+    public static Dictionary<string, string> EnvKeys(string text)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in text.Replace("\r\n", "\n").Split('\n'))
+        {
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var i = line.IndexOf('=');
+            if (i > 0) result[line[..i]] = line[(i + 1)..];
+        }
+        return result;
+    }
+}
