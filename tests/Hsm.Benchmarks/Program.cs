@@ -58,6 +58,15 @@ static int Pipeline(string dir, int reps)
         if (i == 0) foreach (var n in names) { times[n].Clear(); allocs[n].Clear(); }
     }
     p.ResetArtifacts(pristine);
+    var (st, _) = p.Resolve(new DiagnosticBag());
+    Console.WriteLine($"stack: {st.Libraries.Count} libraries, {st.Services.Count} services, {st.Groups.Count} groups");
+    {
+        // raw YAML cost: every registry file parsed once (no model built)
+        var files = Hsm.Registry.RegistryLoader.AllFiles(new[] { Path.Combine(dir, "hsm-registry") }).ToList();
+        var sw = Stopwatch.StartNew();
+        foreach (var f in files) Hsm.Yaml.SafeYamlLoader.LoadFile(f, f, new DiagnosticBag());
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "yaml: {0} registry files parsed in {1:F1} ms ({2:F1} us/file)", files.Count, sw.Elapsed.TotalMilliseconds, sw.Elapsed.TotalMilliseconds * 1000 / files.Count));
+    }
     Console.WriteLine($"{"phase",-22} {"median ms",10} {"min ms",8} {"alloc MB",9}");
     foreach (var n in names)
     {

@@ -39,8 +39,13 @@ public sealed class RegistryLoader
     public static string NormalizeName(ComponentKind kind, string name)
     {
         var n = name.ToLowerInvariant();
-        return kind == ComponentKind.Library ? Regex.Replace(n, "[-_.]+", "-") : n;
+        if (kind != ComponentKind.Library) return n;
+        // Fast path (the common case, called for every lookup): nothing for PEP 503 to change.
+        if (n.IndexOfAny(PepSeparators) < 0 && !n.Contains("--", StringComparison.Ordinal)) return n;
+        return Regex.Replace(n, "[-_.]+", "-");
     }
+
+    private static readonly char[] PepSeparators = { '_', '.' };
 
     public static bool IsValidName(string name) => NamePattern.IsMatch(name.ToLowerInvariant());
 

@@ -59,6 +59,9 @@ public sealed class Resolver
     private readonly Dictionary<(ComponentKind, string), GroupState?> _groups = new();
     private readonly Dictionary<string, Dictionary<string, SortedSet<string>>> _params = new(StringComparer.Ordinal);
     private readonly HashSet<(ComponentKind, string)> _validatedGroups = new();
+    /// <summary>Components whose implies are not evaluated yet, in evaluation order (kind, then name).</summary>
+    private readonly SortedSet<Comp> _pendingImplies = new(Comparer<Comp>.Create((a, b) =>
+        a.Kind != b.Kind ? a.Kind.CompareTo(b.Kind) : string.CompareOrdinal(a.Name, b.Name)));
 
     public Resolver(ProjectManifest manifest, RegistryLoader registry, ResolveOptions options, DiagnosticBag diagnostics)
     {
@@ -274,13 +277,15 @@ public sealed class Resolver
         {
             if (!c.Origins.Any(o => o.Origin.Path == origin.Origin.Path)) c.Origins.Add(origin);
             c.Group ??= group;
-            if (option != null && c.Option is null) { c.Option = option; c.ImpliesDone = false; }
+            if (option != null && c.Option is null) { c.Option = option; c.ImpliesDone = false; _pendingImplies.Add(c); }
             c.Standalone ??= standalone;
             return;
         }
         ComponentManifest? manifest = kind == ComponentKind.Library ? _r.Library(name) : _r.Service(name);
         if (manifest is null) return; // unreadable file: its diagnostics are already reported
-        table[key] = new Comp { Name = manifest.Name, Kind = kind, Manifest = manifest, Group = group, Option = option, Standalone = standalone, Origins = { origin } };
+        var comp = new Comp { Name = manifest.Name, Kind = kind, Manifest = manifest, Group = group, Option = option, Standalone = standalone, Origins = { origin } };
+        table[key] = comp;
+        _pendingImplies.Add(comp);
     }
 
     // ---------- implies ----------
@@ -289,8 +294,10 @@ public sealed class Resolver
     {
         for (int guard = 0; guard < 100_000; guard++)
         {
-            var next = _libs.Values.Concat(_svcs.Values).Where(c => !c.ImpliesDone).OrderBy(c => c.Kind).ThenBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
+            // The first pending component by (kind, name): a sorted work set, not a scan of every component (O(n log n)).
+            var next = _pendingImplies.Min;
             if (next is null) return;
+            _pendingImplies.Remove(next);
             next.ImpliesDone = true;
             var from = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} {next.Name}" };
             foreach (var e in next.Manifest.Implies) ApplyImplies(e, from);
@@ -339,7 +346,9 @@ public sealed class Resolver
             var conflicts = c.Manifest.Conflicts.Concat(c.Option?.Conflicts ?? Enumerable.Empty<Located<string>>());
             foreach (var other in conflicts)
             {
-                var o = all.FirstOrDefault(x => SameName(x.Kind, x.Name, other.Value));
+                // Tables are keyed by normalised name: a lookup, not a scan of the stack (libraries first, as before).
+                var o = _libs.GetValueOrDefault(RegistryLoader.NormalizeName(ComponentKind.Library, other.Value))
+                    ?? _svcs.GetValueOrDefault(RegistryLoader.NormalizeName(ComponentKind.Service, other.Value));
                 if (o is null || o == c) continue;
                 var pair = string.CompareOrdinal(c.Name, o.Name) < 0 ? (c.Name, o.Name) : (o.Name, c.Name);
                 if (!reported.Add(pair)) continue;
