@@ -100,6 +100,13 @@ public sealed class RegistryLoader
         }
     }
 
+    /// <summary>
+    /// The files parsed so far (absolute paths, ordinal order): with the registry folders' listings, the
+    /// only registry inputs of the resolution (HsmResolve writes them to obj/hsm/registry-files.txt).
+    /// </summary>
+    public IReadOnlyList<string> ParsedFiles =>
+        _parsed.Keys.Where(_index.ContainsKey).Select(k => _index[k].Path).OrderBy(p => p, StringComparer.Ordinal).ToList();
+
     public bool Exists(ComponentKind kind, string name) => _index.ContainsKey((kind, NormalizeName(kind, name)));
 
     public IEnumerable<string> NamesOf(ComponentKind kind) => _index.Keys.Where(k => k.Item1 == kind).Select(k => k.Item2).OrderBy(x => x, StringComparer.Ordinal);
