@@ -6,7 +6,8 @@ using Hsm.Diagnostics;
 
 // generate <dir> <N> <seed>   writes a synthetic stack (build/bench.sh)
 // toggle <dir>                flips the marked selection of hsm.yaml (rebuild after one selection change)
-// pipeline <dir> [reps]       Stopwatch + allocation figures per phase of the in-process pipeline (median of reps)
+// pipeline <dir> [reps]       Stopwatch + allocation figures per phase of the in-process pipeline (median of reps
+//                             after a warm-up round; reps = 0: the cold first round alone)
 // anything else               BenchmarkDotNet (e.g. --filter '*' --inProcess)
 var inv = CultureInfo.InvariantCulture;
 switch (args.FirstOrDefault())
@@ -55,7 +56,8 @@ static int Pipeline(string dir, int reps)
         Hsm.Transaction.StagePlan plan = null!;
         plan = p.Stage(json, d);
         Measure("commit", () => p.Commit(plan, d));
-        if (i == 0) foreach (var n in names) { times[n].Clear(); allocs[n].Clear(); }
+        if (i == 0 && reps > 0) foreach (var n in names) { times[n].Clear(); allocs[n].Clear(); }
+        if (reps == 0) break; // `pipeline <dir> 0`: the cold first round only (what one build pays: JIT, first use)
     }
     p.ResetArtifacts(pristine);
     var (st, _) = p.Resolve(new DiagnosticBag());

@@ -120,6 +120,14 @@ public static class StackGenerator
             lgroups.Add(lg); sgroups.Add(sg);
         }
 
+        // the selection change of the benchmarks needs a 1-of-N library group with an explicit selection
+        if (!lgroups.Any(g => !g.Many && g.Selection != null) && lgroups.Count > 0)
+        {
+            var g0 = lgroups[0];
+            g0.Many = false; g0.Selection = new() { 0 }; g0.Default = null;
+            sgroups[g0.PairedWith].Many = false;
+        }
+
         // ---- independent service groups (about a fifth of the services) ----
         int sgEnd = si + ns / 5;
         while (si < sgEnd)

@@ -20,15 +20,17 @@ public static class SafeYamlLoader
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Loads a file. Returns null (with diagnostics) when it cannot be read as YAML.</summary>
-    public static YNode? LoadFile(string path, string label, DiagnosticBag diagnostics)
+    /// <param name="maxBytes">Size limit; <see cref="MaxBytes"/> for hand-written files (hsm.yaml, the registry),
+    /// more for files hsm generates itself and whose size grows with the stack (hsm.lock).</param>
+    public static YNode? LoadFile(string path, string label, DiagnosticBag diagnostics, int maxBytes = MaxBytes)
     {
         byte[] bytes;
         try
         {
             var info = new FileInfo(path);
-            if (info.Length > MaxBytes)
+            if (info.Length > maxBytes)
             {
-                diagnostics.Error(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {info.Length:N0} bytes; Hsm reads YAML files of at most {MaxBytes:N0} bytes (1 MiB).");
+                diagnostics.Error(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {info.Length:N0} bytes; Hsm reads YAML files of at most {maxBytes:N0} bytes{(maxBytes == MaxBytes ? " (1 MiB)" : "")}.");
                 return null;
             }
             bytes = System.IO.File.ReadAllBytes(path);
@@ -38,14 +40,14 @@ public static class SafeYamlLoader
             diagnostics.Error(Codes.CommitIo, new SourceSpan(label, 0, 0), $"Cannot read '{label}': {e.Message}");
             return null;
         }
-        return LoadBytes(bytes, label, diagnostics);
+        return LoadBytes(bytes, label, diagnostics, maxBytes);
     }
 
-    public static YNode? LoadBytes(byte[] bytes, string label, DiagnosticBag diagnostics)
+    public static YNode? LoadBytes(byte[] bytes, string label, DiagnosticBag diagnostics, int maxBytes = MaxBytes)
     {
-        if (bytes.Length > MaxBytes)
+        if (bytes.Length > maxBytes)
         {
-            diagnostics.Error(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {bytes.Length:N0} bytes; Hsm reads YAML files of at most {MaxBytes:N0} bytes (1 MiB).");
+            diagnostics.Error(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {bytes.Length:N0} bytes; Hsm reads YAML files of at most {maxBytes:N0} bytes{(maxBytes == MaxBytes ? " (1 MiB)" : "")}.");
             return null;
         }
         string text;
@@ -137,7 +139,9 @@ public static class SafeYamlLoader
                 var next = parser.Current!;
                 Fail(Codes.YamlSyntax, next.Start, "The file holds more than one YAML document ('---'); Hsm reads exactly one.");
             }
-            if (root != null && Expansions(root) > MaxAliasExpansions)
+            // What aliases add: the expanded size beyond the nodes actually written. A large file without aliases
+            // (hsm.lock of a large stack, tens of thousands of nodes) expands to nothing and is not a bomb.
+            if (root != null && _aliasUses > 0 && Expansions(root) - _nodes > MaxAliasExpansions)
                 Fail(Codes.AliasProblem, new Mark(0, root.Line, root.Column), $"Aliases expand to more than {MaxAliasExpansions:N0} nodes (an alias bomb?); Hsm refuses to expand them.");
             return root;
         }
@@ -179,6 +183,7 @@ public static class SafeYamlLoader
                 case Scalar s:
                 {
                     _parser.MoveNext();
+                    _nodes++;
                     var node = new YScalar { File = _file, Line = (int)s.Start.Line, Column = (int)s.Start.Column, Value = s.Value, Plain = s.Style == ScalarStyle.Plain && s.Tag.IsEmpty };
                     Register(s.Anchor, node);
                     return node;
@@ -186,6 +191,7 @@ public static class SafeYamlLoader
                 case SequenceStart ss:
                 {
                     _parser.MoveNext();
+                    _nodes++;
                     var node = new YSequence { File = _file, Line = (int)ss.Start.Line, Column = (int)ss.Start.Column };
                     Open(ss.Anchor);
                     while (!_parser.TryConsume<SequenceEnd>(out _)) node.Items.Add(ReadNode(depth + 1));
@@ -195,6 +201,7 @@ public static class SafeYamlLoader
                 case MappingStart ms:
                 {
                     _parser.MoveNext();
+                    _nodes++;
                     var node = new YMapping { File = _file, Line = (int)ms.Start.Line, Column = (int)ms.Start.Column };
                     Open(ms.Anchor);
                     var seen = new Dictionary<string, YScalar>(StringComparer.Ordinal);
@@ -228,6 +235,7 @@ public static class SafeYamlLoader
         }
 
         private long _aliasUses;
+        private long _nodes; // nodes written in the file (an alias adds none)
 
         private void Register(AnchorName anchor, YNode node)
         {
