@@ -18,11 +18,14 @@
 #
 # Usage: build/bench.sh [pairs=5] [sizes="100 1000 10000"]
 #   HSM_BENCH_SEED (42)  HSM_BENCH_BDN=1 (also run BenchmarkDotNet)  HSM_BENCH_KEEP=1 (keep the work folder)
+#   HSM_BENCH_ONLY="noop rebuild full pipeline" (the sections to run; default all)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 pairs="${1:-5}"
 sizes="${2:-100 1000 10000}"
 seed="${HSM_BENCH_SEED:-42}"
+only="${HSM_BENCH_ONLY:-noop rebuild full pipeline}"
+want() { [[ " $only " == *" $1 "* ]]; }
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDTERMINALLOGGER=off DOTNET_CLI_USE_MSBUILD_SERVER=0
 
 if ! /usr/bin/time -f %M true >/dev/null 2>&1; then
@@ -103,7 +106,7 @@ report_pairs() { # title, arrays via names: times-a times-b
 }
 
 # 1. no-op builds
-for d in $stacks; do
+want noop && for d in $stacks; do
   th=(); tb=(); rh=(); rb=()
   for i in $(seq 1 "$pairs"); do
     read -r t r < <(b "$work/$d"); th+=("$t"); rh+=("$r")
@@ -113,7 +116,7 @@ for d in $stacks; do
 done
 
 # 2. rebuild after one selection change, paired with the no-op build after it (and the baseline)
-for n in $sizes; do
+want rebuild && for n in $sizes; do
   d="n$n"; tr=(); tn=(); rr=(); rn=(); tb=(); rb=()
   for i in $(seq 1 "$pairs"); do
     toggle "$work/$d"
@@ -126,7 +129,7 @@ for n in $sizes; do
 done
 
 # 4. full build (nothing generated yet, obj/hsm removed) against the baseline, for peak memory
-for n in $sizes; do
+want full && for n in $sizes; do
   d="n$n"; tf=(); rf=(); tb=(); rb=()
   for i in $(seq 1 "$pairs"); do
     rm -rf "$work/$d/obj/hsm" "$work/$d/docker-compose.hsm.yml" "$work/$d/hsm.lock" "$work/$d"/.env.hsm*
@@ -138,7 +141,7 @@ for n in $sizes; do
 done
 
 # 3. in-process pipeline (steady state after a warm-up round)
-for n in $sizes; do
+want pipeline && for n in $sizes; do
   echo; echo "== in-process pipeline, n$n (Stopwatch, median of $pairs after a warm-up)"
   "$tool" pipeline "$work/n$n" "$pairs"
 done
