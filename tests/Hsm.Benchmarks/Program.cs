@@ -24,6 +24,24 @@ switch (args.FirstOrDefault())
         return 0;
     case "pipeline" when args.Length >= 2:
         return Pipeline(Path.GetFullPath(args[1]), args.Length > 2 ? int.Parse(args[2], inv) : 5);
+    case "profile" when args.Length >= 3:
+    {
+        // profile <dir> <phase: resolve|pyproject|compose|stage> [reps]: one phase in a loop, for a sampling profiler
+        var p = new InProcessPipeline(Path.GetFullPath(args[1]), Path.Combine(Path.GetTempPath(), $"hsm-profile-{Environment.ProcessId}"));
+        var (stack, json) = p.Resolve(new DiagnosticBag());
+        int reps = args.Length > 3 ? int.Parse(args[3], inv) : 20;
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < reps; i++)
+            _ = args[2] switch
+            {
+                "resolve" => (object)p.Resolve(new DiagnosticBag()),
+                "pyproject" => p.RenderPyProject(stack, new DiagnosticBag()),
+                "compose" => p.RenderCompose(stack)!,
+                _ => p.Stage(json, new DiagnosticBag()),
+            };
+        Console.WriteLine($"{args[2]}: {sw.Elapsed.TotalMilliseconds / reps:F2} ms per run");
+        return 0;
+    }
     default:
         BenchmarkSwitcher.FromAssembly(typeof(PipelineBenchmarks).Assembly).Run(args);
         return 0;
