@@ -30,9 +30,10 @@ public static class ComposeRenderer
 
         var servicesMap = new YMap();
         var namedVolumes = new SortedSet<string>(StringComparer.Ordinal);
+        var byName = Preflight.ByName(stack);
         foreach (var s in services)
         {
-            servicesMap.Add(s.Name, RenderService(stack, s));
+            servicesMap.Add(s.Name, RenderService(stack, byName, s));
             foreach (var v in s.Volumes)
                 if (ComposeRules.IsNamedVolume(v, out var vol)) namedVolumes.Add(vol);
         }
@@ -59,7 +60,7 @@ public static class ComposeRenderer
 
     static string Engine(ResolvedStack stack) => string.IsNullOrEmpty(stack.ContainerEngine) ? "docker" : stack.ContainerEngine.ToLowerInvariant();
 
-    static YMap RenderService(ResolvedStack stack, ResolvedService s)
+    static YMap RenderService(ResolvedStack stack, IReadOnlyDictionary<string, ResolvedService> byName, ResolvedService s)
     {
         var m = new YMap();
         var src = s.Source ?? new ServiceSource();
@@ -97,13 +98,13 @@ public static class ComposeRenderer
         if (s.Volumes.Count > 0) m.Add("volumes", YamlEmitter.StrSeq(s.Volumes));
         if (s.NetworkAliases.Count > 0)
             m.Add("networks", new YMap().Add("default", new YMap().Add("aliases", YamlEmitter.StrSeq(s.NetworkAliases))));
-        var deps = Preflight.EffectiveDependsOn(stack, s);
+        var deps = Preflight.EffectiveDependsOn(byName, s);
         if (deps.Count > 0)
         {
             var dm = new YMap();
             foreach (var d in deps.OrderBy(d => d, StringComparer.Ordinal))
             {
-                var target = stack.Services.First(x => x.Name == d);
+                var target = byName[d];
                 var condition = Preflight.HasHealthcheck(target) ? "service_healthy" : "service_started";
                 dm.Add(d, new YMap().Add("condition", YamlEmitter.Str(condition)));
             }

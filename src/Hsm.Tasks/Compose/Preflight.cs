@@ -20,14 +20,13 @@ public static class Preflight
 
     public static void Check(ResolvedStack stack, DiagnosticBag diagnostics)
     {
-        var byName = new Dictionary<string, ResolvedService>(StringComparer.Ordinal);
-        foreach (var s in stack.Services) byName.TryAdd(s.Name, s);
+        var byName = ByName(stack);
         var compose = stack.Services.Where(s => s.InCompose).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
 
         CheckDependsOn(stack, byName, diagnostics);
         CheckPorts(compose, diagnostics);
         CheckContainerNames(compose, diagnostics);
-        CheckPassThrough(stack, compose, diagnostics);
+        CheckPassThrough(byName, compose, diagnostics);
         CheckSources(compose, diagnostics);
         CheckConnectionPrefixes(stack, diagnostics);
     }
@@ -39,15 +38,29 @@ public static class Preflight
     /// order, duplicates and self-references dropped. External and uv-runtime targets are dropped
     /// (Check says so), unknown targets too (Check reports them as errors).
     /// </summary>
-    public static List<string> EffectiveDependsOn(ResolvedStack stack, ResolvedService service)
+    public static List<string> EffectiveDependsOn(ResolvedStack stack, ResolvedService service) =>
+        EffectiveDependsOn(ByName(stack), service);
+
+    /// <summary>
+    /// <see cref="EffectiveDependsOn(ResolvedStack, ResolvedService)"/> with the stack's services by name
+    /// (<see cref="ByName"/>), for loops over the stack: a lookup per edge, not a scan (large stacks).
+    /// </summary>
+    public static List<string> EffectiveDependsOn(IReadOnlyDictionary<string, ResolvedService> byName, ResolvedService service)
     {
         var result = new List<string>();
         foreach (var d in service.DependsOn)
         {
-            var target = stack.Services.FirstOrDefault(s => s.Name == d);
-            if (target is { InCompose: true } && !result.Contains(d)) result.Add(d);
+            if (byName.TryGetValue(d, out var target) && target.InCompose && !result.Contains(d)) result.Add(d);
         }
         return result;
+    }
+
+    /// <summary>The stack's services by name (the first of a name, as a scan would find it).</summary>
+    public static Dictionary<string, ResolvedService> ByName(ResolvedStack stack)
+    {
+        var byName = new Dictionary<string, ResolvedService>(StringComparer.Ordinal);
+        foreach (var s in stack.Services) byName.TryAdd(s.Name, s);
+        return byName;
     }
 
     /// <summary>
@@ -74,7 +87,9 @@ public static class Preflight
     }
 
     /// <summary>The keys hsm writes for this service (so a <c>compose:</c> key among them clashes).</summary>
-    public static HashSet<string> GeneratedKeys(ResolvedStack stack, ResolvedService s)
+    public static HashSet<string> GeneratedKeys(ResolvedStack stack, ResolvedService s) => GeneratedKeys(ByName(stack), s);
+
+    static HashSet<string> GeneratedKeys(IReadOnlyDictionary<string, ResolvedService> byName, ResolvedService s)
     {
         var keys = new HashSet<string>(StringComparer.Ordinal);
         keys.Add(s.Source?.Type == "docker-image" ? "image" : "build");
@@ -85,7 +100,7 @@ public static class Preflight
         if (s.Ports.Count > 0) keys.Add("ports");
         if (s.Volumes.Count > 0) keys.Add("volumes");
         if (s.NetworkAliases.Count > 0) keys.Add("networks");
-        if (EffectiveDependsOn(stack, s).Count > 0) keys.Add("depends_on");
+        if (EffectiveDependsOn(byName, s).Count > 0) keys.Add("depends_on");
         if (s.Healthcheck is not null) keys.Add("healthcheck");
         return keys;
     }
@@ -111,7 +126,7 @@ public static class Preflight
         }
 
         // Cycles among the effective edges (depth-first search; each cycle reported once, from its smallest name).
-        var graph = stack.Services.Where(s => s.InCompose).GroupBy(s => s.Name).ToDictionary(g => g.Key, g => EffectiveDependsOn(stack, g.First()).Where(d => d != g.Key).ToList(), StringComparer.Ordinal);
+        var graph = stack.Services.Where(s => s.InCompose).GroupBy(s => s.Name).ToDictionary(g => g.Key, g => EffectiveDependsOn(byName, g.First()).Where(d => d != g.Key).ToList(), StringComparer.Ordinal);
         var state = new Dictionary<string, int>(StringComparer.Ordinal); // 0 new, 1 on stack, 2 done
         var path = new List<string>();
         var reported = new HashSet<string>(StringComparer.Ordinal);
@@ -199,12 +214,12 @@ public static class Preflight
         }
     }
 
-    static void CheckPassThrough(ResolvedStack stack, List<ResolvedService> compose, DiagnosticBag diagnostics)
+    static void CheckPassThrough(IReadOnlyDictionary<string, ResolvedService> byName, List<ResolvedService> compose, DiagnosticBag diagnostics)
     {
         foreach (var s in compose)
         {
             if (s.Compose is null) continue;
-            var generated = GeneratedKeys(stack, s);
+            var generated = GeneratedKeys(byName, s);
             foreach (var key in s.Compose.Select(kv => kv.Key).OrderBy(k => k, StringComparer.Ordinal))
                 if (generated.Contains(key))
                     diagnostics.Error(Codes.ComposeKeyClash, Span(s),

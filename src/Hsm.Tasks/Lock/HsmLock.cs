@@ -12,6 +12,9 @@ namespace Hsm.Lock;
 /// </summary>
 public sealed class HsmLock
 {
+    /// <summary>Size limit of hsm.lock when it is read back (a generated file: far above what a 10,000-component stack writes).</summary>
+    public const int LockMaxBytes = 64 * 1024 * 1024;
+
     public const string Header = "# hsm.lock: the stack Hsm.Sdk resolved and the entries it owns. Commit it; do not edit.";
 
     public sealed class StackEntry
@@ -78,7 +81,9 @@ public sealed class HsmLock
         var result = new HsmLock();
         if (!System.IO.File.Exists(path)) return result;
         var local = new DiagnosticBag();
-        var root = SafeYamlLoader.LoadFile(path, label, local);
+        // hsm.lock grows with the stack (about 250 bytes a component: 1 MiB near 4,000 components), so the
+        // 1 MiB limit of hand-written YAML would make a large stack's own lock unreadable; the other guards stay.
+        var root = SafeYamlLoader.LoadFile(path, label, local, LockMaxBytes);
         if (root is not YMapping map)
         {
             foreach (var x in local.Items) d.Warning(Codes.GeneratedFileEdited, x.Span, $"hsm.lock cannot be read ({x.Message}); it is treated as absent and will be rewritten.");

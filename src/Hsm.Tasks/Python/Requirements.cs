@@ -20,7 +20,16 @@ public static class Requirements
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
     /// <summary>PEP 503 normalisation: lowercase, runs of <c>-_.</c> become one <c>-</c>.</summary>
-    public static string NormalizeName(string name) => SeparatorRx.Replace(name.Trim(), "-").ToLowerInvariant();
+    public static string NormalizeName(string name)
+    {
+        // Fast path (called in sorts and lookups over every entry): nothing for the regex to change.
+        if (name.IndexOfAny(NonDashSeparators) < 0 && !name.Contains("--", StringComparison.Ordinal)
+            && (name.Length == 0 || (!char.IsWhiteSpace(name[0]) && !char.IsWhiteSpace(name[^1]))))
+            return name.ToLowerInvariant();
+        return SeparatorRx.Replace(name.Trim(), "-").ToLowerInvariant();
+    }
+
+    static readonly char[] NonDashSeparators = { '_', '.' };
 
     /// <summary>
     /// The PEP 508 name of a requirement string (<c>x[extra]>=1; marker</c>, <c>x @ file:///...</c>,

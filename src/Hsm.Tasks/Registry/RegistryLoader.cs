@@ -44,8 +44,13 @@ public sealed class RegistryLoader
     public static string NormalizeName(ComponentKind kind, string name)
     {
         var n = name.ToLowerInvariant();
-        return kind == ComponentKind.Library ? Regex.Replace(n, "[-_.]+", "-") : n;
+        if (kind != ComponentKind.Library) return n;
+        // Fast path (the common case, called for every lookup): nothing for PEP 503 to change.
+        if (n.IndexOfAny(PepSeparators) < 0 && !n.Contains("--", StringComparison.Ordinal)) return n;
+        return Regex.Replace(n, "[-_.]+", "-");
     }
+
+    private static readonly char[] PepSeparators = { '_', '.' };
 
     public static bool IsValidName(string name) => NamePattern.IsMatch(name.ToLowerInvariant());
 
@@ -104,6 +109,13 @@ public sealed class RegistryLoader
             }
         }
     }
+
+    /// <summary>
+    /// The files parsed so far (absolute paths, ordinal order): with the registry folders' listings, the
+    /// only registry inputs of the resolution (HsmResolve writes them to obj/hsm/registry-files.txt).
+    /// </summary>
+    public IReadOnlyList<string> ParsedFiles =>
+        _parsed.Keys.Where(_index.ContainsKey).Select(k => _index[k].Path).OrderBy(p => p, StringComparer.Ordinal).ToList();
 
     public bool Exists(ComponentKind kind, string name) => _index.ContainsKey((kind, NormalizeName(kind, name)));
 

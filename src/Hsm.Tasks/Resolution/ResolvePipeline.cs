@@ -21,6 +21,8 @@ public sealed class ResolveRequest
     public Func<string, string, DiagnosticBag, IReadOnlyList<(string Key, int Line)>>? ReadEnvFile { get; init; }
     /// <summary>Parse every registry file (HsmCheck), not only those the stack needs.</summary>
     public bool ValidateWholeRegistry { get; init; }
+    /// <summary>When set, receives the registry files the resolution parsed (absolute paths): the inputs of the next build.</summary>
+    public List<string>? RegistryFilesRead { get; init; }
 }
 
 public static class ResolvePipeline
@@ -84,6 +86,7 @@ public static class ResolvePipeline
             ReadEnvFile = req.ReadEnvFile,
         }, d);
         var stack = resolver.Resolve();
+        req.RegistryFilesRead?.AddRange(registry.ParsedFiles);
         stack.RegistryFolders = folders.Select(label).ToList();
         return (d.HasErrors ? null : stack, folders);
     }

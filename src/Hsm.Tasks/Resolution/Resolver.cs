@@ -62,6 +62,9 @@ public sealed class Resolver
     private readonly Dictionary<string, Dictionary<string, SortedSet<string>>> _params = new(StringComparer.Ordinal);
     /// <summary>Services whose params may be incomplete because an implies entry could not be read.</summary>
     private readonly HashSet<string> _brokenParams = new(StringComparer.Ordinal);
+    /// <summary>Components whose implies are not evaluated yet, in evaluation order (kind, then name).</summary>
+    private readonly SortedSet<Comp> _pendingImplies = new(Comparer<Comp>.Create((a, b) =>
+        a.Kind != b.Kind ? a.Kind.CompareTo(b.Kind) : string.CompareOrdinal(a.Name, b.Name)));
 
     public Resolver(ProjectManifest manifest, RegistryLoader registry, ResolveOptions options, DiagnosticBag diagnostics)
     {
@@ -265,6 +268,7 @@ public sealed class Resolver
             {
                 c.Options.Add((group, option));
                 c.ImpliesDone = false;
+                _pendingImplies.Add(c);
             }
             c.Standalone ??= standalone;
             return;
@@ -274,6 +278,7 @@ public sealed class Resolver
         var comp = new Comp { Name = manifest.Name, Kind = kind, Manifest = manifest, Group = group, Option = option, Standalone = standalone, Origins = { origin } };
         if (group != null && option != null) comp.Options.Add((group, option));
         table[key] = comp;
+        _pendingImplies.Add(comp);
     }
 
     // ---------- implies ----------
@@ -282,8 +287,10 @@ public sealed class Resolver
     {
         for (int guard = 0; guard < 100_000; guard++)
         {
-            var next = _libs.Values.Concat(_svcs.Values).Where(c => !c.ImpliesDone).OrderBy(c => c.Kind).ThenBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
+            // The first pending component by (kind, name): a sorted work set, not a scan of every component (O(n log n)).
+            var next = _pendingImplies.Min;
             if (next is null) return;
+            _pendingImplies.Remove(next);
             next.ImpliesDone = true;
             var from = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} {next.Name}" };
             foreach (var e in next.Manifest.Implies) ApplyImplies(e, from);
@@ -330,7 +337,9 @@ public sealed class Resolver
             var conflicts = c.Manifest.Conflicts.Concat(c.Options.SelectMany(o => o.Option.Conflicts));
             foreach (var other in conflicts)
             {
-                var o = all.FirstOrDefault(x => SameName(x.Kind, x.Name, other.Value));
+                // Tables are keyed by normalised name: a lookup, not a scan of the stack (libraries first, as before).
+                var o = _libs.GetValueOrDefault(RegistryLoader.NormalizeName(ComponentKind.Library, other.Value))
+                    ?? _svcs.GetValueOrDefault(RegistryLoader.NormalizeName(ComponentKind.Service, other.Value));
                 if (o is null || o == c) continue;
                 var pair = string.CompareOrdinal(c.Name, o.Name) < 0 ? (c.Name, o.Name) : (o.Name, c.Name);
                 if (!reported.Add(pair)) continue;

@@ -145,10 +145,7 @@ public static class Stager
         var composeLabel = label(req.ComposePath);
         var userCompose = new[] { "docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml" }
             .Any(f => File.Exists(Path.Combine(req.ProjectDirectory, f)));
-        var stackForHash = ResolvedStack.FromJson(stack.ToJson());
-        stackForHash.Settings.Clear();
-        stackForHash.ExtraInputs.Clear();
-        var ctx = new ComposeContext(req.GeneratorVersion, StagePlan.Hash(stackForHash.ToJson())[..16], userCompose, ComposeRenderer.NormalizeProjectName(stack.ProjectName));
+        var ctx = new ComposeContext(req.GeneratorVersion, CanonicalHash(stack), userCompose, ComposeRenderer.NormalizeProjectName(stack.ProjectName));
         var compose = ComposeRenderer.Render(stack, ctx);
         CheckHandEdit(req.ComposePath, composeLabel, oldLock, req.Locked, d);
         if (compose != null)
@@ -209,6 +206,20 @@ public static class Stager
         var want = GitClone.Resolve(dir, gitRef, cancel);
         if (head != null && head != want)
             d.Warning(Codes.CheckoutDiffers, new SourceSpan(dirLabel, 0, 0), $"'{dirLabel}' ({what}) is checked out at {head[..Math.Min(12, head.Length)]}, not at '{gitRef}' as the registry says; Hsm never updates an existing checkout.");
+    }
+
+    /// <summary>
+    /// Hash of the canonical resolved stack: its JSON without the build settings and the extra inputs. The
+    /// two are set aside for the serialisation instead of cloning the stack (a JSON round trip that cost as
+    /// much as the Compose rendering on large stacks); the JSON is the same.
+    /// </summary>
+    private static string CanonicalHash(ResolvedStack stack)
+    {
+        var (settings, extra) = (stack.Settings, stack.ExtraInputs);
+        stack.Settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        stack.ExtraInputs = new List<string>();
+        try { return StagePlan.Hash(stack.ToJson())[..16]; }
+        finally { stack.Settings = settings; stack.ExtraInputs = extra; }
     }
 
     /// <summary>The part of hsm.lock that HsmLocked compares: stack and owned (not file hashes).</summary>

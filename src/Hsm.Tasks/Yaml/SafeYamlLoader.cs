@@ -20,15 +20,17 @@ public static class SafeYamlLoader
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Loads a file. Returns null (with diagnostics) when it cannot be read as YAML.</summary>
-    public static YNode? LoadFile(string path, string label, DiagnosticBag diagnostics)
+    /// <param name="maxBytes">Size limit; <see cref="MaxBytes"/> for hand-written files (hsm.yaml, the registry),
+    /// more for files hsm generates itself and whose size grows with the stack (hsm.lock).</param>
+    public static YNode? LoadFile(string path, string label, DiagnosticBag diagnostics, int maxBytes = MaxBytes)
     {
         byte[] bytes;
         try
         {
             var info = new FileInfo(path);
-            if (info.Length > MaxBytes)
+            if (info.Length > maxBytes)
             {
-                diagnostics.Error(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {info.Length:N0} bytes; Hsm reads YAML files of at most {MaxBytes:N0} bytes (1 MiB).");
+                diagnostics.Error(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {info.Length:N0} bytes; Hsm reads YAML files of at most {maxBytes:N0} bytes{(maxBytes == MaxBytes ? " (1 MiB)" : "")}.");
                 return null;
             }
             bytes = System.IO.File.ReadAllBytes(path);
@@ -38,14 +40,14 @@ public static class SafeYamlLoader
             diagnostics.Error(Codes.CommitIo, new SourceSpan(label, 0, 0), $"Cannot read '{label}': {e.Message}");
             return null;
         }
-        return LoadBytes(bytes, label, diagnostics);
+        return LoadBytes(bytes, label, diagnostics, maxBytes);
     }
 
-    public static YNode? LoadBytes(byte[] bytes, string label, DiagnosticBag diagnostics)
+    public static YNode? LoadBytes(byte[] bytes, string label, DiagnosticBag diagnostics, int maxBytes = MaxBytes)
     {
-        if (bytes.Length > MaxBytes)
+        if (bytes.Length > maxBytes)
         {
-            diagnostics.Error(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {bytes.Length:N0} bytes; Hsm reads YAML files of at most {MaxBytes:N0} bytes (1 MiB).");
+            diagnostics.Error(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {bytes.Length:N0} bytes; Hsm reads YAML files of at most {maxBytes:N0} bytes{(maxBytes == MaxBytes ? " (1 MiB)" : "")}.");
             return null;
         }
         string text;
