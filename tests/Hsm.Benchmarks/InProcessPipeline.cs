@@ -34,7 +34,6 @@ public sealed class InProcessPipeline
         {
             ["pyproject"] = "pyproject.toml", ["compose"] = "docker-compose.hsm.yml", ["pythonSync"] = "none", ["locked"] = "false",
         },
-        ReadEnvFile = EnvFiles.ReadKeys,
     };
 
     /// <summary>hsm.yaml and the registry index only (no registry file is parsed).</summary>

@@ -199,51 +199,6 @@ public static class EnvFileParser
 
     static string Printable(char c) => c switch { '\0' => "end of file", '\n' => "\\n", _ => c < 0x20 ? $"\\x{(int)c:X2}" : c.ToString() };
 
-    /// <summary>
-    /// Reads a service's env files (spec §5.2): a missing file, a line Compose would reject, a key
-    /// defined in two env files, or a key both in an env file and inline is an error naming both
-    /// origins. <paramref name="inlineOrigin"/> names the layer of an inline key (service.env,
-    /// source.env, profile.env) when the caller knows it. Returns the keys the env files define.
-    /// </summary>
-    public static HashSet<string> CheckServiceEnvFiles(ResolvedService service, string projectDir, DiagnosticBag diagnostics,
-        Func<string, string>? inlineOrigin = null)
-    {
-        var keys = new Dictionary<string, (string File, int Line)>(StringComparer.Ordinal);
-        foreach (var file in service.EnvFiles)
-        {
-            var full = Path.Combine(projectDir, file);
-            var label = file.Replace('\\', '/');
-            if (!File.Exists(full))
-            {
-                diagnostics.Error(Codes.EnvFileProblem, new SourceSpan(service.RegistryFile, 0, 0),
-                    $"env file '{label}' of service '{service.Name}' does not exist (Compose would fail to start the service)");
-                continue;
-            }
-            string text;
-            try { text = File.ReadAllText(full); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                diagnostics.Error(Codes.EnvFileProblem, new SourceSpan(label, 0, 0), $"env file '{label}' cannot be read: {e.Message}");
-                continue;
-            }
-            foreach (var e in Parse(text, label, diagnostics))
-            {
-                if (keys.TryGetValue(e.Key, out var earlier))
-                {
-                    if (earlier.File != label) // twice in one file: Parse reported it
-                        diagnostics.Error(Codes.EnvConflict, new SourceSpan(label, e.Line, 1),
-                            $"'{e.Key}' of service '{service.Name}' is defined in two env files: env_file:{earlier.File}:{earlier.Line} and env_file:{label}:{e.Line}");
-                }
-                else keys[e.Key] = (label, e.Line);
-            }
-        }
-        foreach (var key in service.Environment.Keys)
-            if (keys.TryGetValue(key, out var at))
-                diagnostics.Error(Codes.EnvConflict, new SourceSpan(at.File, at.Line, 1),
-                    $"'{key}' of service '{service.Name}' is set both in env_file:{at.File}:{at.Line} and in {inlineOrigin?.Invoke(key) ?? "env"} (Compose would silently use the inline value)");
-        return keys.Keys.ToHashSet(StringComparer.Ordinal);
-    }
-
     /// <summary>Position tracking over the text (1-based line and column).</summary>
     struct Cursor
     {

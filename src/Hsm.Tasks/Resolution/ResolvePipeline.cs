@@ -18,7 +18,6 @@ public sealed class ResolveRequest
     public string? RegistryEnvironment { get; init; }
     public string? ForcedMode { get; init; }
     public Dictionary<string, string> Settings { get; init; } = new();
-    public Func<string, string, DiagnosticBag, IReadOnlyList<(string Key, int Line)>>? ReadEnvFile { get; init; }
     /// <summary>Parse every registry file (HsmCheck), not only those the stack needs.</summary>
     public bool ValidateWholeRegistry { get; init; }
     /// <summary>When set, receives the registry files the resolution parsed (absolute paths): the inputs of the next build.</summary>
@@ -83,7 +82,6 @@ public static class ResolvePipeline
             ForcedMode = req.ForcedMode,
             Label = label,
             Settings = req.Settings,
-            ReadEnvFile = req.ReadEnvFile,
         }, d);
         var stack = resolver.Resolve();
         req.RegistryFilesRead?.AddRange(registry.ParsedFiles);

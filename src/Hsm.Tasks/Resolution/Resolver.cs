@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Hsm.Compose;
 using Hsm.Diagnostics;
 using Hsm.Manifest;
 using Hsm.Model;
@@ -17,8 +18,6 @@ public sealed class ResolveOptions
     public Func<string, string> Label { get; init; } = p => p;
     /// <summary>Build settings recorded in resolved.json (so a change re-stages).</summary>
     public Dictionary<string, string> Settings { get; init; } = new();
-    /// <summary>Env-file reader hook (Compose grammar); returns keys with their line. Null: existence only.</summary>
-    public Func<string, string, DiagnosticBag, IReadOnlyList<(string Key, int Line)>>? ReadEnvFile { get; init; }
 }
 
 /// <summary>
@@ -485,9 +484,9 @@ public sealed class Resolver
         svc.Command = m.Command?.DeepClone();
         svc.Healthcheck = m.Healthcheck?.DeepClone();
         svc.Compose = (System.Text.Json.Nodes.JsonObject?)m.Compose?.DeepClone();
-        svc.Ports = MergeList(m.Ports, s?.Ports ?? new());
-        svc.Volumes = MergeVolumes(m.Volumes, s?.Volumes ?? new());
-        svc.NetworkAliases = MergeList(m.NetworkAliases, s?.NetworkAliases ?? new());
+        svc.Ports = ComposeRules.MergeList(m.Ports, s?.Ports ?? new());
+        svc.Volumes = ComposeRules.MergeVolumes(m.Volumes, s?.Volumes ?? new());
+        svc.NetworkAliases = ComposeRules.MergeList(m.NetworkAliases, s?.NetworkAliases ?? new());
         svc.DependsOn = m.DependsOn.Select(x => x.Value.ToLowerInvariant()).Distinct().ToList();
         svc.Dependencies = m.Dependencies.Select(x => x.Value).ToList();
 
@@ -539,8 +538,7 @@ public sealed class Resolver
                 _d.Error(Codes.EnvFileProblem, f.Span, $"env_file '{f.Value}' of service '{service}' does not exist (relative to the project directory).");
                 continue;
             }
-            if (_o.ReadEnvFile is null) continue;
-            var keys = _o.ReadEnvFile(abs, label, _d);
+            var keys = EnvFiles.ReadKeys(abs, label, _d);
             foreach (var (key, line) in keys)
             {
                 var here = $"env_file:{f.Value}:{line}";
@@ -551,34 +549,5 @@ public sealed class Resolver
                     _d.Error(Codes.EnvConflict, inl.Span, $"Key '{key}' of service '{service}' is set both in {here} and inline in {inl.Layer} (Compose would silently prefer the inline value). Keep one.");
             }
         }
-    }
-
-    public static List<string> MergeList(IEnumerable<string> lower, IEnumerable<string> higher)
-    {
-        var result = new List<string>();
-        foreach (var x in lower.Concat(higher)) if (!result.Contains(x)) result.Add(x);
-        return result;
-    }
-
-    /// <summary>Volumes merge by container target; the later layer wins (Compose's override rule).</summary>
-    public static List<string> MergeVolumes(IEnumerable<string> lower, IEnumerable<string> higher)
-    {
-        var result = new List<string>();
-        foreach (var v in lower.Concat(higher))
-        {
-            var target = VolumeTarget(v);
-            var i = result.FindIndex(x => VolumeTarget(x) == target);
-            if (i >= 0) result[i] = v; else result.Add(v);
-        }
-        return result;
-    }
-
-    private static string VolumeTarget(string spec)
-    {
-        var parts = spec.Split(':');
-        if (parts.Length == 1) return parts[0];
-        // source:target[:mode]; a Windows drive letter source ("C:\x:/y") has an extra colon
-        if (parts.Length >= 3 && parts[0].Length == 1 && char.IsLetter(parts[0][0])) return parts[2];
-        return parts[1];
     }
 }

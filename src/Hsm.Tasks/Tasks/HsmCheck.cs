@@ -62,7 +62,6 @@ public sealed class HsmCheck : HsmTask
                 ["pythonSync"] = PythonSync.ToLowerInvariant(),
                 ["locked"] = IsTrue(Locked) ? "true" : "false",
             },
-            ReadEnvFile = EnvFiles.ReadKeys,
             ValidateWholeRegistry = true,
         };
         var (stack, _) = ResolvePipeline.Run(request, d);

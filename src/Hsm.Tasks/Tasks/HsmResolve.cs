@@ -55,7 +55,6 @@ public sealed class HsmResolve : HsmTask
                 ["pythonSync"] = (PythonSync ?? "auto").ToLowerInvariant(),
                 ["locked"] = IsTrue(Locked) ? "true" : "false",
             },
-            ReadEnvFile = EnvFiles.ReadKeys,
             RegistryFilesRead = new List<string>(),
         };
         if (d.HasErrors) return;

@@ -106,31 +106,4 @@ public class EnvFileParserTests
         Assert.False(d.HasErrors);
         Assert.Equal(new[] { ("A", "1"), ("B", "two") }, entries.Select(e => (e.Key, e.Value!)));
     }
-
-    [Fact]
-    public void ServiceEnvFiles_ConflictsNameBothOrigins()
-    {
-        using var dir = new TempDir();
-        dir.Write("a.env", "SHARED=1\nONLY_A=1\nINLINE=x\n");
-        dir.Write("b.env", "# b\nSHARED=2\n");
-        var svc = new ResolvedService
-        {
-            Name = "app", EnvFiles = { "a.env", "b.env", "missing.env" },
-            Environment = { ["INLINE"] = "y" },
-        };
-        var d = new DiagnosticBag();
-        var keys = EnvFileParser.CheckServiceEnvFiles(svc, dir.Path, d, k => "service.env");
-        Assert.Equal(new[] { "INLINE", "ONLY_A", "SHARED" }, keys.OrderBy(k => k, StringComparer.Ordinal));
-        var twice = Assert.Single(d.Items, i => i.Message.Contains("two env files"));
-        Assert.Equal(Codes.EnvConflict, twice.Code);
-        Assert.Contains("env_file:a.env:1", twice.Message);
-        Assert.Contains("env_file:b.env:2", twice.Message);
-        Assert.Equal(("b.env", 2), (twice.Span.File, twice.Span.Line));
-        var inline = Assert.Single(d.Items, i => i.Message.Contains("INLINE"));
-        Assert.Equal(Codes.EnvConflict, inline.Code);
-        Assert.Contains("env_file:a.env:3", inline.Message);
-        Assert.Contains("service.env", inline.Message);
-        var missing = Assert.Single(d.Items, i => i.Message.Contains("missing.env"));
-        Assert.Equal(Codes.EnvFileProblem, missing.Code);
-    }
 }
