@@ -13,27 +13,15 @@ namespace Hsm.Tasks;
 /// obj/hsm/check/, run the uv and Compose checks on the staged copy, and print the plan (also written to
 /// obj/hsm/plan.txt). Commits nothing and touches none of the normal chain's stamps or intermediate files.
 /// </summary>
-public sealed class HsmCheck : HsmTask
+public sealed class HsmCheck : ResolvingTask
 {
-    [Required] public string ManifestPath { get; set; } = "";
-    [Required] public string IntermediateDirectory { get; set; } = "";
-    [Required] public string PyProjectPath { get; set; } = "";
-    [Required] public string ComposePath { get; set; } = "";
     [Required] public string LockPath { get; set; } = "";
     [Required] public string PlanOutputPath { get; set; } = "";
-    public string MSBuildProjectDirectory { get; set; } = "";
-    public string? RegistryPath { get; set; }
-    public string? RegistryEnvironment { get; set; }
-    public string? Mode { get; set; }
-    public string? HsmMode { get; set; }
-    public string PythonSync { get; set; } = "auto";
     public string? UvPath { get; set; }
     public string UvName { get; set; } = "uv";
-    public string? Locked { get; set; }
     public string ComposeCommand { get; set; } = "docker compose";
     public string ComposeValidate { get; set; } = "auto";
 
-    protected override string? LockDirectory => IntermediateDirectory;
     /// <summary>HsmCheck changes nothing, not even by recovering an interrupted commit (it says so instead).</summary>
     protected override bool RecoverOnLock => false;
 
@@ -43,39 +31,18 @@ public sealed class HsmCheck : HsmTask
             d.Warning(Codes.Recovered, new SourceSpan(Path.Combine(IntermediateDirectory, CommitJournal.FileName), 0, 0),
                 "An interrupted commit is pending; HsmCheck leaves it alone (a build recovers it first). The plan compares with the files as they are now.");
 
-        var forced = ResolvePipeline.ParseMode(HsmMode, "HsmMode", d);
-        if (forced is null && !string.IsNullOrWhiteSpace(Mode) && IsGlobalProperty("Mode"))
-            forced = ResolvePipeline.ParseMode(Mode, "The Mode property", d);
-        if (d.HasErrors) return;
-        var request = new ResolveRequest
-        {
-            ManifestPath = ManifestPath,
-            ProjectDirectory = ProjectDirectory,
-            PropertyBaseDirectory = string.IsNullOrEmpty(MSBuildProjectDirectory) ? ProjectDirectory : MSBuildProjectDirectory,
-            RegistryProperty = RegistryPath,
-            RegistryEnvironment = RegistryEnvironment,
-            ForcedMode = forced,
-            Settings = new Dictionary<string, string>
-            {
-                ["pyproject"] = ResolvePipeline.Label(ProjectDirectory, PyProjectPath),
-                ["compose"] = ResolvePipeline.Label(ProjectDirectory, ComposePath),
-                ["pythonSync"] = PythonSync.ToLowerInvariant(),
-                ["locked"] = IsTrue(Locked) ? "true" : "false",
-            },
-            ValidateWholeRegistry = true,
-        };
-        var (stack, _) = ResolvePipeline.Run(request, d);
+        var request = BuildRequest(d, wholeRegistry: true);
+        if (request is null) { Fail(d); return; }
+        var (stack, _) = Resolve(request, d);
         if (stack is null) { Fail(d); return; }
-        Hsm.Compose.Preflight.Check(stack, d);
-        if (d.HasErrors) { Fail(d); return; }
 
         var checkDir = Path.Combine(IntermediateDirectory, "check");
         var plan = Stager.Stage(stack, new StageRequest
         {
             ProjectDirectory = ProjectDirectory,
             IntermediateDirectory = checkDir,
-            PyProjectPath = PyProjectPath,
-            ComposePath = ComposePath,
+            PyProjectPath = PyProjectPath!,
+            ComposePath = ComposePath!,
             LockPath = LockPath,
             Locked = IsTrue(Locked),
             GeneratorVersion = HsmStage.GeneratorVersion,
@@ -83,7 +50,7 @@ public sealed class HsmCheck : HsmTask
         if (plan is null) { Fail(d); return; }
         var settings = new SyncSettings
         {
-            ProjectDirectory = ProjectDirectory, IntermediateDirectory = checkDir, PythonSync = PythonSync,
+            ProjectDirectory = ProjectDirectory, IntermediateDirectory = checkDir, PythonSync = PythonSync ?? "auto",
             UvPath = UvPath, UvName = UvName, Locked = IsTrue(Locked), ComposeCommand = ComposeCommand, ComposeValidate = ComposeValidate,
         };
         SyncCheck.Run(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line));

@@ -11,22 +11,8 @@ namespace Hsm.Tasks;
 /// Loads hsm.yaml and the registry, resolves the stack and writes obj/hsm/resolved.json (only when its
 /// content changes, so an unchanged stack stops the chain here). Recovers an interrupted commit first.
 /// </summary>
-public sealed class HsmResolve : HsmTask
+public sealed class HsmResolve : ResolvingTask
 {
-    [Required] public string ManifestPath { get; set; } = "";
-    [Required] public string IntermediateDirectory { get; set; } = "";
-
-    protected override string? LockDirectory => IntermediateDirectory;
-    public string MSBuildProjectDirectory { get; set; } = "";
-    public string? RegistryPath { get; set; }
-    public string? RegistryEnvironment { get; set; }
-    public string? Mode { get; set; }
-    public string? HsmMode { get; set; }
-    public string? PyProjectPath { get; set; }
-    public string? ComposePath { get; set; }
-    public string? PythonSync { get; set; }
-    public string? Locked { get; set; }
-
     [Output] public ITaskItem[] Libraries { get; private set; } = Array.Empty<ITaskItem>();
     [Output] public ITaskItem[] Services { get; private set; } = Array.Empty<ITaskItem>();
     /// <summary>True when what inputs.cache records changed (registry folders, missing extra inputs): the target refreshes it before its stamp.</summary>
@@ -34,31 +20,9 @@ public sealed class HsmResolve : HsmTask
 
     protected override void Run(DiagnosticBag d)
     {
-        var forced = ResolvePipeline.ParseMode(HsmMode, "HsmMode", d);
-        if (forced is null && !string.IsNullOrWhiteSpace(Mode))
-        {
-            if (IsGlobalProperty("Mode")) forced = ResolvePipeline.ParseMode(Mode, "The Mode property", d);
-            else Log.LogMessage(MessageImportance.Low, "hsm: $(Mode) = '{0}' is not a global property (-p:Mode=...), e.g. it comes from an environment variable MODE; it is ignored.", Mode);
-        }
-        var request = new ResolveRequest
-        {
-            ManifestPath = ManifestPath,
-            ProjectDirectory = ProjectDirectory,
-            PropertyBaseDirectory = string.IsNullOrEmpty(MSBuildProjectDirectory) ? ProjectDirectory : MSBuildProjectDirectory,
-            RegistryProperty = RegistryPath,
-            RegistryEnvironment = RegistryEnvironment,
-            ForcedMode = forced,
-            Settings = new Dictionary<string, string>
-            {
-                ["pyproject"] = ResolvePipeline.Label(ProjectDirectory, PyProjectPath ?? Path.Combine(ProjectDirectory, "pyproject.toml")),
-                ["compose"] = ResolvePipeline.Label(ProjectDirectory, ComposePath ?? Path.Combine(ProjectDirectory, "docker-compose.hsm.yml")),
-                ["pythonSync"] = (PythonSync ?? "auto").ToLowerInvariant(),
-                ["locked"] = IsTrue(Locked) ? "true" : "false",
-            },
-            RegistryFilesRead = new List<string>(),
-        };
-        if (d.HasErrors) return;
-        var (stack, folders) = ResolvePipeline.Run(request, d);
+        var request = BuildRequest(d, wholeRegistry: false);
+        if (request is null) return;
+        var (stack, folders) = Resolve(request, d);
 
         // Inputs of the next build: the registry folders and the non-YAML files read, even on failure
         // (so fixing a missing file re-runs the chain).
@@ -68,8 +32,6 @@ public sealed class HsmResolve : HsmTask
         // a no-op build checks the stack's files, not every file of a large registry.
         WriteIfChanged(Path.Combine(IntermediateDirectory, "registry-files.txt"), string.Concat(request.RegistryFilesRead!.Select(f => f + "\n")));
         if (stack is null) return;
-        Hsm.Compose.Preflight.Check(stack, d); // Compose's `config` does not catch these; `up` fails late
-        if (d.HasErrors) return;
         var extraFile = Path.Combine(IntermediateDirectory, "extra-inputs.txt");
         var oldExtra = File.Exists(extraFile) ? File.ReadAllLines(extraFile) : Array.Empty<string>();
         var newExtra = stack.ExtraInputs.Select(p => Path.GetFullPath(Path.Combine(ProjectDirectory, p))).ToList();
