@@ -22,12 +22,13 @@ public sealed class DiagnosticBag
 {
     private readonly List<Diagnostic> _items = new();
     public IReadOnlyList<Diagnostic> Items => _items;
-    public bool HasErrors { get; private set; }
+    public bool HasErrors => ErrorCount > 0;
+    public int ErrorCount { get; private set; }
 
     public void Add(Diagnostic d)
     {
         _items.Add(d);
-        if (d.Severity == Severity.Error) HasErrors = true;
+        if (d.Severity == Severity.Error) ErrorCount++;
     }
 
     public void Error(string code, SourceSpan span, string message) => Add(new Diagnostic(code, Severity.Error, message, span));

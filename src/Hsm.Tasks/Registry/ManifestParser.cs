@@ -401,14 +401,14 @@ public static class ManifestParser
             var e = new ImpliesEntry { TargetKind = kind, Target = target.ToLowerInvariant(), Span = k.Span };
             if (kind == "service")
             {
-                int before = d.Items.Count(x => x.Severity == Severity.Error);
+                int before = d.ErrorCount;
                 var pr = MapReader.For(v, $"implies '{k.Value}' of {owner}", d, "params");
                 if (pr != null)
                 {
                     foreach (var p in Pairs(pr.ScalarMap("params"))) e.Params.Add(p);
                     pr.Finish();
                 }
-                e.Broken = d.Items.Count(x => x.Severity == Severity.Error) > before;
+                e.Broken = d.ErrorCount > before;
             }
             else
             {

@@ -149,9 +149,9 @@ public sealed class RegistryLoader
             }
             else
             {
-                int before = _d.Items.Count(x => x.Severity == Severity.Error);
+                int before = _d.ErrorCount;
                 result = ManifestParser.Parse(kind, stem.ToLowerInvariant(), root, entry.Label, _d);
-                if (result is ComponentManifest cm && _d.Items.Count(x => x.Severity == Severity.Error) > before) cm.HadErrors = true;
+                if (result is ComponentManifest cm && _d.ErrorCount > before) cm.HadErrors = true;
             }
         }
         _parsed[key] = result;
@@ -159,9 +159,9 @@ public sealed class RegistryLoader
         return result;
     }
 
-    private static ComponentKind MemberKind(ComponentKind groupKind) => groupKind == ComponentKind.LibraryGroup ? ComponentKind.Library : ComponentKind.Service;
+    public static ComponentKind MemberKind(ComponentKind groupKind) => groupKind == ComponentKind.LibraryGroup ? ComponentKind.Library : ComponentKind.Service;
 
-    private static string KindWord(ComponentKind k) => k switch
+    public static string KindWord(ComponentKind k) => k switch
     {
         ComponentKind.Library => "library",
         ComponentKind.Service => "service",

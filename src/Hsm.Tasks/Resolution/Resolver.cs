@@ -125,14 +125,8 @@ public sealed class Resolver
 
     // ---------- selection ----------
 
-    private static ComponentKind MemberKind(ComponentKind groupKind) => groupKind == ComponentKind.LibraryGroup ? ComponentKind.Library : ComponentKind.Service;
-    private static string KindWord(ComponentKind k) => k switch
-    {
-        ComponentKind.Library => "library",
-        ComponentKind.Service => "service",
-        ComponentKind.LibraryGroup => "library group",
-        _ => "service group",
-    };
+    private static ComponentKind MemberKind(ComponentKind groupKind) => RegistryLoader.MemberKind(groupKind);
+    private static string KindWord(ComponentKind k) => RegistryLoader.KindWord(k);
 
     private GroupState? GetGroup(ComponentKind kind, string name, SourceSpan at, bool report = true)
     {

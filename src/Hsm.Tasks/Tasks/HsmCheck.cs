@@ -70,7 +70,7 @@ public sealed class HsmCheck : ResolvingTask
         WritePlan(lines);
     }
 
-    private void Fail(DiagnosticBag d) => WritePlan(new List<string> { $"hsm: the stack would not build ({d.Items.Count(i => i.Severity == Severity.Error)} error(s)); nothing was changed." });
+    private void Fail(DiagnosticBag d) => WritePlan(new List<string> { $"hsm: the stack would not build ({d.ErrorCount} error(s)); nothing was changed." });
 
     private void WritePlan(List<string> lines)
     {
