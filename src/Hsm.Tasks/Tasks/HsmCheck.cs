@@ -53,7 +53,7 @@ public sealed class HsmCheck : ResolvingTask
             ProjectDirectory = ProjectDirectory, IntermediateDirectory = checkDir, PythonSync = PythonSync ?? "auto",
             UvPath = UvPath, UvName = UvName, Locked = IsTrue(Locked), ComposeCommand = ComposeCommand, ComposeValidate = ComposeValidate,
         };
-        SyncCheck.Run(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line));
+        Yielding(() => { SyncCheck.Run(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line)); return 0; });
         if (d.HasErrors) { Fail(d); return; }
 
         var lockStaged = plan.Files.FirstOrDefault(f => f.Kind == "lock")?.Staged;

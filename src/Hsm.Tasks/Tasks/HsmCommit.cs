@@ -48,7 +48,7 @@ public sealed class HsmCommit : HsmTask, IIncrementalTask
             if (d.HasErrors || FailIfNotIncremental) return;
             // Locked and nothing to write: uv still runs with --locked (it fails when uv.lock is stale).
         }
-        var outcome = Committer.Commit(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line));
+        var outcome = Yielding(() => Committer.Commit(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line)));
         if (outcome is null) return;
         Log.LogMessage(MessageImportance.High, outcome.Written == 0
             ? "hsm: the stack is up to date{0}."

@@ -37,6 +37,6 @@ public sealed class HsmSync : HsmTask, IIncrementalTask
             return;
         }
         var plan = StagePlan.Load(PlanPath);
-        SyncCheck.Run(plan, Settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line));
+        Yielding(() => { SyncCheck.Run(plan, Settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line)); return 0; });
     }
 }

@@ -120,6 +120,18 @@ public abstract class HsmTask : MsTask, ICancelableTask
         return true;
     }
 
+    /// <summary>
+    /// Runs long out-of-process work (uv, git, Compose) with the node yielded, so MSBuild can build other
+    /// projects meanwhile (what ToolTask's YieldDuringToolExecution does); logging stays allowed.
+    /// </summary>
+    protected T Yielding<T>(Func<T> work)
+    {
+        if (BuildEngine is not IBuildEngine3 engine) return work();
+        engine.Yield();
+        try { return work(); }
+        finally { engine.Reacquire(); }
+    }
+
     protected static bool IsTrue(string? v) => string.Equals(v?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Writes a file only when its content changes (keeps the timestamp otherwise).</summary>
