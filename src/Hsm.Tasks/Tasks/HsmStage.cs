@@ -24,7 +24,7 @@ public sealed class HsmStage : HsmTask
     protected override void Run(DiagnosticBag d)
     {
         var stack = ResolvedStack.FromJson(File.ReadAllText(ResolvedPath));
-        var plan = Stager.Stage(stack, new StageRequest
+        var plan = Yielding(() => Stager.Stage(stack, new StageRequest
         {
             ProjectDirectory = ProjectDirectory,
             IntermediateDirectory = IntermediateDirectory,
@@ -34,7 +34,7 @@ public sealed class HsmStage : HsmTask
             Locked = IsTrue(Locked),
             GeneratorVersion = GeneratorVersion,
             Cancel = Cancellation.Token,
-        }, d);
+        }, d)); // may clone with git
         if (plan is null) return;
         foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);
     }
