@@ -6,28 +6,13 @@ using Microsoft.Build.Framework;
 namespace Hsm.Tasks;
 
 /// <summary>Applies the staged artifacts all or nothing, then runs uv lock/sync (spec §6).</summary>
-public sealed class HsmCommit : HsmTask, IIncrementalTask
+/// <remarks>Under `dotnet build -question` it reports the pending writes and writes nothing.</remarks>
+public sealed class HsmCommit : StagedPlanTask
 {
-    [Required] public string PlanPath { get; set; } = "";
-    [Required] public string IntermediateDirectory { get; set; } = "";
-
-    protected override string? LockDirectory => IntermediateDirectory;
-    public string PythonSync { get; set; } = "auto";
-    public string? UvPath { get; set; }
-    public string UvName { get; set; } = "uv";
-    public string? Locked { get; set; }
-
-    /// <summary>Set by `dotnet build -question`: report pending writes, write nothing.</summary>
-    public bool FailIfNotIncremental { get; set; }
-
     protected override void Run(DiagnosticBag d)
     {
         var plan = StagePlan.Load(PlanPath);
-        var settings = new SyncSettings
-        {
-            ProjectDirectory = ProjectDirectory, IntermediateDirectory = IntermediateDirectory, PythonSync = PythonSync,
-            UvPath = UvPath, UvName = UvName, Locked = IsTrue(Locked),
-        };
+        var settings = Settings;
         string label(string p) => Resolution.ResolvePipeline.Label(ProjectDirectory, p);
         if (FailIfNotIncremental || IsTrue(Locked))
         {

@@ -1,0 +1,28 @@
+using Hsm.Staging;
+using Microsoft.Build.Framework;
+
+namespace Hsm.Tasks;
+
+/// <summary>The parameters shared by the tasks that work on the staged plan with uv (HsmSync, HsmCommit).</summary>
+public abstract class StagedPlanTask : HsmTask, IIncrementalTask
+{
+    [Required] public string PlanPath { get; set; } = "";
+    [Required] public string IntermediateDirectory { get; set; } = "";
+    public string PythonSync { get; set; } = "auto";
+    public string? UvPath { get; set; }
+    public string UvName { get; set; } = "uv";
+    public string? Locked { get; set; }
+    public string ComposeCommand { get; set; } = "docker compose";
+    public string ComposeValidate { get; set; } = "auto";
+
+    /// <summary>Set by `dotnet build -question`.</summary>
+    public bool FailIfNotIncremental { get; set; }
+
+    protected override string? LockDirectory => IntermediateDirectory;
+
+    internal SyncSettings Settings => new()
+    {
+        ProjectDirectory = ProjectDirectory, IntermediateDirectory = IntermediateDirectory, PythonSync = PythonSync,
+        UvPath = UvPath, UvName = UvName, Locked = IsTrue(Locked), ComposeCommand = ComposeCommand, ComposeValidate = ComposeValidate,
+    };
+}
