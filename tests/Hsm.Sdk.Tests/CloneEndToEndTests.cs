@@ -7,7 +7,6 @@ namespace Hsm.Sdk.Tests;
 [Collection(PackedSdkCollection.Name)]
 public sealed class CloneEndToEndTests(PackedSdk sdk)
 {
-    private static void Ok(BuildResult r) => Assert.True(r.Succeeded, "build failed:\n" + r.Output);
 
     private static void Git(string dir, params string[] args)
     {
@@ -47,7 +46,7 @@ public sealed class CloneEndToEndTests(PackedSdk sdk)
               dev: { type: local, package: {{package}}, path: plugins/my-plugin, url: "file://{{repo}}", ref: v1.0.0 }
             """);
         p.Write("hsm.yaml", p.Read("hsm.yaml").Replace("  package_manager: uv\n", "  package_manager: uv\n  standalone:\n    - { name: my-plugin, mode: dev }\n"));
-        Ok(p.Build());
+        p.BuildOk();
         Assert.Equal("tagged\n", p.Read("plugins/my-plugin/VERSION"));           // the tag, not the branch head
         Assert.Contains("version = \"1.0.0\"", p.Read("plugins/my-plugin/pyproject.toml"));
         Assert.Contains("{ path = \"plugins/my-plugin\", editable = true }", p.Read("pyproject.toml"));
@@ -57,7 +56,7 @@ public sealed class CloneEndToEndTests(PackedSdk sdk)
         // An existing checkout is never updated.
         File.WriteAllText(p.PathOf("plugins/my-plugin/LOCAL"), "mine\n");
         File.SetLastWriteTimeUtc(p.PathOf("hsm.yaml"), DateTime.UtcNow);
-        Ok(p.Build());
+        p.BuildOk();
         Assert.Equal("mine\n", p.Read("plugins/my-plugin/LOCAL"));
     }
 
@@ -65,7 +64,7 @@ public sealed class CloneEndToEndTests(PackedSdk sdk)
     public void A_failed_clone_is_an_error_that_leaves_nothing_behind()
     {
         using var p = new TestProject(sdk, "clone-fail");
-        Ok(p.Build());
+        p.BuildOk();
         var before = p.Snapshot();
         p.Write("hsm-registry/libraries/my-plugin.yaml", "name: my-plugin\nsources:\n  dev: { type: local, path: plugins/my-plugin, url: \"file:///nonexistent/repo\", ref: v1 }\n");
         p.Write("hsm.yaml", p.Read("hsm.yaml").Replace("  package_manager: uv\n", "  package_manager: uv\n  standalone:\n    - { name: my-plugin, mode: dev }\n"));
@@ -93,7 +92,7 @@ public sealed class CloneEndToEndTests(PackedSdk sdk)
             """);
         p.Write("hsm-registry/libraries/qdrant-adapter.yaml", p.Read("hsm-registry/libraries/qdrant-adapter.yaml")
             .Replace("implies:\n", "implies:\n  service:worker:\n    params: { queue: vectors }\n"));
-        Ok(p.Build());
+        p.BuildOk();
         Assert.Equal("tagged\n", p.Read("services/worker/VERSION"));
         var svcPy = p.Read("services/worker/pyproject.toml");
         Assert.Contains("\"qdrant-adapter\"", svcPy);

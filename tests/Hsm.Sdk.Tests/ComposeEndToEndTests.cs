@@ -16,7 +16,6 @@ public sealed class ComposeEndToEndTests(PackedSdk sdk)
             depends_on: [qdrant]
         """;
 
-    private static void Ok(BuildResult r) => Assert.True(r.Succeeded, "build failed:\n" + r.Output);
 
     [Theory]
     [InlineData("Prod")]
@@ -25,7 +24,7 @@ public sealed class ComposeEndToEndTests(PackedSdk sdk)
     {
         using var p = new TestProject(sdk, "compose-" + mode);
         p.Write("docker-compose.yml", UserCompose);
-        Ok(p.Build("-p:Mode=" + mode));
+        p.BuildOk("-p:Mode=" + mode);
         var compose = p.Read("docker-compose.hsm.yml");
         Assert.DoesNotContain("\nname:", compose); // merged, the user's file owns the project name
         if (mode == "Dev")
@@ -50,7 +49,7 @@ public sealed class ComposeEndToEndTests(PackedSdk sdk)
     public void Depends_on_healthcheck_named_volume_params_and_literal_variables()
     {
         using var p = new TestProject(sdk, "compose-shape");
-        Ok(p.Build());
+        p.BuildOk();
         var compose = p.Read("docker-compose.hsm.yml");
         Assert.Contains("    depends_on:\n      redis:\n        condition: \"service_healthy\"\n", compose);
         Assert.Contains("volumes:\n  qdrant_data: {}\n", compose);
@@ -66,14 +65,14 @@ public sealed class ComposeEndToEndTests(PackedSdk sdk)
     public void External_profile_moves_the_service_out_of_compose_and_into_the_env_files()
     {
         using var p = new TestProject(sdk, "compose-external");
-        Ok(p.Build());
+        p.BuildOk();
         var app = p.Read("pyproject.toml");
         Assert.Contains("QDRANT_HOST=qdrant\n", p.Read(".env.hsm"));
         Assert.Contains("QDRANT_HOST=localhost\n", p.Read(".env.hsm.local"));
 
         var yaml = p.Read("hsm.yaml");
         p.Write("hsm.yaml", yaml.Replace("      strategy: 1-of-N              # no selection", "      profile: external-prod\n      strategy: 1-of-N              # no selection"));
-        Ok(p.Build());
+        p.BuildOk();
         var compose = p.Read("docker-compose.hsm.yml");
         Assert.DoesNotContain("  qdrant:", compose);
         Assert.Contains("  redis:", compose);
@@ -84,7 +83,7 @@ public sealed class ComposeEndToEndTests(PackedSdk sdk)
         Assert.True(SharedTools.ComposeConfig(p.Dir, p.PathOf("docker-compose.hsm.yml")).Ok);
 
         p.Write("hsm.yaml", yaml);
-        Ok(p.Build());
+        p.BuildOk();
         Assert.Contains("  qdrant:", p.Read("docker-compose.hsm.yml"));
         Assert.Contains("QDRANT_HOST=qdrant\n", p.Read(".env.hsm"));
     }
@@ -96,7 +95,7 @@ public sealed class ComposeEndToEndTests(PackedSdk sdk)
         if (compose is null) return;
         using var p = new TestProject(sdk, "compose-validate");
         var validate = new[] { "-p:HsmComposeCommand=" + compose, "-p:HsmComposeValidate=true" };
-        Ok(p.Build(validate));
+        p.BuildOk(validate);
         var before = p.Snapshot();
         // A pass-through key Compose rejects: hsm's pre-flight cannot know every Compose rule.
         var redis = p.PathOf("hsm-registry/services/redis.yaml");

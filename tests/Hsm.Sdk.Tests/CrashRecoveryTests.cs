@@ -13,23 +13,17 @@ namespace Hsm.Sdk.Tests;
 [Collection(PackedSdkCollection.Name)]
 public sealed class CrashRecoveryTests(PackedSdk sdk, ITestOutputHelper output)
 {
-    private BuildResult Ok(TestProject p, string[]? args = null, Dictionary<string, string>? env = null)
-    {
-        var r = p.Build(args ?? Array.Empty<string>(), env);
-        Assert.True(r.Succeeded, "build failed:\n" + r.Output);
-        return r;
-    }
 
     /// <summary>A project built on qdrant (the golden copy), and the reference: the milvus switch built without faults.</summary>
     private (TestProject P, string Golden, Dictionary<string, string> Old, Dictionary<string, string> Reference) Prepare(string name)
     {
         var p = new TestProject(sdk, name);
-        Ok(p);
+        p.BuildOk();
         var golden = p.Dir + ".golden";
         Txn.CopyTree(p.Dir, golden);
         var old = Txn.Bytes(p);
         Txn.SwitchToMilvus(p);
-        Ok(p);
+        p.BuildOk();
         var reference = Txn.All(p);
         Assert.Contains("milvus-adapter", p.Read("pyproject.toml"));
         return (p, golden, old, reference);

@@ -1,23 +1,15 @@
 using System.Text.RegularExpressions;
 using Hsm.Tests;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Hsm.Sdk.Tests;
 
 /// <summary>The quickstart stack through `dotnet build` of a real hsm.proj on the packed SDK.</summary>
 [Collection(PackedSdkCollection.Name)]
-public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
+public sealed class EndToEndTests(PackedSdk sdk)
 {
     private static readonly string[] Chain = { "HsmResolve", "HsmStage", "HsmSync", "HsmCommit" };
 
-    private BuildResult Ok(TestProject p, params string[] args)
-    {
-        var r = p.Build(args);
-        if (!r.Succeeded) output.WriteLine(r.Output);
-        Assert.True(r.Succeeded, "build failed:\n" + r.Output);
-        return r;
-    }
 
     /// <summary>pyproject.toml with hsm's managed entries taken out must equal the user's file byte for byte.</summary>
     private static string WithoutManaged(string text, params string[] packages)
@@ -34,7 +26,7 @@ public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
     public void Sample_stack_builds_on_the_packed_sdk()
     {
         using var p = new TestProject(sdk, "sample");
-        var r = Ok(p);
+        var r = p.BuildOk();
         Assert.True(r.Ran("HsmCommit"));
 
         var py = p.Read("pyproject.toml");
@@ -64,7 +56,7 @@ public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
     public void Prod_mode_gives_pypi_entries_and_no_editable_sources()
     {
         using var p = new TestProject(sdk, "prod");
-        Ok(p, "-p:Mode=Prod");
+        p.BuildOk("-p:Mode=Prod");
         var py = p.Read("pyproject.toml");
         Assert.Contains("\"qdrant-adapter>=1.0,<2\",", py);
         Assert.DoesNotContain("editable", py);
@@ -72,7 +64,7 @@ public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         Assert.True(SharedTools.CheckPyProject(p.PathOf("pyproject.toml")).Ok);
 
         // Back to dev: the pypi entry is replaced by the editable path source, user entries untouched.
-        Ok(p, "-p:Mode=dev");
+        p.BuildOk("-p:Mode=dev");
         py = p.Read("pyproject.toml");
         Assert.Contains("    \"qdrant-adapter\",\n", py);
         Assert.Contains("editable = true", py);
@@ -84,10 +76,10 @@ public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
     {
         using var p = new TestProject(sdk, "incremental");
         p.Write("hsm-registry/libraries/unused-lib.yaml", "name: unused-lib\nsources:\n  prod: { type: pypi }\n");
-        Ok(p);
+        p.BuildOk();
         var before = p.Snapshot();
 
-        var second = Ok(p);
+        var second = p.BuildOk();
         foreach (var t in Chain) Assert.True(second.Skipped(t), $"{t} should be skipped on a no-op build");
         Assert.Equal(before, p.Snapshot());
         var question = p.Build("-question");
@@ -95,7 +87,7 @@ public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
 
         // Touching hsm.yaml re-runs HsmResolve, which stops the chain: the stack did not change.
         File.SetLastWriteTimeUtc(p.PathOf("hsm.yaml"), DateTime.UtcNow);
-        var touched = Ok(p);
+        var touched = p.BuildOk();
         Assert.True(touched.Ran("HsmResolve"));
         Assert.True(touched.Skipped("HsmStage"));
         Assert.Equal(before.Keys, p.Snapshot().Keys);
@@ -103,21 +95,21 @@ public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         // Editing a registry file re-runs the chain.
         var qdrant = p.PathOf("hsm-registry/services/qdrant.yaml");
         File.WriteAllText(qdrant, File.ReadAllText(qdrant).Replace("QDRANT__LOG_LEVEL: INFO", "QDRANT__LOG_LEVEL: WARN"));
-        var edited = Ok(p);
+        var edited = p.BuildOk();
         Assert.True(edited.Ran("HsmResolve") && edited.Ran("HsmStage") && edited.Ran("HsmCommit"));
         Assert.Contains("QDRANT__LOG_LEVEL: \"WARN\"", p.Read("docker-compose.hsm.yml"));
 
         // Deleting a registry file re-runs HsmResolve (a glob input alone would not notice).
-        Ok(p);
+        p.BuildOk();
         File.Delete(p.PathOf("hsm-registry/libraries/unused-lib.yaml"));
-        var deleted = Ok(p);
+        var deleted = p.BuildOk();
         Assert.True(deleted.Ran("HsmResolve"));
 
         // A different -p:Mode re-runs the chain.
-        var prod = Ok(p, "-p:Mode=Prod");
+        var prod = p.BuildOk("-p:Mode=Prod");
         Assert.True(prod.Ran("HsmResolve") && prod.Ran("HsmCommit"));
         Assert.Contains("qdrant-adapter>=1.0,<2", p.Read("pyproject.toml"));
-        var again = Ok(p, "-p:Mode=Prod");
+        var again = p.BuildOk("-p:Mode=Prod");
         foreach (var t in Chain) Assert.True(again.Skipped(t), $"{t} should be skipped on a no-op Prod build");
     }
 
@@ -125,9 +117,9 @@ public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
     public void Switching_the_one_of_n_selection_replaces_client_and_container_together()
     {
         using var p = new TestProject(sdk, "switch");
-        Ok(p);
+        p.BuildOk();
         p.Write("hsm.yaml", p.Read("hsm.yaml").Replace("selection: qdrant-adapter", "selection: milvus-adapter").Replace("qdrant-adapter: dev", "milvus-adapter: dev"));
-        var r = Ok(p);
+        var r = p.BuildOk();
         Assert.True(r.Ran("HsmCommit"));
         var py = p.Read("pyproject.toml");
         Assert.DoesNotContain("qdrant-adapter", py);
@@ -147,7 +139,7 @@ public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
     public void Bad_input_is_an_hsm_error_at_file_line_col_and_changes_nothing()
     {
         using var p = new TestProject(sdk, "bad");
-        Ok(p);
+        p.BuildOk();
         var before = p.Snapshot();
         p.Write("hsm.yaml", p.Read("hsm.yaml").Replace("    vector-db-client:\n", "    vector-db-client:\n      selction: milvus-adapter\n"));
         var r = p.Build();
@@ -177,8 +169,8 @@ public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
     public void HsmList_prints_the_tree_and_Clean_keeps_the_generated_files()
     {
         using var p = new TestProject(sdk, "list-clean");
-        Ok(p);
-        var list = Ok(p, "-t:HsmList");
+        p.BuildOk();
+        var list = p.BuildOk("-t:HsmList");
         var stackTxt = p.Read("obj/hsm/stack.txt");
         Assert.Contains("group vector-db-client (1-of-N): qdrant-adapter", stackTxt);
         Assert.Contains("qdrant-adapter  dev, local packages/qdrant-adapter (editable)", stackTxt);
@@ -195,7 +187,7 @@ public sealed class EndToEndTests(PackedSdk sdk, ITestOutputHelper output)
 
         // -t:HsmSync applies the stack like the original `hsm sync` (HsmCommit runs after it).
         p.Write("hsm.yaml", p.Read("hsm.yaml").Replace("selection: qdrant-adapter", "selection: milvus-adapter"));
-        var sync = Ok(p, "-t:HsmSync");
+        var sync = p.BuildOk("-t:HsmSync");
         Assert.True(sync.Ran("HsmCommit"));
         Assert.Contains("milvus-adapter", p.Read("pyproject.toml"));
     }

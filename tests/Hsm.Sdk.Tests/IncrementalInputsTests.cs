@@ -1,5 +1,4 @@
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Hsm.Sdk.Tests;
 
@@ -9,45 +8,38 @@ namespace Hsm.Sdk.Tests;
 /// and every change that can change the stack still re-runs the chain.
 /// </summary>
 [Collection(PackedSdkCollection.Name)]
-public sealed class IncrementalInputsTests(PackedSdk sdk, ITestOutputHelper output)
+public sealed class IncrementalInputsTests(PackedSdk sdk)
 {
     private static readonly string[] Chain = { "HsmResolve", "HsmStage", "HsmSync", "HsmCommit" };
 
-    private BuildResult Ok(TestProject p, params string[] args)
-    {
-        var r = p.Build(args);
-        if (!r.Succeeded) output.WriteLine(r.Output);
-        Assert.True(r.Succeeded, "build failed:\n" + r.Output);
-        return r;
-    }
 
     [Fact]
     public void Only_the_files_of_the_stack_and_the_registry_listings_are_inputs()
     {
         using var p = new TestProject(sdk, "inputs");
         p.Write("hsm-registry/libraries/unused-lib.yaml", "name: unused-lib\nsources:\n  prod: { type: pypi }\n");
-        Ok(p);
+        p.BuildOk();
         var files = File.ReadAllLines(p.PathOf("obj/hsm/registry-files.txt")).Select(Path.GetFileName).ToList();
         Assert.Contains("qdrant-adapter.yaml", files);
         Assert.Contains("vector-db-client.yaml", files);
         Assert.DoesNotContain("unused-lib.yaml", files);
         Assert.DoesNotContain("milvus.yaml", files); // an option nobody selected is never parsed
-        var noop = Ok(p);
+        var noop = p.BuildOk();
         foreach (var t in Chain) Assert.True(noop.Skipped(t), $"{t} should be skipped on a no-op build");
 
         // Editing a file the stack does not use cannot change the stack: still a no-op.
         var unused = p.PathOf("hsm-registry/libraries/unused-lib.yaml");
         File.WriteAllText(unused, File.ReadAllText(unused) + "description: edited\n");
         File.SetLastWriteTimeUtc(unused, DateTime.UtcNow.AddSeconds(2));
-        var edited = Ok(p);
+        var edited = p.BuildOk();
         foreach (var t in Chain) Assert.True(edited.Skipped(t), $"{t} should be skipped after editing an unused registry file");
 
         // A new registry file changes the folder's listing: the chain runs (the name may now resolve differently).
         Thread.Sleep(20);
         p.Write("hsm-registry/services/extra-svc.yaml", "name: extra-svc\nsources:\n  prod: { type: docker-image, image: \"x:1\" }\n");
-        var added = Ok(p);
+        var added = p.BuildOk();
         Assert.True(added.Ran("HsmResolve"));
-        var after = Ok(p);
+        var after = p.BuildOk();
         foreach (var t in Chain) Assert.True(after.Skipped(t), $"{t} should be skipped on the build after that");
 
         // Deleting a file the stack uses re-runs the chain (and fails: it is needed).

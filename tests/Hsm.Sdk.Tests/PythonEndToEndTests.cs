@@ -8,7 +8,6 @@ namespace Hsm.Sdk.Tests;
 [Collection(PackedSdkCollection.Name)]
 public sealed class PythonEndToEndTests(PackedSdk sdk)
 {
-    private static void Ok(BuildResult r) => Assert.True(r.Succeeded, "build failed:\n" + r.Output);
 
     private static List<(string[] Argv, string Cwd, double Time)> UvCalls(TestProject p)
     {
@@ -24,7 +23,7 @@ public sealed class PythonEndToEndTests(PackedSdk sdk)
         Assert.NotNull(SharedTools.Tool("uv-standin") ?? (Environment.GetEnvironmentVariable("CI") == "true" ? null : "skip"));
         using var p = new TestProject(sdk, "uv-order");
         if (p.UvStandin is null) return;
-        Ok(p.Build());
+        p.BuildOk();
         var calls = UvCalls(p);
         Assert.Equal(2, calls.Count);
         var (check, checkCwd, checkTime) = calls[0];
@@ -48,7 +47,7 @@ public sealed class PythonEndToEndTests(PackedSdk sdk)
     {
         using var p = new TestProject(sdk, "uv-conflict");
         if (p.UvStandin is null) { Assert.NotEqual("true", Environment.GetEnvironmentVariable("CI")); return; }
-        Ok(p.Build());
+        p.BuildOk();
         var before = p.Snapshot();
         foreach (var (name, spec) in new[] { ("old-numpy-user", "numpy<2"), ("new-numpy-user", "numpy>=2") })
         {
@@ -68,8 +67,7 @@ public sealed class PythonEndToEndTests(PackedSdk sdk)
 
         // Changing a dev package's own dependencies re-resolves on the next build (its pyproject.toml is an input).
         p.Write("packages/old-numpy-user/pyproject.toml", "[project]\nname = \"old-numpy-user\"\nversion = \"0.1.0\"\ndependencies = [\"numpy>=1.20\"]\n");
-        var fixedBuild = p.Build();
-        Ok(fixedBuild);
+        p.BuildOk();
         Assert.Contains("\"old-numpy-user\",", p.Read("pyproject.toml"));
         p.Write("packages/old-numpy-user/pyproject.toml", "[project]\nname = \"old-numpy-user\"\nversion = \"0.1.0\"\ndependencies = [\"numpy<1.20\"]\n");
         var broken = p.Build();
@@ -83,7 +81,7 @@ public sealed class PythonEndToEndTests(PackedSdk sdk)
     {
         using var p = new TestProject(sdk, "uv-sync-fail");
         if (p.UvStandin is null) { Assert.NotEqual("true", Environment.GetEnvironmentVariable("CI")); return; }
-        Ok(p.Build());
+        p.BuildOk();
         var before = p.Snapshot();
         p.Write("hsm.yaml", p.Read("hsm.yaml").Replace("selection: qdrant-adapter", "selection: milvus-adapter"));
         var r = p.Build(Array.Empty<string>(), new Dictionary<string, string> { ["HSM_UV_STANDIN_ONLY"] = "sync", ["HSM_UV_STANDIN_EXIT"] = "2" });

@@ -112,6 +112,16 @@ public sealed class TestProject : IDisposable
     /// <summary>Runs `dotnet build hsm.proj` (or another target) with a binlog, uv-standin as uv when available.</summary>
     public BuildResult Build(params string[] extraArgs) => Build(extraArgs, null);
 
+    /// <summary>Builds and asserts success (the build's output is the failure message).</summary>
+    public BuildResult BuildOk(params string[] extraArgs) => BuildOk(extraArgs, null);
+
+    public BuildResult BuildOk(string[] extraArgs, IDictionary<string, string>? env)
+    {
+        var r = Build(extraArgs, env);
+        Xunit.Assert.True(r.Succeeded, "build failed:\n" + r.Output);
+        return r;
+    }
+
     public BuildResult Build(string[] extraArgs, IDictionary<string, string>? env)
     {
         var binlog = Path.Combine(Dir, $"build{++_builds}.binlog");

@@ -9,12 +9,6 @@ namespace Hsm.Sdk.Tests;
 [Collection(PackedSdkCollection.Name)]
 public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
 {
-    private BuildResult Ok(TestProject p, params string[] args)
-    {
-        var r = p.Build(args);
-        Assert.True(r.Succeeded, "build failed:\n" + r.Output);
-        return r;
-    }
 
     private static readonly string[] Stamps = { "resolve.stamp", "stage.stamp", "sync.stamp", "commit.stamp", "resolved.json", "inputs.cache", "artifacts.hash" };
 
@@ -53,7 +47,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         foreach (var change in new Action<TestProject>?[] { null, Txn.SwitchToMilvus, q => q.Write("hsm.yaml", q.Read("hsm.yaml").Replace("milvus-adapter", "qdrant-adapter")) })
         {
             if (change != null) { change(p); change(reference); }
-            Ok(reference);
+            reference.BuildOk();
             var outputs = RunPair(p); // both succeed (asserted inside)
             waited += outputs.Count(o => o.Contains("another build of this project is running", StringComparison.Ordinal));
             var want = Txn.All(reference);
@@ -89,7 +83,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
     {
         if (SharedTools.Tool("uv-standin") is null) return;
         using var p = new TestProject(sdk, "uvfail");
-        Ok(p);
+        p.BuildOk();
         Txn.SwitchToMilvus(p);
         var before = FullSnapshot(p);
         var r = p.Build(Array.Empty<string>(), new Dictionary<string, string> { ["HSM_UV_STANDIN_ONLY"] = "sync", ["HSM_UV_STANDIN_EXIT"] = "1" });
@@ -103,7 +97,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         Assert.False(File.Exists(p.PathOf("obj/hsm/commit.journal")));
 
         // Fixed: the next build commits the switch.
-        var ok = Ok(p);
+        var ok = p.BuildOk();
         Assert.True(ok.Ran("HsmCommit"));
         Assert.Contains("milvus-adapter", p.Read("pyproject.toml"));
     }
@@ -112,8 +106,8 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
     public void HsmLocked_on_a_changed_stack_fails_with_HSM2012_and_writes_nothing()
     {
         using var p = new TestProject(sdk, "locked");
-        Ok(p);
-        Ok(p, "-p:HsmLocked=true"); // unchanged stack: passes
+        p.BuildOk();
+        p.BuildOk("-p:HsmLocked=true"); // unchanged stack: passes
         Txn.SwitchToMilvus(p);
         var before = p.Snapshot();
         var r = p.Build("-p:HsmLocked=true");
@@ -126,10 +120,10 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
     public void A_hand_edited_compose_file_gets_HSM4002_and_is_regenerated()
     {
         using var p = new TestProject(sdk, "handedit");
-        Ok(p);
+        p.BuildOk();
         var generated = p.Read("docker-compose.hsm.yml");
         p.Write("docker-compose.hsm.yml", generated.Replace("\"6333:6333\"", "\"7333:6333\""));
-        var r = Ok(p);
+        var r = p.BuildOk();
         var w = Assert.Single(r.Warnings, w => w.Code == "HSM4002");
         Assert.Contains("docker-compose.hsm.yml", w.Text);
         Assert.Equal(generated, p.Read("docker-compose.hsm.yml"));
@@ -147,14 +141,14 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
     public void Question_reports_pending_writes_and_writes_nothing()
     {
         using var p = new TestProject(sdk, "question");
-        Ok(p);
+        p.BuildOk();
         Txn.SwitchToMilvus(p);
         var before = p.Snapshot();
         var q = p.Build("-question");
         Assert.False(q.Succeeded);
         output.WriteLine(string.Join("\n", q.Errors.Select(e => $"{e.Code}: {e.Text}")));
         Assert.Equal(before, p.Snapshot());
-        var ok = Ok(p);
+        var ok = p.BuildOk();
         Assert.True(ok.Ran("HsmCommit"));
         Assert.True(p.Build("-question").Succeeded);
     }
@@ -164,7 +158,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
     {
         if (SharedTools.Tool("uv-standin") is null) return;
         using var p = new TestProject(sdk, "check");
-        Ok(p);
+        p.BuildOk();
         Txn.SwitchToMilvus(p);
         var before = FullSnapshot(p);
         var r = p.Build("-t:HsmCheck", "-v:n");
@@ -207,7 +201,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
     public void Clean_recovers_an_interrupted_commit_first()
     {
         using var p = new TestProject(sdk, "clean");
-        Ok(p);
+        p.BuildOk();
         var old = Txn.Bytes(p);
         Txn.SwitchToMilvus(p);
         var died = p.Build(Array.Empty<string>(), new Dictionary<string, string> { ["HSM_TEST_FAIL_AT"] = "done:docker-compose.hsm.yml" });
@@ -227,7 +221,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
     {
         if (SharedTools.Tool("uv-standin") is null) return;
         using var p = new TestProject(sdk, "cancel");
-        Ok(p);
+        p.BuildOk();
         Txn.SwitchToMilvus(p);
         var before = p.Snapshot();
         if (File.Exists(p.UvLog)) File.Delete(p.UvLog);

@@ -25,12 +25,6 @@ public sealed class OwnedPyProject
 
     /// <summary>True when hsm had to add a final newline before appending a created table at the end of the file.</summary>
     public bool AddedFinalNewline { get; set; }
-
-    public OwnedEntry? Find(string name)
-    {
-        var n = Requirements.NormalizeName(name);
-        return Entries.FirstOrDefault(e => Requirements.NormalizeName(e.Name) == n);
-    }
 }
 
 public sealed class OwnedEntry

@@ -121,7 +121,6 @@ public sealed class RegistryLoader
 
     public IEnumerable<string> NamesOf(ComponentKind kind) => _index.Keys.Where(k => k.Item1 == kind).Select(k => k.Item2).OrderBy(x => x, StringComparer.Ordinal);
 
-    public string? LabelOf(ComponentKind kind, string name) => _index.TryGetValue((kind, NormalizeName(kind, name)), out var e) ? e.Label : null;
 
     public LibraryManifest? Library(string name) => Get(ComponentKind.Library, name) as LibraryManifest;
     public ServiceManifest? Service(string name) => Get(ComponentKind.Service, name) as ServiceManifest;

@@ -43,7 +43,7 @@ public static class Stager
         newLock.Stack.AddRange(HsmLock.StackOf(stack));
         var plan = new StagePlan();
         int n = 0;
-        void Add(string target, string? content, string kind)
+        PlannedFile Add(string target, string? content, string kind)
         {
             var original = File.Exists(target) ? File.ReadAllBytes(target) : null;
             var f = new PlannedFile { Target = target, Kind = kind, OriginalHash = original is null ? null : StagePlan.Hash(original) };
@@ -61,6 +61,17 @@ public static class Stager
             }
             plan.Files.Add(f);
             if (f.Op != "unchanged") plan.Changes.Add($"hsm: {label(target)}: {(f.Op == "create" ? "+" : f.Op == "delete" ? "-" : "~")} {label(target)}");
+            return f;
+        }
+
+        // A file hsm generates (Compose, .env*): staged, checked against the hash hsm.lock recorded for it
+        // (a hand edit is warned about, or refused under HsmLocked), and recorded in the new lock.
+        void AddGenerated(string target, string fileLabel, string? content, string kind)
+        {
+            var f = Add(target, content, kind);
+            if (f.OriginalHash != null && oldLock.Files.TryGetValue(fileLabel, out var expected) && f.OriginalHash != expected)
+                ReportHandEdit(fileLabel, req.Locked, d);
+            if (f.StagedHash != null) newLock.Files[fileLabel] = f.StagedHash;
         }
 
         // ---- clones of missing dev folders (spec §3.1), before anything reads them ----
@@ -147,27 +158,20 @@ public static class Stager
             .Any(f => File.Exists(Path.Combine(req.ProjectDirectory, f)));
         var ctx = new ComposeContext(req.GeneratorVersion, CanonicalHash(stack), userCompose, ComposeRenderer.NormalizeProjectName(stack.ProjectName));
         var compose = ComposeRenderer.Render(stack, ctx);
-        CheckHandEdit(req.ComposePath, composeLabel, oldLock, req.Locked, d);
         if (compose != null)
         {
-            newLock.Files[composeLabel] = StagePlan.Hash(Utf8NoBom.GetBytes(compose));
-            Add(req.ComposePath, compose, "compose");
+            AddGenerated(req.ComposePath, composeLabel, compose, "compose");
             plan.Compose = req.ComposePath;
         }
         else if (oldLock.Files.ContainsKey(composeLabel))
         {
-            Add(req.ComposePath, null, "compose"); // hsm wrote it; the stack has no container service now
+            AddGenerated(req.ComposePath, composeLabel, null, "compose"); // hsm wrote it; the stack has no container service now
         }
 
         // ---- .env.hsm, .env.hsm.local, .env.<service> ----
         var envs = EnvRenderer.Render(stack, d);
         foreach (var (name, content) in envs)
-        {
-            var path = Path.Combine(req.ProjectDirectory, name);
-            CheckHandEdit(path, name, oldLock, req.Locked, d);
-            newLock.Files[name] = StagePlan.Hash(Utf8NoBom.GetBytes(content));
-            Add(path, content, "env");
-        }
+            AddGenerated(Path.Combine(req.ProjectDirectory, name), name, content, "env");
         foreach (var old in oldLock.Files.Keys.Where(k => k.StartsWith(".env", StringComparison.Ordinal) && !envs.ContainsKey(k)))
             Add(Path.Combine(req.ProjectDirectory, old), null, "env");
 
@@ -229,10 +233,8 @@ public static class Stager
         return (i < 0 ? lockText : lockText[..i]).Replace("\r\n", "\n");
     }
 
-    private static void CheckHandEdit(string path, string fileLabel, HsmLock oldLock, bool locked, DiagnosticBag d)
+    private static void ReportHandEdit(string fileLabel, bool locked, DiagnosticBag d)
     {
-        if (!File.Exists(path) || !oldLock.Files.TryGetValue(fileLabel, out var expected)) return;
-        if (StagePlan.HashFile(path) == expected) return;
         var msg = $"'{fileLabel}' was edited by hand since Hsm generated it; {(locked ? "HsmLocked=true forbids regenerating it." : "it is regenerated. Change hsm.yaml or the registry instead.")}";
         if (locked) d.Error(Codes.GeneratedFileEdited, new SourceSpan(fileLabel, 1, 1), msg);
         else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(fileLabel, 1, 1), msg);

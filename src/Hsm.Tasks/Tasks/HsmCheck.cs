@@ -56,12 +56,12 @@ public sealed class HsmCheck : ResolvingTask
         Yielding(() => { SyncCheck.Run(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line)); return 0; });
         if (d.HasErrors) { Fail(d); return; }
 
-        var lockStaged = plan.Files.FirstOrDefault(f => f.Kind == "lock")?.Staged;
+        var lockStaged = plan.Files.Single(f => f.Kind == "lock").Staged!; // the lock is always staged
         var quiet = new DiagnosticBag();
         var lines = PlanReport.Lines(new PlanReport.Input
         {
             OldLock = HsmLock.Read(LockPath, "hsm.lock", quiet),
-            NewLock = lockStaged is null ? HsmLock.Read(LockPath, "hsm.lock", quiet) : HsmLock.Read(lockStaged, "hsm.lock", quiet),
+            NewLock = HsmLock.Read(lockStaged, "hsm.lock", quiet),
             Stack = stack,
             Plan = plan,
             ProjectDirectory = ProjectDirectory,

@@ -1,7 +1,7 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using Hsm.Lock;
 using Hsm.Model;
+using Hsm.Python;
 
 namespace Hsm.Transaction;
 
@@ -45,16 +45,16 @@ public static class PlanReport
             oldStack.TryGetValue(kind + ":" + name, out var o) ? "deselected, was " + Rule(o.Origin) : "no longer generated";
         string? LibraryOf(string package)
         {
-            var n = Pep503(package);
-            return x.Stack.Libraries.FirstOrDefault(l => Pep503(l.Package) == n || Pep503(l.Name) == n)?.Name
-                ?? x.OldLock.Stack.FirstOrDefault(e => e.Kind == "library" && Pep503(e.Name) == n)?.Name;
+            var n = Requirements.NormalizeName(package);
+            return x.Stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Package) == n || Requirements.NormalizeName(l.Name) == n)?.Name
+                ?? x.OldLock.Stack.FirstOrDefault(e => e.Kind == "library" && Requirements.NormalizeName(e.Name) == n)?.Name;
         }
 
         // ---- pyproject.toml files: owned entries ----
         foreach (var file in x.OldLock.Owned.Keys.Union(x.NewLock.Owned.Keys).OrderBy(k => k, StringComparer.Ordinal))
         {
-            var olds = x.OldLock.Owned.TryGetValue(file, out var op) ? op.Entries.ToDictionary(e => Pep503(e.Name)) : new();
-            var news = x.NewLock.Owned.TryGetValue(file, out var np) ? np.Entries.ToDictionary(e => Pep503(e.Name)) : new();
+            var olds = x.OldLock.Owned.TryGetValue(file, out var op) ? op.Entries.ToDictionary(e => Requirements.NormalizeName(e.Name)) : new();
+            var news = x.NewLock.Owned.TryGetValue(file, out var np) ? np.Entries.ToDictionary(e => Requirements.NormalizeName(e.Name)) : new();
             foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
             {
                 var lib = LibraryOf(k) ?? k;
@@ -96,7 +96,7 @@ public static class PlanReport
             var fileService = Path.GetFileName(f.Target) is var n && n.StartsWith(".env.", StringComparison.Ordinal) && n is not (".env.hsm" or ".env.hsm.local") ? n[5..] : null;
             string ServiceOf(string key) => fileService ?? x.Stack.Services.Select(s => s.Name)
                 .Concat(x.OldLock.Stack.Where(e => e.Kind == "service").Select(e => e.Name))
-                .Where(s => key.StartsWith(EnvPrefix(s) + "_", StringComparison.Ordinal)).OrderByDescending(s => s.Length).FirstOrDefault() ?? "";
+                .Where(s => key.StartsWith(Hsm.Compose.EnvRenderer.VariablePrefix(s) + "_", StringComparison.Ordinal)).OrderByDescending(s => s.Length).FirstOrDefault() ?? "";
             int before = lines.Count;
             foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
             {
@@ -137,19 +137,11 @@ public static class PlanReport
     {
         if (origins.Count == 0) return "unknown";
         foreach (var o in origins.Where(o => o.EndsWith(".selection", StringComparison.Ordinal))) return "selection";
-        foreach (var o in origins.Where(o => o.Contains(".standalone[", StringComparison.Ordinal))) return "standalone";
+        // standalone origins are `<section>.standalone.<name>` (hsm.lock of earlier versions: `.standalone[i]`)
+        foreach (var o in origins.Where(o => o.Contains(".standalone.", StringComparison.Ordinal) || o.Contains(".standalone[", StringComparison.Ordinal))) return "standalone";
         foreach (var o in origins.Where(o => o.EndsWith(" default", StringComparison.Ordinal))) return "default";
         return origins[0];
     }
-
-    public static string EnvPrefix(string service)
-    {
-        var sb = new StringBuilder();
-        foreach (var c in service.ToUpperInvariant()) sb.Append(char.IsAsciiLetterOrDigit(c) ? c : '_');
-        return sb.ToString();
-    }
-
-    private static string Pep503(string name) => Regex.Replace(name, "[-_.]+", "-").ToLowerInvariant();
 
     private static string ReadOrEmpty(string path) => File.Exists(path) ? File.ReadAllText(path) : "";
 
