@@ -154,8 +154,7 @@ public static class Stager
 
         // ---- docker-compose.hsm.yml ----
         var composeLabel = label(req.ComposePath);
-        var userCompose = new[] { "docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml" }
-            .Any(f => File.Exists(Path.Combine(req.ProjectDirectory, f)));
+        var userCompose = ComposeRenderer.UserComposeFile(req.ProjectDirectory) != null;
         var ctx = new ComposeContext(req.GeneratorVersion, CanonicalHash(stack), userCompose, ComposeRenderer.NormalizeProjectName(stack.ProjectName));
         var compose = ComposeRenderer.Render(stack, ctx);
         if (compose != null)

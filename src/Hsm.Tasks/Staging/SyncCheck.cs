@@ -1,3 +1,4 @@
+using Hsm.Compose;
 using Hsm.Diagnostics;
 using Hsm.Python;
 using Hsm.Transaction;
@@ -106,7 +107,7 @@ public static class SyncCheck
             return;
         }
         var files = new List<string>();
-        var user = new[] { "docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml" }.Select(f => Path.Combine(s.ProjectDirectory, f)).FirstOrDefault(File.Exists);
+        var user = ComposeRenderer.UserComposeFile(s.ProjectDirectory);
         var runs = new List<List<string>> { new() { staged } };
         if (user != null) runs.Add(new() { user, staged });
         foreach (var set in runs)
