@@ -80,6 +80,12 @@ public static class Codes
     public const string UvNotFound = "HSM5003";
     public const string InvalidProperty = "HSM5004";
 
+    // 5xxx (issue 10): cancellation, tool time limits, the build lock, on-demand clones and the enclosing git repository
+    public const string Cancelled = "HSM5005";
+    public const string ToolTimedOut = "HSM5006";
+    public const string BuildLockUnavailable = "HSM5007";
+    public const string CloneNotExcluded = "HSM5008";
+
     // 9xxx
     public const string Internal = "HSM9001";
 }

@@ -7,6 +7,7 @@ using Hsm.Model;
 using Hsm.Python;
 using Hsm.Resolution;
 using Hsm.Transaction;
+using Hsm.Uv;
 
 namespace Hsm.Staging;
 
@@ -20,6 +21,10 @@ public sealed class StageRequest
     public bool Locked { get; init; }
     public string GeneratorVersion { get; init; } = "0.0.0";
     public CancellationToken Cancel { get; init; }
+    /// <summary>git as the targets resolved it (null or "none": not found).</summary>
+    public string? GitPath { get; init; }
+    /// <summary>HsmToolTimeout and the progress lines of git runs.</summary>
+    public ToolOptions Tools { get; init; } = ToolOptions.Default;
 }
 
 /// <summary>
@@ -75,12 +80,15 @@ public static class Stager
         }
 
         // ---- clones of missing dev folders (spec §3.1), before anything reads them ----
+        // Whether a folder must be cloned is decided here, from the folder as it is now, and never reaches a
+        // generated file: the stack hash leaves it out (spec §9), so a fresh checkout builds the same files.
         var clonesDir = Path.Combine(req.IntermediateDirectory, "clones");
         var clonedTargets = new Dictionary<string, string>(StringComparer.Ordinal); // target dir → clone dir
         string? CloneFor(string kind, string name, string url, string? gitRef, string target)
         {
             var staged = Path.Combine(clonesDir, $"{kind}-{name}");
-            if (!GitClone.CloneAt(url, gitRef, staged, $"{kind} '{name}'", new SourceSpan(label(target), 0, 0), req.Cancel, d)) return null;
+            if (!GitClone.CloneAt(req.GitPath, url, gitRef, staged, $"{kind} '{name}'", new SourceSpan(label(target), 0, 0), req.Cancel, req.Tools, d)) return null;
+            GitClone.ExcludeFromEnclosingRepository(req.GitPath, target, label(target), req.Cancel, d);
             plan.Clones.Add(new PlannedClone { Target = target, Staged = staged });
             clonedTargets[Path.GetFullPath(target).Replace('\\', '/').TrimEnd('/')] = staged.Replace('\\', '/');
             return staged;
@@ -90,9 +98,10 @@ public static class Stager
             var src = lib.Source;
             if (src.Type != "local" || src.Path is null) continue;
             var target = Path.GetFullPath(Path.Combine(req.ProjectDirectory, src.Path));
-            if (src.Clone && src.Url != null) CloneFor("library", lib.Name, src.Url, src.Ref, target);
+            if (src.Url != null && !Directory.Exists(target)) CloneFor("library", lib.Name, src.Url, src.Ref, target);
             else if (src.Url != null && src.Ref != null && Directory.Exists(Path.Combine(target, ".git")))
-                WarnIfOtherRef(target, src.Ref, $"library '{lib.Name}'", label(target), req.Cancel, d);
+                WarnIfOtherRef(req.GitPath, target, src.Ref, $"library '{lib.Name}'", label(target), req.Cancel, d);
+            if (src.Url != null && GitClone.IsHsmClone(target)) GitClone.ExcludeFromEnclosingRepository(req.GitPath, target, label(target), req.Cancel, d); // made before hsm excluded clones
         }
 
         // ---- pyproject.toml: the root one, then each uv-runtime service's (spec §5.1, §5.4) ----
@@ -108,6 +117,7 @@ public static class Stager
             if (dirRel is null) continue;
             var dir = Path.GetFullPath(Path.Combine(req.ProjectDirectory, dirRel));
             string? readFrom = null;
+            if (svc.Source.Type == "git" && GitClone.IsHsmClone(dir)) GitClone.ExcludeFromEnclosingRepository(req.GitPath, dir, label(dir), req.Cancel, d);
             if (!Directory.Exists(dir))
             {
                 if (svc.Source.Type == "git" && svc.Source.Url != null) readFrom = CloneFor("service", svc.Name, svc.Source.Url, svc.Source.Ref, dir);
@@ -203,10 +213,10 @@ public static class Stager
     }
 
     /// <summary>An existing checkout is never updated: warn when it is not at the registry's ref.</summary>
-    private static void WarnIfOtherRef(string dir, string gitRef, string what, string dirLabel, CancellationToken cancel, DiagnosticBag d)
+    private static void WarnIfOtherRef(string? git, string dir, string gitRef, string what, string dirLabel, CancellationToken cancel, DiagnosticBag d)
     {
-        var head = GitClone.Head(dir, cancel);
-        var want = GitClone.Resolve(dir, gitRef, cancel);
+        var head = GitClone.Head(git, dir, cancel);
+        var want = GitClone.Resolve(git, dir, gitRef, cancel);
         if (head != null && head != want)
             d.Warning(Codes.CheckoutDiffers, new SourceSpan(dirLabel, 0, 0), $"'{dirLabel}' ({what}) is checked out at {head[..Math.Min(12, head.Length)]}, not at '{gitRef}' as the registry says; Hsm never updates an existing checkout.");
     }
@@ -219,10 +229,16 @@ public static class Stager
     private static string CanonicalHash(ResolvedStack stack)
     {
         var (settings, extra) = (stack.Settings, stack.ExtraInputs);
+        var cloned = stack.Libraries.Where(l => l.Source.Clone).ToList(); // whether a folder existed is not part of the stack (spec §9)
         stack.Settings = new Dictionary<string, string>(StringComparer.Ordinal);
         stack.ExtraInputs = new List<string>();
+        foreach (var l in cloned) l.Source.Clone = false;
         try { return StagePlan.Hash(stack.ToJson())[..16]; }
-        finally { stack.Settings = settings; stack.ExtraInputs = extra; }
+        finally
+        {
+            stack.Settings = settings; stack.ExtraInputs = extra;
+            foreach (var l in cloned) l.Source.Clone = true;
+        }
     }
 
     /// <summary>The part of hsm.lock that HsmLocked compares: stack and owned (not file hashes).</summary>

@@ -17,6 +17,10 @@ public sealed class SyncSettings
     public string UvName { get; init; } = "uv";
     public bool Locked { get; init; }
     public string ComposeCommand { get; init; } = "docker compose";
+    /// <summary>The first word of ComposeCommand as the targets resolved it on PATH (_HsmFindTools), or "none"/empty.</summary>
+    public string? ComposeExecutable { get; init; }
+    /// <summary>HsmToolTimeout and the progress lines of uv runs.</summary>
+    public ToolOptions Tools { get; init; } = ToolOptions.Default;
     /// <summary>auto | true | false</summary>
     public string ComposeValidate { get; init; } = "auto";
 
@@ -74,7 +78,7 @@ public static class SyncCheck
             if (!File.Exists(uvLock)) uvLock = Path.Combine(pyDir, "uv.lock");
             if (File.Exists(uvLock)) File.Copy(uvLock, Path.Combine(checkDir, "uv.lock"));
             log($"hsm: uv lock --dry-run on the staged {ResolveLabel(s, project.PyProject)} ({checkDir})");
-            var r = ToolRunner.Run(uv, UvCommands.Lock(checkDir, locked: false, dryRun: true) /* --locked cannot hold on a copy whose path sources are absolute; HsmCommit passes it to the real uv run */, checkDir, cancel, UvCommands.Environment(), onLine: l => log("uv: " + l));
+            var r = ToolRunner.Run(uv, UvCommands.Lock(checkDir, locked: false, dryRun: true) /* --locked cannot hold on a copy whose path sources are absolute; HsmCommit passes it to the real uv run */, checkDir, cancel, UvCommands.Environment(), s.Tools, onLine: l => log("uv: " + l), what: "uv lock --dry-run");
             var diag = UvCommands.Check(r, $"uv lock --dry-run of the staged {ResolveLabel(s, project.PyProject)}", new SourceSpan(ResolveLabel(s, project.PyProject), 0, 0));
             if (diag != null) d.Add(diag);
         }
@@ -94,10 +98,10 @@ public static class SyncCheck
         if (!File.Exists(staged)) return;
         var parts = s.ComposeCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0) return;
-        var exe = ToolRunner.Which(parts[0]);
+        var exe = string.IsNullOrEmpty(s.ComposeExecutable) || s.ComposeExecutable == "none" || !File.Exists(s.ComposeExecutable) ? null : s.ComposeExecutable;
         var baseArgs = parts.Skip(1).ToList();
         // "docker" may be installed without the compose plugin: probe once.
-        bool available = exe != null && ToolRunner.Run(exe, baseArgs.Append("version"), s.ProjectDirectory, cancel, timeout: TimeSpan.FromSeconds(30)).ExitCode == 0;
+        bool available = exe != null && ToolRunner.Run(exe, baseArgs.Append("version"), s.ProjectDirectory, cancel, options: new ToolOptions(TimeSpan.FromSeconds(30))).ExitCode == 0;
         if (!available)
         {
             if (validate == "true")
@@ -115,7 +119,8 @@ public static class SyncCheck
             var args = new List<string>(baseArgs) { "--project-directory", s.ProjectDirectory };
             foreach (var f in set) { args.Add("-f"); args.Add(f); }
             args.AddRange(new[] { "config", "--no-interpolate", "-q" });
-            var r = ToolRunner.Run(exe!, args, s.ProjectDirectory, cancel, timeout: TimeSpan.FromMinutes(2));
+            var r = ToolRunner.Run(exe!, args, s.ProjectDirectory, cancel, options: new ToolOptions(TimeSpan.FromMinutes(2), s.Tools.Progress), what: s.ComposeCommand + " config");
+            log($"hsm: {s.ComposeCommand} ({exe}) config on {string.Join(" + ", set.Select(Path.GetFileName))}: exit code {r.ExitCode}");
             if (r.ExitCode != 0)
             {
                 d.Error(Codes.ComposeInvalid, new SourceSpan(ResolveLabel(s, plan.Compose!), 0, 0),

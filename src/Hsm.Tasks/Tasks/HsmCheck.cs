@@ -20,6 +20,8 @@ public sealed class HsmCheck : ResolvingTask
     public string? UvPath { get; set; }
     public string UvName { get; set; } = "uv";
     public string ComposeCommand { get; set; } = "docker compose";
+    public string? ComposeExecutable { get; set; }
+    public string? GitPath { get; set; }
     public string ComposeValidate { get; set; } = "auto";
 
     /// <summary>HsmCheck changes nothing, not even by recovering an interrupted commit (it says so instead).</summary>
@@ -46,12 +48,16 @@ public sealed class HsmCheck : ResolvingTask
             LockPath = LockPath,
             Locked = IsTrue(Locked),
             GeneratorVersion = HsmStage.GeneratorVersion,
+            Cancel = Cancellation.Token,
+            GitPath = GitPath,
+            Tools = Tools,
         }, d);
         if (plan is null) { Fail(d); return; }
         var settings = new SyncSettings
         {
             ProjectDirectory = ProjectDirectory, IntermediateDirectory = checkDir, PythonSync = PythonSync ?? "auto",
             UvPath = UvPath, UvName = UvName, Locked = IsTrue(Locked), ComposeCommand = ComposeCommand, ComposeValidate = ComposeValidate,
+            ComposeExecutable = ComposeExecutable, Tools = Tools,
         };
         Yielding(() => { SyncCheck.Run(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line)); return 0; });
         if (d.HasErrors) { Fail(d); return; }

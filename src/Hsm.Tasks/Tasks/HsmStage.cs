@@ -17,6 +17,8 @@ public sealed class HsmStage : HsmTask
     [Required] public string ComposePath { get; set; } = "";
     [Required] public string LockPath { get; set; } = "";
     public string? Locked { get; set; }
+    /// <summary>git resolved on PATH by the targets, or "none".</summary>
+    public string? GitPath { get; set; }
 
     public static string GeneratorVersion =>
         typeof(HsmStage).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
@@ -34,6 +36,8 @@ public sealed class HsmStage : HsmTask
             Locked = IsTrue(Locked),
             GeneratorVersion = GeneratorVersion,
             Cancel = Cancellation.Token,
+            GitPath = GitPath,
+            Tools = Tools,
         }, d)); // may clone with git
         if (plan is null) return;
         foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);

@@ -1,5 +1,6 @@
 using Hsm.Diagnostics;
 using Hsm.Transaction;
+using Hsm.Uv;
 using Microsoft.Build.Framework;
 using MsTask = Microsoft.Build.Utilities.Task;
 
@@ -25,6 +26,12 @@ public abstract class HsmTask : MsTask, ICancelableTask
     /// </summary>
     public string? BuildLockScope { get; set; }
 
+    /// <summary>HsmToolTimeout: how long one uv or git run may take (seconds, or hh:mm:ss; default 30 minutes).</summary>
+    public string? ToolTimeout { get; set; }
+
+    /// <summary>The parsed HsmToolTimeout, with progress lines (every 10 s) logged at high importance.</summary>
+    protected ToolOptions Tools { get; private set; } = ToolOptions.Default;
+
     /// <summary>obj/hsm of the project when the task must hold the build lock, else null.</summary>
     protected virtual string? LockDirectory => null;
 
@@ -36,8 +43,11 @@ public abstract class HsmTask : MsTask, ICancelableTask
     public sealed override bool Execute()
     {
         var diagnostics = new DiagnosticBag();
+        using var signals = SignalCancellation.Register(Cancellation);
         try
         {
+            Tools = new ToolOptions(ToolOptions.ParseTimeout(ToolTimeout, diagnostics, SourceSpan.None), line => Log.LogMessage(MessageImportance.High, "{0}", line));
+            if (diagnostics.HasErrors) { Report(diagnostics); return false; }
             if (LockDirectory is string lockDir) EnterBuildLock(lockDir, diagnostics);
             Run(diagnostics);
         }
@@ -45,9 +55,12 @@ public abstract class HsmTask : MsTask, ICancelableTask
         {
             diagnostics.Add(e.Diagnostic);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
-            Log.LogMessage(MessageImportance.High, "hsm: cancelled; nothing was changed.");
+            // A coded cancellation (spec §9), never HSM9001: a commit in progress was rolled back before this point.
+            var by = signals.Signal is string sig ? $" by {sig}" : "";
+            var where = e is BuildCancelledException c ? c.Detail : "before anything in the project changed; nothing was changed.";
+            diagnostics.Add(new Diagnostic(Codes.Cancelled, Severity.Error, $"The build was cancelled{by} {where}", SourceSpan.None));
             Report(diagnostics);
             return false;
         }
@@ -80,8 +93,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
         bool perTask = string.Equals(BuildLockScope, "task", StringComparison.OrdinalIgnoreCase) || BuildEngine is not IBuildEngine4;
         if (!perTask && BuildEngine is IBuildEngine4 e4 && e4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is BuildLock { IsHeld: true })
             return; // an earlier Hsm task of this build took it (and recovered)
-        var l = BuildLock.Acquire(dir, Cancellation.Token, waited => Log.LogMessage(MessageImportance.High,
-            "{0}", $"hsm: another build of this project is running (it holds {Path.Combine(dir, BuildLock.FileName)}); waiting for it to finish ({(int)waited.TotalSeconds} s so far)..."));
+        var l = BuildLock.Acquire(dir, Cancellation.Token, waited => Log.LogMessage(MessageImportance.High, "{0}", BuildLock.WaitingMessage(dir, waited)));
         if (perTask) _taskLock = l;
         else ((IBuildEngine4)BuildEngine).RegisterTaskObject(key, l, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
         Log.LogMessage(MessageImportance.Low, "hsm: holding {0} ({1})", l.Path, perTask ? "until this task ends" : "until the build ends");
@@ -97,7 +109,10 @@ public abstract class HsmTask : MsTask, ICancelableTask
 
     private void LogDiagnostic(Diagnostic d)
     {
-        string? file = d.Span.File is null ? null : Path.IsPathRooted(d.Span.File) ? d.Span.File : Path.GetFullPath(Path.Combine(ProjectDirectory, d.Span.File));
+        // A diagnostic about no particular file (a missing tool, a property, a cancellation) is anchored at the project
+        // file, not at the .targets file in the NuGet cache that MSBuild would name.
+        string? file = d.Span.File is null ? BuildEngine?.ProjectFileOfTaskNode
+            : Path.IsPathRooted(d.Span.File) ? d.Span.File : Path.GetFullPath(Path.Combine(ProjectDirectory, d.Span.File));
         switch (d.Severity)
         {
             case Severity.Error:

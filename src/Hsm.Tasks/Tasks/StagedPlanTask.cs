@@ -13,6 +13,8 @@ public abstract class StagedPlanTask : HsmTask, IIncrementalTask
     public string UvName { get; set; } = "uv";
     public string? Locked { get; set; }
     public string ComposeCommand { get; set; } = "docker compose";
+    /// <summary>The first word of ComposeCommand resolved on PATH by the targets, or "none".</summary>
+    public string? ComposeExecutable { get; set; }
     public string ComposeValidate { get; set; } = "auto";
 
     /// <summary>Set by `dotnet build -question`.</summary>
@@ -24,5 +26,6 @@ public abstract class StagedPlanTask : HsmTask, IIncrementalTask
     {
         ProjectDirectory = ProjectDirectory, IntermediateDirectory = IntermediateDirectory, PythonSync = PythonSync,
         UvPath = UvPath, UvName = UvName, Locked = IsTrue(Locked), ComposeCommand = ComposeCommand, ComposeValidate = ComposeValidate,
+        ComposeExecutable = ComposeExecutable, Tools = Tools,
     };
 }

@@ -72,7 +72,7 @@ public static class Committer
                 var sync = s.PythonSync.ToLowerInvariant() != "lock";
                 var args = sync ? UvCommands.Sync(dir, s.Locked) : UvCommands.Lock(dir, s.Locked, dryRun: false);
                 log($"hsm: uv {string.Join(' ', args)}");
-                var r = ToolRunner.Run(w.Uv!, args, dir, cancel, UvCommands.Environment(), onLine: l => log("uv: " + l));
+                var r = ToolRunner.Run(w.Uv!, args, dir, cancel, UvCommands.Environment(), s.Tools, onLine: l => log("uv: " + l), what: sync ? "uv sync" : "uv lock");
                 var diag = UvCommands.Check(r, sync ? "uv sync" : "uv lock", new SourceSpan(label(project.PyProject), 0, 0));
                 if (diag != null)
                 {
@@ -87,7 +87,11 @@ public static class Committer
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             var restored = RollBack(journal, d);
-            if (e is OperationCanceledException) throw;
+            if (e is OperationCanceledException)
+            {
+                // Ctrl+C or SIGTERM (spec §9): the rollback above ran before the process exits; HsmTask names the signal.
+                throw new BuildCancelledException("during the commit." + restored);
+            }
             if (e is IOException or UnauthorizedAccessException)
             {
                 d.Error(Codes.CommitIo, SourceSpan.None, $"The commit failed ({e.Message})." + restored);

@@ -35,6 +35,7 @@ public static class UvCommands
     {
         if (!r.Started)
             return new Diagnostic(Codes.UvFailed, Severity.Error, $"uv could not be started for {what}: {r.StartError}", span);
+        if (r.TimedOut) return ToolRunner.TimeoutDiagnostic(r, what, span);
         if (r.ExitCode == 0) return null;
         var output = Trim(r.Output);
         return r.ExitCode == 1
