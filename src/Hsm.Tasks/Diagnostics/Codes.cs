@@ -82,6 +82,7 @@ public static class Codes
     public const string LockVersionUnknown = "HSM4009";
     public const string LockValueInvalid = "HSM4010";
     public const string StaleFileKept = "HSM4011";
+    public const string OutsideProject = "HSM4012";
 
     // 5xxx: host and tools
     public const string WrongHost = "HSM5001";

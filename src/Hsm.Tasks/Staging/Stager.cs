@@ -43,8 +43,20 @@ public static class Stager
         newLock.Stack.AddRange(HsmLock.StackOf(stack));
         var plan = new StagePlan();
         int n = 0;
+        // hsm writes and deletes only in the project directory and the folders of the configured artifact
+        // paths (spec §9); clones only inside the project. A target elsewhere is HSM4012, never written.
+        var writable = new[] { req.ProjectDirectory, Path.GetDirectoryName(Path.GetFullPath(req.ComposePath))!,
+            Path.GetDirectoryName(Path.GetFullPath(req.PyProjectPath))!, Path.GetDirectoryName(Path.GetFullPath(req.LockPath))! };
+        bool Writable(string target, SourceSpan span, string what)
+        {
+            if (writable.Any(w => Paths.ProjectPaths.IsInside(w, target))) return true;
+            d.Error(Codes.OutsideProject, span, $"{what} '{label(target)}' lies outside the project directory and the configured artifact folders; Hsm never writes or deletes there. Give a path inside the project.");
+            return false;
+        }
         PlannedFile Add(string target, string? content, string kind)
         {
+            if (!Writable(target, new SourceSpan(label(target), 0, 0), "The file"))
+                return new PlannedFile { Target = target, Kind = kind, Op = "unchanged" };
             var original = File.Exists(target) ? File.ReadAllBytes(target) : null;
             var f = new PlannedFile { Target = target, Kind = kind, OriginalHash = original is null ? null : StagePlan.Hash(original) };
             if (content is null)
@@ -105,6 +117,11 @@ public static class Stager
         string? CloneFor(string kind, string name, string url, string? gitRef, string target)
         {
             var staged = Path.Combine(clonesDir, $"{kind}-{name}");
+            if (!Paths.ProjectPaths.IsInside(req.ProjectDirectory, target))
+            {
+                d.Error(Codes.OutsideProject, new SourceSpan(label(target), 0, 0), $"The clone target '{label(target)}' of {kind} '{name}' lies outside the project directory; Hsm clones only into the project. Give a path inside it.");
+                return null;
+            }
             if (!GitClone.CloneAt(url, gitRef, staged, $"{kind} '{name}'", new SourceSpan(label(target), 0, 0), req.Cancel, d)) return null;
             plan.Clones.Add(new PlannedClone { Target = target, Staged = staged });
             clonedTargets[Path.GetFullPath(target).Replace('\\', '/').TrimEnd('/')] = staged.Replace('\\', '/');
@@ -132,6 +149,7 @@ public static class Stager
             var dirRel = svc.Source!.Type == "git" ? $"services/{svc.Name}" : svc.Source.Path;
             if (dirRel is null) continue;
             var dir = Path.GetFullPath(Path.Combine(req.ProjectDirectory, dirRel));
+            if (!Writable(Path.Combine(dir, "pyproject.toml"), new SourceSpan(svc.RegistryFile, 0, 0), $"The pyproject.toml of uv service '{svc.Name}'")) continue;
             string? readFrom = null;
             if (!Directory.Exists(dir))
             {
@@ -301,8 +319,10 @@ public static class Stager
             }
             else if (key.EndsWith(".yml", StringComparison.Ordinal) || key.EndsWith(".yaml", StringComparison.Ordinal))
             {
-                if (Paths.ProjectPaths.ResolveKey(project, key, new[] { project, composeFolder }) != null) kind = LockFileKind.PreviousCompose;
-                else why = "it lies outside the project and the Compose file's folder (an absolute path, '..' or a symbolic link out)";
+                var full = Paths.ProjectPaths.ResolveKey(project, key, new[] { project, composeFolder });
+                if (full is null) why = "it lies outside the project and the Compose file's folder (an absolute path, '..' or a symbolic link out)";
+                else if (File.Exists(full) && !StartsWithHeader(full)) why = "that file does not start with the header of a Compose file Hsm generated";
+                else kind = LockFileKind.PreviousCompose;
             }
             else why = "Hsm generates no file of that name";
             if (kind is { } k) { result[key] = hash; result.Kinds.Add((key, k)); continue; }

@@ -155,10 +155,12 @@ public sealed class CommitJournal
         /// <summary>The sentence for the build's final message: true about every file.</summary>
         public string Summary()
         {
-            var restored = Restored.Count == 0 ? "No file had been changed yet, so none was restored." : $"These files were restored as before the commit: {string.Join(", ", Restored)}.";
-            return Kept.Count == 0
-                ? (Restored.Count == 0 ? " " + restored + " Nothing in the project changed." : " " + restored + " Every other file was never touched.")
-                : $" {restored} Kept as you saved them during the build (not rolled back, HSM4007): {string.Join(", ", Kept)}.";
+            if (Kept.Count == 0)
+                return Restored.Count == 0
+                    ? " Every file was restored: none had been changed yet; nothing in the project changed."
+                    : $" Every file was restored ({string.Join(", ", Restored)} as before the commit; the others were never touched); nothing in the project changed.";
+            return (Restored.Count == 0 ? " No file needed restoring." : $" These files were restored as before the commit: {string.Join(", ", Restored)}.")
+                + $" Kept as you saved them during the build, not rolled back (HSM4007): {string.Join(", ", Kept)}.";
         }
     }
 
