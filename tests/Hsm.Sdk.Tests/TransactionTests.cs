@@ -102,6 +102,51 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         Assert.Contains("milvus-adapter", p.Read("pyproject.toml"));
     }
 
+    /// <summary>
+    /// Spec §9 "nothing a user wrote is lost": an editor saves pyproject.toml while `uv sync` runs, then uv
+    /// fails. The rollback keeps that save (HSM4007 names the file), restores every other file, and the
+    /// error says which is which. The edit is made when uv-standin has logged its sync call (it then sleeps),
+    /// so the order is fixed by the log, not by timing.
+    /// </summary>
+    [Fact]
+    public void A_save_during_a_failing_uv_sync_is_kept_and_reported()
+    {
+        if (SharedTools.Tool("uv-standin") is null) return;
+        using var p = new TestProject(sdk, "uvedit");
+        p.BuildOk();
+        Txn.SwitchToMilvus(p);
+        var before = p.Snapshot();
+        if (File.Exists(p.UvLog)) File.Delete(p.UvLog);
+        const string save = "# saved by my editor during uv sync\n";
+        var build = System.Threading.Tasks.Task.Run(() => p.Build(Array.Empty<string>(),
+            new Dictionary<string, string> { ["HSM_UV_STANDIN_ONLY"] = "sync", ["HSM_UV_STANDIN_EXIT"] = "1", ["HSM_UV_STANDIN_SLEEP"] = "20" }));
+        string? edited = null;
+        while (!build.IsCompleted)
+        {
+            if (File.Exists(p.UvLog) && File.ReadAllText(p.UvLog).Contains("\"sync\"", StringComparison.Ordinal))
+            {
+                edited = p.Read("pyproject.toml") + save; // hsm's new pyproject.toml plus the user's line
+                p.Write("pyproject.toml", edited);
+                break;
+            }
+            Thread.Sleep(50);
+        }
+        var r = build.Result;
+        Assert.False(r.Succeeded);
+        Assert.NotNull(edited);
+        Assert.Equal(edited, p.Read("pyproject.toml"));
+        var kept = Assert.Single(r.Warnings, w => w.Code == "HSM4007");
+        Assert.EndsWith("pyproject.toml", kept.File);
+        var error = Assert.Single(r.Errors, e => e.Code.StartsWith("HSM3", StringComparison.Ordinal));
+        Assert.Contains("not rolled back (HSM4007): pyproject.toml", error.Text);
+        Assert.DoesNotContain("nothing in the project changed", error.Text);
+        var after = p.Snapshot();
+        var changed = before.Keys.Union(after.Keys).Where(k => Txn.IsArtifact(k) && !k.StartsWith("obj/", StringComparison.Ordinal)
+            && (!before.TryGetValue(k, out var a) || !after.TryGetValue(k, out var b) || a != b)).ToList();
+        Assert.Equal(new[] { "pyproject.toml" }, changed); // every other file is as before, timestamps included
+        Assert.DoesNotContain(after.Keys, k => Txn.IsHsmTemp(k));
+    }
+
     [Fact]
     public void HsmLocked_on_a_changed_stack_fails_with_HSM2012_and_writes_nothing()
     {

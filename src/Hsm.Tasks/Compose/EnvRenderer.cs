@@ -97,6 +97,38 @@ public static class EnvRenderer
         return files;
     }
 
+    /// <summary>
+    /// Service names whose <c>.env.&lt;name&gt;</c> would take a reserved or a commonly user-owned file
+    /// (spec §9; rejected at load, HSM1029): <c>hsm</c> and <c>hsm.*</c> (Hsm's own <c>.env.hsm</c>,
+    /// <c>.env.hsm.local</c>), <c>local</c> and <c>*.local</c> (dotenv's machine-local overrides such as
+    /// <c>.env.local</c>, <c>.env.production.local</c>), and the environment names dotenv tools, Vite,
+    /// Next.js and Docker users give their own files.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ReservedServiceNames = new[]
+    {
+        "hsm", "local", "development", "dev", "production", "prod", "test", "testing", "staging",
+        "example", "sample", "template", "defaults", "dist", "override",
+    };
+
+    /// <summary>True when <c>.env.&lt;name&gt;</c> is a reserved file name (see <see cref="ReservedServiceNames"/>).</summary>
+    public static bool IsReservedServiceName(string name)
+    {
+        var n = name.ToLowerInvariant();
+        return ReservedServiceNames.Contains(n) || n.StartsWith("hsm.", StringComparison.Ordinal) || n.EndsWith(".local", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// True when hsm can generate a file of this name in the project directory: <c>.env.hsm</c>,
+    /// <c>.env.hsm.local</c>, or <c>.env.&lt;service&gt;</c> for a valid, unreserved service name.
+    /// </summary>
+    public static bool IsGeneratedFileName(string fileName)
+    {
+        if (fileName is ContainerFile or LocalFile) return true;
+        if (!fileName.StartsWith(".env.", StringComparison.Ordinal)) return false;
+        var name = fileName[5..];
+        return Registry.RegistryLoader.IsValidName(name) && !IsReservedServiceName(name);
+    }
+
     static SourceSpan Span(ResolvedService s) => s.RegistryFile is null ? SourceSpan.None : new SourceSpan(s.RegistryFile, 0, 0);
 
     static string Format(IEnumerable<(string Key, string Value)> lines, string fileName, DiagnosticBag diagnostics)

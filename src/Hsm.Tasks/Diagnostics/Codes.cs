@@ -74,6 +74,16 @@ public static class Codes
     public const string StaleStage = "HSM4004";
     public const string WouldWrite = "HSM4005";
 
+    // trust and safety (spec §9): hsm.lock as input, generated names, rollback, paths
+    public const string ReservedServiceName = "HSM1029";
+    public const string GeneratedFileTaken = "HSM4006";
+    public const string RollbackKeptEdit = "HSM4007";
+    public const string LockFileKeyRejected = "HSM4008";
+    public const string LockVersionUnknown = "HSM4009";
+    public const string LockValueInvalid = "HSM4010";
+    public const string StaleFileKept = "HSM4011";
+    public const string OutsideProject = "HSM4012";
+
     // 5xxx: host and tools
     public const string WrongHost = "HSM5001";
     public const string UvNotFoundWarning = "HSM5002";

@@ -75,7 +75,23 @@ public sealed class HsmLock
         return E.YamlEmitter.Write(root, Header);
     }
 
-    /// <summary>Reads hsm.lock; a missing file gives an empty lock. A damaged one is a warning and counts as missing.</summary>
+    /// <summary>The only hsm.lock format this version reads and writes.</summary>
+    public const string FormatVersion = "1";
+
+    /// <summary>Where each <c>files:</c> key stands in the hsm.lock that was read (for diagnostics).</summary>
+    public Dictionary<string, SourceSpan> FileSpans { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The structures <see cref="OwnedPyProject.Created"/> may name.</summary>
+    public static readonly string[] CreatedStructures = { "project", "project.dependencies", "tool.uv.sources" };
+
+    /// <summary>
+    /// Reads hsm.lock; a missing file gives an empty lock. A file that is not YAML is a warning and counts
+    /// as missing (hsm then owns nothing and rewrites it). The lock is input, not authority (spec §9): an
+    /// unknown <c>version:</c>, an unknown key, a value of the wrong shape, a hash that is not a sha256, or an
+    /// <c>owned</c> text that is not exactly one PEP 508 string / one single-line TOML value is an error
+    /// (HSM4009, HSM4010) at its line and column, and the build stops before anything is written. Which
+    /// <c>files:</c> keys may be acted on is decided by the stager, which knows the project's paths.
+    /// </summary>
     public static HsmLock Read(string path, string label, DiagnosticBag d)
     {
         var result = new HsmLock();
@@ -87,37 +103,142 @@ public sealed class HsmLock
         if (root is not YMapping map)
         {
             foreach (var x in local.Items) d.Warning(Codes.GeneratedFileEdited, x.Span, $"hsm.lock cannot be read ({x.Message}); it is treated as absent and will be rewritten.");
+            if (local.Items.Count == 0 && root is not null)
+                d.Warning(Codes.GeneratedFileEdited, root.Span, "hsm.lock is not a map; it is treated as absent and will be rewritten.");
             return result;
         }
-        if (map["stack"] is YSequence stack)
-            foreach (var item in stack.Items.OfType<YMapping>())
-                result.Stack.Add(new StackEntry
+        void Bad(YNode n, string message) => d.Error(Codes.LockValueInvalid, n.Span, "hsm.lock: " + message + " hsm.lock is checked before use; restore it from version control or delete it (hsm then owns nothing and rewrites it).");
+        bool Known(YMapping m, string what, params string[] keys)
+        {
+            var ok = true;
+            foreach (var (k, _) in m.Entries)
+                if (!keys.Contains(k.Value)) { Bad(k, $"unknown key '{k.Value}' in {what}."); ok = false; }
+            return ok;
+        }
+        string? Str(YMapping m, string key, string what, bool required)
+        {
+            var n = m[key];
+            if (n is null) { if (required) Bad(m, $"{what} has no '{key}'."); return null; }
+            if (n is YScalar sc && !sc.IsNull) return sc.Value;
+            Bad(n, $"'{key}' of {what} must be a string.");
+            return null;
+        }
+
+        var errorsBefore = d.ErrorCount;
+        Known(map, "the top level", "version", "stack", "owned", "files");
+        var version = map["version"];
+        if (version is null)
+            d.Error(Codes.LockVersionUnknown, new SourceSpan(label, 1, 1), $"hsm.lock has no 'version:'; this Hsm.Sdk reads version {FormatVersion} only and does not rewrite a lock it cannot read.");
+        else if (version is not YScalar { Value: FormatVersion })
+            d.Error(Codes.LockVersionUnknown, version.Span, $"hsm.lock has 'version: {(version as YScalar)?.Value ?? version.KindName}', which this Hsm.Sdk does not know (it reads version {FormatVersion}). Use the Hsm.Sdk version that wrote it, or delete hsm.lock to start over.");
+
+        if (map["stack"] is YNode stackNode)
+        {
+            if (stackNode is not YSequence stack) Bad(stackNode, "'stack' must be a list.");
+            else
+                foreach (var node in stack.Items)
                 {
-                    Kind = S(item["kind"]), Name = S(item["name"]), Mode = S(item["mode"]), Source = S(item["source"]),
-                    Profile = item["profile"] is YScalar p ? p.Value : null,
-                    Origin = item["origin"] is YSequence os ? os.Items.OfType<YScalar>().Select(x => x.Value).ToList() : new(),
-                });
-        if (map["owned"] is YMapping owned)
-            foreach (var (k, v) in owned.Entries)
-            {
-                var o = new OwnedPyProject();
-                var vm = v as YMapping;
-                if (vm?["created"] is YSequence created) o.Created.AddRange(created.Items.OfType<YScalar>().Select(x => x.Value));
-                o.AddedFinalNewline = vm?["added_final_newline"] is YScalar { Value: "true" };
-                if (vm?["entries"] is YSequence entries)
-                    foreach (var e in entries.Items.OfType<YMapping>())
-                        o.Entries.Add(new OwnedEntry
+                    if (node is not YMapping item) { Bad(node, "every 'stack' entry must be a map."); continue; }
+                    Known(item, "a stack entry", "kind", "name", "mode", "source", "profile", "origin");
+                    var origin = new List<string>();
+                    if (item["origin"] is YNode on)
+                    {
+                        if (on is YSequence os && os.Items.All(o => o is YScalar)) origin = os.Items.Cast<YScalar>().Select(x => x.Value).ToList();
+                        else Bad(on, "'origin' must be a list of strings.");
+                    }
+                    result.Stack.Add(new StackEntry
+                    {
+                        Kind = Str(item, "kind", "a stack entry", true) ?? "", Name = Str(item, "name", "a stack entry", true) ?? "",
+                        Mode = Str(item, "mode", "a stack entry", true) ?? "", Source = Str(item, "source", "a stack entry", true) ?? "",
+                        Profile = Str(item, "profile", "a stack entry", false), Origin = origin,
+                    });
+                }
+        }
+
+        if (map["owned"] is YNode ownedNode and not YScalar { IsNull: true })
+        {
+            if (ownedNode is not YMapping owned) Bad(ownedNode, "'owned' must be a map of pyproject.toml files.");
+            else
+                foreach (var (k, v) in owned.Entries)
+                {
+                    var o = new OwnedPyProject();
+                    var what = $"owned '{k.Value}'";
+                    if (v is not YMapping vm) { Bad(v, $"{what} must be a map."); continue; }
+                    Known(vm, what, "entries", "created", "added_final_newline");
+                    if (vm["created"] is YNode cn)
+                    {
+                        if (cn is not YSequence created) Bad(cn, "'created' must be a list.");
+                        else
+                            foreach (var c in created.Items)
+                                if (c is YScalar cs && CreatedStructures.Contains(cs.Value)) { if (!o.Created.Contains(cs.Value)) o.Created.Add(cs.Value); }
+                                else Bad(c, $"'created' may only list {string.Join(", ", CreatedStructures)}.");
+                    }
+                    if (vm["added_final_newline"] is YNode fn)
+                    {
+                        if (fn is YScalar fs && fs.AsBool() is bool b) o.AddedFinalNewline = b;
+                        else Bad(fn, "'added_final_newline' must be true or false.");
+                    }
+                    if (vm["entries"] is YNode en and not YScalar { IsNull: true })
+                    {
+                        if (en is not YSequence entries) { Bad(en, "'entries' must be a list."); continue; }
+                        foreach (var node in entries.Items)
                         {
-                            Name = S(e["name"]), Requirement = S(e["requirement"]),
-                            Source = e["source"] is YScalar s ? s.Value : null,
-                            TakenOverRequirement = e["taken_over_requirement"] is YScalar tr ? tr.Value : null,
-                            TakenOverSource = e["taken_over_source"] is YScalar ts ? ts.Value : null,
-                        });
-                result.Owned[k.Value] = o;
-            }
-        if (map["files"] is YMapping files)
-            foreach (var (k, v) in files.Entries) result.Files[k.Value] = S(v);
+                            if (node is not YMapping e) { Bad(node, "every owned entry must be a map."); continue; }
+                            Known(e, "an owned entry", "name", "requirement", "source", "taken_over_requirement", "taken_over_source");
+                            var name = Str(e, "name", "an owned entry", true);
+                            if (name != null && !LockTexts.IsDistributionName(name)) { Bad(e["name"]!, $"'{Printable(name)}' is not a distribution name."); name = null; }
+                            var entry = new OwnedEntry { Name = name ?? "" };
+                            string? Requirement(string key, bool required)
+                            {
+                                var r = Str(e, key, "an owned entry", required);
+                                if (r is null || name is null) return r;
+                                if (LockTexts.IsRequirementFor(r, name)) return r;
+                                Bad(e[key]!, $"'{key}' is not exactly one PEP 508 requirement for '{name}' ({Printable(r)}); it is never written into pyproject.toml.");
+                                return null;
+                            }
+                            string? Toml(string key)
+                            {
+                                var t = Str(e, key, "an owned entry", false);
+                                if (t is null || LockTexts.IsSingleLineTomlValue(t)) return t;
+                                Bad(e[key]!, $"'{key}' is not exactly one single-line TOML value ({Printable(t)}); it is never written into pyproject.toml.");
+                                return null;
+                            }
+                            entry.Requirement = Requirement("requirement", true) ?? "";
+                            entry.TakenOverRequirement = Requirement("taken_over_requirement", false);
+                            entry.Source = Toml("source");
+                            entry.TakenOverSource = Toml("taken_over_source");
+                            o.Entries.Add(entry);
+                        }
+                    }
+                    result.Owned[k.Value] = o;
+                }
+        }
+
+        if (map["files"] is YNode filesNode and not YScalar { IsNull: true })
+        {
+            if (filesNode is not YMapping files) Bad(filesNode, "'files' must be a map of file → sha256.");
+            else
+                foreach (var (k, v) in files.Entries)
+                {
+                    if (v is not YScalar hs || !LockTexts.IsSha256(hs.Value)) { Bad(v, $"the hash of '{Printable(k.Value)}' is not a sha256 (64 lowercase hex digits)."); continue; }
+                    result.Files[k.Value] = hs.Value;
+                    result.FileSpans[k.Value] = k.Span;
+                }
+        }
+        if (d.ErrorCount > errorsBefore) result.Invalid = true;
         return result;
+    }
+
+    /// <summary>True when <see cref="Read"/> reported an error: the lock must not be used.</summary>
+    public bool Invalid { get; private set; }
+
+    /// <summary>A text from hsm.lock as a diagnostic may quote it: control characters escaped, at most 120 characters.</summary>
+    public static string Printable(string s)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var c in s.Length > 120 ? s[..120] + "…" : s)
+            sb.Append(c switch { '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", _ when c < 0x20 || c == 0x7f => $"\\u{(int)c:X4}", _ => c.ToString() });
+        return sb.ToString();
     }
 
     private static string S(YNode? n) => n is YScalar s ? s.Value : "";

@@ -88,10 +88,25 @@ public static class ManifestParser
         ReadDependencies(r, m, d);
         ReadSources(r, m, isService: true, d);
         ReadProfiles(r, m, d);
+        CheckReservedServiceName(r, m, stem, label, d);
         ReadImplies(r.Node("implies"), m.Implies, $"service '{stem}'", d);
         m.Conflicts.AddRange(Names(r.ScalarList("conflicts")));
         r.Finish();
         return m;
+    }
+
+    /// <summary>
+    /// A uv-runtime service writes <c>.env.&lt;name&gt;</c> into the project: a name that would take
+    /// Hsm's own or a commonly user-owned env file is rejected (spec §9). <c>hsm.*</c> is reserved for
+    /// every service.
+    /// </summary>
+    private static void CheckReservedServiceName(MapReader r, ServiceManifest m, string stem, string label, DiagnosticBag d)
+    {
+        if (!Compose.EnvRenderer.IsReservedServiceName(stem)) return;
+        var hsmPrefix = stem.StartsWith("hsm.", StringComparison.OrdinalIgnoreCase);
+        if (!hsmPrefix && !m.Profiles.Values.Any(p => p.Runtime == "uv")) return;
+        d.Error(Codes.ReservedServiceName, r.Scalar("name")?.Span ?? new SourceSpan(label, 1, 1),
+            $"Service name '{stem}' is reserved: {(hsmPrefix ? "names beginning with 'hsm.' are Hsm's own" : "as a uv-runtime service it would write '.env." + stem.ToLowerInvariant() + "', a file name reserved for Hsm or commonly used for your own settings")}. Rename '{stem}.yaml' (and its references).");
     }
 
     private static void ReadDependencies(MapReader r, ServiceManifest m, DiagnosticBag d)
@@ -227,10 +242,12 @@ public static class ManifestParser
                 if (r.Has("url")) { ReadUrl(r, s, d, required: false); s.RefKind = "ref"; }
                 if (r.Has("ref")) s.Ref = ReadRef(r, "ref", d);
                 s.Dockerfile = r.String("dockerfile");
+                s.DockerfileSpan = r.Scalar("dockerfile")?.Span ?? default;
                 break;
             case "build":
                 ReadPath(r, s, d, required: true);
                 s.Dockerfile = r.String("dockerfile");
+                s.DockerfileSpan = r.Scalar("dockerfile")?.Span ?? default;
                 break;
             case "docker-image":
                 s.Image = r.String("image");

@@ -38,6 +38,7 @@ public sealed class SourceDef
     public bool? Editable { get; set; }
     public string? Image { get; set; }
     public string? Dockerfile { get; set; }
+    public SourceSpan DockerfileSpan { get; set; }
     public string? ContainerName { get; set; }
     public List<string> Ports { get; } = new();
     public List<string> Volumes { get; } = new();

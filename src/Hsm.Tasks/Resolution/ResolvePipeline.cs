@@ -26,12 +26,9 @@ public sealed class ResolveRequest
 
 public static class ResolvePipeline
 {
-    /// <summary>Label of a file for diagnostics and resolved.json: project-relative with '/', else absolute.</summary>
-    public static string Label(string projectDirectory, string path)
-    {
-        var rel = Path.GetRelativePath(projectDirectory, path);
-        return rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) ? path.Replace('\\', '/') : rel.Replace('\\', '/');
-    }
+    /// <summary>Label of a file for diagnostics, resolved.json and hsm.lock keys: project-relative with '/'
+    /// (also outside the project: <c>../x.yml</c>), absolute only when no relative form exists.</summary>
+    public static string Label(string projectDirectory, string path) => Paths.ProjectPaths.Key(projectDirectory, path);
 
     /// <summary>Normalises a Mode/HsmMode value (case-insensitive dev|prod); null when empty.</summary>
     public static string? ParseMode(string? value, string from, DiagnosticBag d)

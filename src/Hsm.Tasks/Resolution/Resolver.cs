@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Hsm.Compose;
 using Hsm.Diagnostics;
+using Hsm.Paths;
 using Hsm.Manifest;
 using Hsm.Model;
 using Hsm.Registry;
@@ -474,12 +475,13 @@ public sealed class Resolver
             if (s.Type is "build" or "local" && s.Path != null && svc.Runtime != "uv" && !Directory.Exists(Abs(s.Path)))
                 _d.Warning(Codes.LocalPathMissing, s.PathSpan, $"The build context '{s.Path}' of service '{c.Name}' does not exist (relative to the project directory).");
         }
+        if (s != null) RelativizeSourcePaths(c.Name, s, svc.Source!);
         svc.ContainerName = s?.ContainerName ?? m.ContainerName;
         svc.Command = m.Command?.DeepClone();
         svc.Healthcheck = m.Healthcheck?.DeepClone();
         svc.Compose = (System.Text.Json.Nodes.JsonObject?)m.Compose?.DeepClone();
         svc.Ports = ComposeRules.MergeList(m.Ports, s?.Ports ?? new());
-        svc.Volumes = ComposeRules.MergeVolumes(m.Volumes, s?.Volumes ?? new());
+        svc.Volumes = ComposeRules.MergeVolumes(m.Volumes, s?.Volumes ?? new()).Select(RelativizeVolume).ToList();
         svc.NetworkAliases = ComposeRules.MergeList(m.NetworkAliases, s?.NetworkAliases ?? new());
         svc.DependsOn = m.DependsOn.Select(x => x.Value.ToLowerInvariant()).Distinct().ToList();
         svc.Dependencies = m.Dependencies.Select(x => x.Value).ToList();
@@ -499,11 +501,54 @@ public sealed class Resolver
 
         // env files: service level, then source level; keys checked against each other and inline keys
         var files = new List<Located<string>>();
-        foreach (var f in m.EnvFiles.Concat(s?.EnvFiles ?? new()))
+        foreach (var raw in m.EnvFiles.Concat(s?.EnvFiles ?? new()))
+        {
+            var f = raw;
+            if (!ProjectPaths.TryMakeRelative(raw.Value, _o.ProjectDirectory, out var rel))
+            {
+                _d.Error(Codes.NoRelativePath, raw.Span, $"env_file '{raw.Value}' of service '{c.Name}' has no path relative to the project directory (another drive?); Hsm never writes absolute paths into committed files.");
+                continue;
+            }
+            if (rel != raw.Value) f = new Located<string>(rel, raw.Span);
             if (!files.Any(x => x.Value == f.Value)) files.Add(f);
+        }
         svc.EnvFiles = files.Select(f => f.Value).ToList();
         if (!external) CheckEnvFiles(c.Name, files, inline, extra);
         return svc;
+    }
+
+    /// <summary>
+    /// Absolute paths of a service's source as the Compose file needs them (spec §9): the build context
+    /// relative to the project directory, the Dockerfile relative to the build context (Compose reads it
+    /// from there); no relative form (another drive, a git context) is HSM2017.
+    /// </summary>
+    private void RelativizeSourcePaths(string service, SourceDef s, ServiceSource target)
+    {
+        if (target.Path != null && s.Type is "build" or "local")
+        {
+            if (ProjectPaths.TryMakeRelative(target.Path, _o.ProjectDirectory, out var rel)) target.Path = rel;
+            else _d.Error(Codes.NoRelativePath, s.PathSpan, $"The path '{target.Path}' of service '{service}' has no path relative to the project directory (another drive?); Hsm never writes absolute paths into committed files.");
+        }
+        if (target.Dockerfile is { } df && ProjectPaths.IsAbsolute(df))
+        {
+            var context = target.Path != null && s.Type is "build" or "local" ? Abs(target.Path) : null;
+            if (context != null && ProjectPaths.RelativeFrom(context, df) is { } rel) target.Dockerfile = rel;
+            else _d.Error(Codes.NoRelativePath, s.DockerfileSpan, $"The dockerfile '{df}' of service '{service}' has no path relative to its build context{(context is null ? " (a git context)" : " (another drive?)")}; Hsm never writes absolute paths into committed files. Give it relative to the build context.");
+        }
+    }
+
+    /// <summary>
+    /// A short-syntax volume whose host path is absolute and inside the project becomes <c>./relative</c>
+    /// (Compose needs the <c>./</c> to tell a bind mount from a named volume). A host path outside the project
+    /// (the Docker socket, /etc/localtime) names the machine, not the repository: it stays absolute.
+    /// </summary>
+    private string RelativizeVolume(string spec)
+    {
+        var (source, _, _) = ComposeRules.SplitVolume(spec);
+        if (source is null || !ProjectPaths.IsAbsolute(source)) return spec;
+        var abs = Path.GetFullPath(source);
+        if (!ProjectPaths.IsInside(_o.ProjectDirectory, abs) || ProjectPaths.RelativeFrom(_o.ProjectDirectory, abs) is not { } rel) return spec;
+        return (rel == "." ? "." : "./" + rel) + spec[source.Length..];
     }
 
     private string Substitute(string value, ResolvedService svc, SourceSpan span)

@@ -48,8 +48,20 @@ public static class Stager
         newLock.Stack.AddRange(HsmLock.StackOf(stack));
         var plan = new StagePlan();
         int n = 0;
+        // hsm writes and deletes only in the project directory and the folders of the configured artifact
+        // paths (spec §9); clones only inside the project. A target elsewhere is HSM4012, never written.
+        var writable = new[] { req.ProjectDirectory, Path.GetDirectoryName(Path.GetFullPath(req.ComposePath))!,
+            Path.GetDirectoryName(Path.GetFullPath(req.PyProjectPath))!, Path.GetDirectoryName(Path.GetFullPath(req.LockPath))! };
+        bool Writable(string target, SourceSpan span, string what)
+        {
+            if (writable.Any(w => Paths.ProjectPaths.IsInside(w, target))) return true;
+            d.Error(Codes.OutsideProject, span, $"{what} '{label(target)}' lies outside the project directory and the configured artifact folders; Hsm never writes or deletes there. Give a path inside the project.");
+            return false;
+        }
         PlannedFile Add(string target, string? content, string kind)
         {
+            if (!Writable(target, new SourceSpan(label(target), 0, 0), "The file"))
+                return new PlannedFile { Target = target, Kind = kind, Op = "unchanged" };
             var original = File.Exists(target) ? File.ReadAllBytes(target) : null;
             var f = new PlannedFile { Target = target, Kind = kind, OriginalHash = original is null ? null : StagePlan.Hash(original) };
             if (content is null)
@@ -69,14 +81,39 @@ public static class Stager
             return f;
         }
 
-        // A file hsm generates (Compose, .env*): staged, checked against the hash hsm.lock recorded for it
-        // (a hand edit is warned about, or refused under HsmLocked), and recorded in the new lock.
+        // hsm.lock is input, not authority (spec §9): an invalid lock stops here, before anything is rendered.
+        if (oldLock.Invalid) return null;
+        var trusted = TrustedFiles(oldLock, req, label(req.ComposePath), d);
+        if (d.HasErrors) return null;
+
+        // A file hsm generates (Compose, .env*): written only where no file exists or where hsm.lock records
+        // that hsm wrote it (spec §9); a hand edit of the Compose file (it says "Do not edit") is warned about
+        // and regenerated (§5.5), refused under HsmLocked; any other file is the user's: HSM4006, nothing changes.
         void AddGenerated(string target, string fileLabel, string? content, string kind)
         {
+            if (content is null) { AddRemoval(target, fileLabel, kind); return; }
             var f = Add(target, content, kind);
-            if (f.OriginalHash != null && oldLock.Files.TryGetValue(fileLabel, out var expected) && f.OriginalHash != expected)
-                ReportHandEdit(fileLabel, req.Locked, d);
-            if (f.StagedHash != null) newLock.Files[fileLabel] = f.StagedHash;
+            newLock.Files[fileLabel] = f.StagedHash!;
+            if (f.Op != "replace") return;
+            trusted.TryGetValue(fileLabel, out var recorded);
+            var header = kind == "compose" && StartsWithHeader(target);
+            if (recorded == f.OriginalHash) return;
+            if (header) { if (recorded != null) ReportHandEdit(fileLabel, req.Locked, d); return; }
+            d.Error(Codes.GeneratedFileTaken, new SourceSpan(fileLabel, 1, 1), recorded is null
+                ? $"'{fileLabel}' exists, but hsm.lock does not record that Hsm wrote it, so Hsm will not overwrite it (it would be generated there). Move or rename your file, or delete it if it is an old generated copy; nothing was changed."
+                : $"'{fileLabel}' was changed since Hsm wrote it (hsm.lock records another content), so Hsm will not overwrite it. Move your change into hsm.yaml or the registry and delete the file (Hsm then writes it again); nothing was changed.");
+        }
+
+        // A file hsm wrote before and no longer produces: deleted in the same transaction only while it still
+        // holds exactly what hsm.lock recorded (and, for a Compose file, starts with the generated header);
+        // otherwise it is the user's now: kept, with warning HSM4011.
+        void AddRemoval(string target, string fileLabel, string kind)
+        {
+            if (!trusted.TryGetValue(fileLabel, out var recorded) || !File.Exists(target)) return;
+            var now = StagePlan.HashFile(target);
+            if (now == recorded && (kind != "compose" || StartsWithHeader(target))) { Add(target, null, kind); return; }
+            d.Warning(Codes.StaleFileKept, new SourceSpan(fileLabel, 1, 1),
+                $"'{fileLabel}' is no longer generated, but its content is not what Hsm wrote (hsm.lock records another hash), so it is kept. Delete it yourself if you do not need it.");
         }
 
         // ---- clones of missing dev folders (spec §3.1), before anything reads them ----
@@ -87,6 +124,11 @@ public static class Stager
         string? CloneFor(string kind, string name, string url, string? gitRef, string target)
         {
             var staged = Path.Combine(clonesDir, $"{kind}-{name}");
+            if (!Paths.ProjectPaths.IsInside(req.ProjectDirectory, target))
+            {
+                d.Error(Codes.OutsideProject, new SourceSpan(label(target), 0, 0), $"The clone target '{label(target)}' of {kind} '{name}' lies outside the project directory; Hsm clones only into the project. Give a path inside it.");
+                return null;
+            }
             if (!GitClone.CloneAt(req.GitPath, url, gitRef, staged, $"{kind} '{name}'", new SourceSpan(label(target), 0, 0), req.Cancel, req.Tools, d)) return null;
             GitClone.ExcludeFromEnclosingRepository(req.GitPath, target, label(target), req.Cancel, d);
             plan.Clones.Add(new PlannedClone { Target = target, Staged = staged });
@@ -116,6 +158,7 @@ public static class Stager
             var dirRel = svc.Source!.Type == "git" ? $"services/{svc.Name}" : svc.Source.Path;
             if (dirRel is null) continue;
             var dir = Path.GetFullPath(Path.Combine(req.ProjectDirectory, dirRel));
+            if (!Writable(Path.Combine(dir, "pyproject.toml"), new SourceSpan(svc.RegistryFile, 0, 0), $"The pyproject.toml of uv service '{svc.Name}'")) continue;
             string? readFrom = null;
             if (svc.Source.Type == "git" && GitClone.IsHsmClone(dir)) GitClone.ExcludeFromEnclosingRepository(req.GitPath, dir, label(dir), req.Cancel, d);
             if (!Directory.Exists(dir))
@@ -172,17 +215,21 @@ public static class Stager
             AddGenerated(req.ComposePath, composeLabel, compose, "compose");
             plan.Compose = req.ComposePath;
         }
-        else if (oldLock.Files.ContainsKey(composeLabel))
-        {
-            AddGenerated(req.ComposePath, composeLabel, null, "compose"); // hsm wrote it; the stack has no container service now
-        }
+        else AddGenerated(req.ComposePath, composeLabel, null, "compose"); // the stack has no container service now
+        // The Compose file of an earlier HsmComposePath: removed while it is still hsm's.
+        foreach (var (key, kind) in trusted.Kinds)
+            if (kind == LockFileKind.PreviousCompose && key != composeLabel)
+                AddRemoval(Path.GetFullPath(Path.Combine(req.ProjectDirectory, key)), key, "compose");
 
         // ---- .env.hsm, .env.hsm.local, .env.<service> ----
         var envs = EnvRenderer.Render(stack, d);
         foreach (var (name, content) in envs)
             AddGenerated(Path.Combine(req.ProjectDirectory, name), name, content, "env");
-        foreach (var old in oldLock.Files.Keys.Where(k => k.StartsWith(".env", StringComparison.Ordinal) && !envs.ContainsKey(k)))
-            Add(Path.Combine(req.ProjectDirectory, old), null, "env");
+        foreach (var (key, kind) in trusted.Kinds)
+            if (kind == LockFileKind.Env && !envs.ContainsKey(key)) AddRemoval(Path.Combine(req.ProjectDirectory, key), key, "env");
+        // Files of a publish (spec §12) are not a build's business: their records are carried over unchanged.
+        foreach (var (key, kind) in trusted.Kinds)
+            if (kind == LockFileKind.Publish) newLock.Files[key] = trusted[key];
 
         // ---- hsm.lock ----
         var lockText = newLock.Write();
@@ -246,6 +293,72 @@ public static class Stager
     {
         var i = lockText.IndexOf("\nfiles:", StringComparison.Ordinal);
         return (i < 0 ? lockText : lockText[..i]).Replace("\r\n", "\n");
+    }
+
+    public enum LockFileKind { Compose, PreviousCompose, Env, Publish }
+
+    /// <summary>The <c>files:</c> records of hsm.lock that may be acted on, with their kind.</summary>
+    public sealed class TrustedFileSet : Dictionary<string, string>
+    {
+        public TrustedFileSet() : base(StringComparer.Ordinal) { }
+        public List<(string Key, LockFileKind Kind)> Kinds { get; } = new();
+    }
+
+    /// <summary>Where a publish (spec §12) writes by default, relative to the project directory.</summary>
+    public const string PublishFolder = "deploy";
+
+    /// <summary>
+    /// Classifies hsm.lock's <c>files:</c> keys (spec §9). A key is acted on only when it names a file this
+    /// project's hsm could generate, inside the folder it belongs to: the configured Compose path (or an
+    /// earlier one: a <c>.yml</c>/<c>.yaml</c> file in the project or in the Compose path's folder),
+    /// <c>.env.hsm</c>, <c>.env.hsm.local</c>, <c>.env.&lt;service&gt;</c> for a valid, unreserved service
+    /// name (in the project directory), or a file under <c>deploy/</c>. Containment is checked on real paths
+    /// (no <c>..</c> out, no absolute key, no symbolic link out). Any other key is error HSM4008 at its line.
+    /// </summary>
+    public static TrustedFileSet TrustedFiles(HsmLock oldLock, StageRequest req, string composeLabel, DiagnosticBag d)
+    {
+        var result = new TrustedFileSet();
+        var project = req.ProjectDirectory;
+        var composeFolder = Path.GetDirectoryName(Path.GetFullPath(req.ComposePath))!;
+        foreach (var (key, hash) in oldLock.Files)
+        {
+            LockFileKind? kind = null;
+            string? why = null;
+            if (key == composeLabel) kind = LockFileKind.Compose;
+            else if (EnvRenderer.IsGeneratedFileName(key)) kind = LockFileKind.Env;
+            else if (key.StartsWith(".env", StringComparison.Ordinal) && !key.Contains('/'))
+                why = "no service name produces it (a reserved or invalid name)";
+            else if (key.StartsWith(PublishFolder + "/", StringComparison.Ordinal))
+            {
+                if (Paths.ProjectPaths.ResolveKey(project, key, new[] { Path.Combine(project, PublishFolder) }) != null) kind = LockFileKind.Publish;
+                else why = "it leaves the publish folder";
+            }
+            else if (key.EndsWith(".yml", StringComparison.Ordinal) || key.EndsWith(".yaml", StringComparison.Ordinal))
+            {
+                var full = Paths.ProjectPaths.ResolveKey(project, key, new[] { project, composeFolder });
+                if (full is null) why = "it lies outside the project and the Compose file's folder (an absolute path, '..' or a symbolic link out)";
+                else if (File.Exists(full) && !StartsWithHeader(full)) why = "that file does not start with the header of a Compose file Hsm generated";
+                else kind = LockFileKind.PreviousCompose;
+            }
+            else why = "Hsm generates no file of that name";
+            if (kind is { } k) { result[key] = hash; result.Kinds.Add((key, k)); continue; }
+            d.Error(Codes.LockFileKeyRejected, oldLock.FileSpans.TryGetValue(key, out var span) ? span : new SourceSpan(ResolvePipeline.Label(project, req.LockPath), 1, 1),
+                $"hsm.lock lists '{HsmLock.Printable(key)}' under files:, which is not a file Hsm generates here ({why}); Hsm never acts on it. Remove that line (or delete hsm.lock) and build again.");
+        }
+        return result;
+    }
+
+    private static bool StartsWithHeader(string path)
+    {
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read);
+            var buf = new byte[ComposeRenderer.Header.Length + 1];
+            var n = fs.ReadAtLeast(buf, buf.Length, throwOnEndOfStream: false);
+            return Utf8NoBom.GetString(buf, 0, n) == ComposeRenderer.Header + "\n";
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
     }
 
     private static void ReportHandEdit(string fileLabel, bool locked, DiagnosticBag d)

@@ -22,6 +22,8 @@ public sealed class CommitJournal
         public string? Staged { get; set; }
         public string? StagedHash { get; set; }
         public string? Backup { get; set; }
+        /// <summary>sha256 of the target before the commit (null: it did not exist).</summary>
+        public string? OriginalHash { get; set; }
         public DateTime? BackupTimeUtc { get; set; }
         public string Temp { get; set; } = "";
     }
@@ -92,6 +94,7 @@ public sealed class CommitJournal
             e.Backup = Path.Combine(_dir, $"{i}.bak");
             File.Copy(target, e.Backup, overwrite: true);
             FlushFile(e.Backup); // durable before the journal that points at it
+            e.OriginalHash = StagePlan.HashFile(e.Backup);
             e.BackupTimeUtc = File.GetLastWriteTimeUtc(target);
         }
         return e;
@@ -141,10 +144,39 @@ public sealed class CommitJournal
         TryDeleteDirectory(_dir);
     }
 
-    public void Rollback() => Rollback(_doc, _journalPath, _dir);
-
-    private static void Rollback(Document doc, string journalPath, string dir)
+    /// <summary>What a rollback did to each file (project-relative names).</summary>
+    public sealed class RollbackResult
     {
+        /// <summary>Files put back as they were before the commit.</summary>
+        public List<string> Restored { get; } = new();
+        /// <summary>Files changed by someone else after hsm wrote them: their bytes were kept (HSM4007).</summary>
+        public List<string> Kept { get; } = new();
+
+        /// <summary>The sentence for the build's final message: true about every file.</summary>
+        public string Summary()
+        {
+            if (Kept.Count == 0)
+                return Restored.Count == 0
+                    ? " Every file was restored: none had been changed yet; nothing in the project changed."
+                    : $" Every file was restored ({string.Join(", ", Restored)} as before the commit; the others were never touched); nothing in the project changed.";
+            return (Restored.Count == 0 ? " No file needed restoring." : $" These files were restored as before the commit: {string.Join(", ", Restored)}.")
+                + $" Kept as you saved them during the build, not rolled back (HSM4007): {string.Join(", ", Kept)}.";
+        }
+    }
+
+    public RollbackResult Rollback(string projectDirectory, DiagnosticBag d) => Rollback(_doc, _journalPath, _dir, projectDirectory, d);
+
+    /// <summary>
+    /// Puts every file back, newest operation first — but only a file that still holds what this commit
+    /// wrote (or, for a deletion, is still absent). A file that already holds its old content was never
+    /// replaced and is not touched (its timestamp stays). A file someone changed after hsm wrote it (an editor
+    /// saving during uv sync) keeps the user's bytes and gets warning HSM4007. uv.lock (guarded: uv, not hsm,
+    /// writes it) is restored whenever it changed. No temp file is left behind, even when a restore fails.
+    /// </summary>
+    private static RollbackResult Rollback(Document doc, string journalPath, string dir, string projectDirectory, DiagnosticBag d)
+    {
+        var result = new RollbackResult();
+        string label(string p) => Resolution.ResolvePipeline.Label(projectDirectory, p);
         foreach (var e in doc.Guarded.Concat(Enumerable.Reverse(doc.Entries)))
         {
             if (e.Op == "move-dir")
@@ -154,19 +186,47 @@ public sealed class CommitJournal
                 continue;
             }
             if (File.Exists(e.Temp)) File.Delete(e.Temp);
+            var now = StagePlan.HashFile(e.Target);
+            var original = e.Backup is null ? null : e.OriginalHash ?? StagePlan.HashFile(e.Backup);
+            if (now == original) continue; // never replaced (or already restored): not rewritten
+            bool oursNow = e.Op switch
+            {
+                "guard" => true,
+                "delete" => now is null,
+                _ => now == e.StagedHash,
+            };
+            if (!oursNow)
+            {
+                result.Kept.Add(label(e.Target));
+                d.Warning(Codes.RollbackKeptEdit, new SourceSpan(label(e.Target), 0, 0),
+                    $"'{label(e.Target)}' was changed by someone else after Hsm wrote it during the failed commit; rolling back would destroy that edit, so your version is kept. Check it: it may mix your edit with what Hsm wrote.");
+                continue;
+            }
             if (e.Backup != null && File.Exists(e.Backup))
             {
-                File.Copy(e.Backup, e.Temp, overwrite: true);
-                if (e.BackupTimeUtc is DateTime t) File.SetLastWriteTimeUtc(e.Temp, t);
-                Replace(e.Temp, e.Target);
+                try
+                {
+                    File.Copy(e.Backup, e.Temp, overwrite: true);
+                    if (e.BackupTimeUtc is DateTime t) File.SetLastWriteTimeUtc(e.Temp, t);
+                    Replace(e.Temp, e.Target);
+                }
+                finally { TryDeleteFile(e.Temp); }
             }
             else if (e.Backup is null && File.Exists(e.Target))
             {
                 File.Delete(e.Target); // it did not exist before the commit
             }
+            result.Restored.Add(label(e.Target));
         }
         File.Delete(journalPath);
         TryDeleteDirectory(dir);
+        result.Restored.Reverse(); // in the order of the commit
+        return result;
+    }
+
+    private static void TryDeleteFile(string path)
+    {
+        try { if (File.Exists(path)) File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>
@@ -214,8 +274,8 @@ public sealed class CommitJournal
         }
         else
         {
-            Rollback(doc, journalPath, dir);
-            d.Warning(Codes.Recovered, new SourceSpan(journalPath, 0, 0), $"An interrupted commit was rolled back; these files are as they were before it: {names}.");
+            var r = Rollback(doc, journalPath, dir, projectDirectory, d);
+            d.Warning(Codes.Recovered, new SourceSpan(journalPath, 0, 0), $"An interrupted commit was rolled back ({names}).{r.Summary()}");
         }
     }
 

@@ -77,7 +77,7 @@ public static class Committer
                 if (diag != null)
                 {
                     // The original failure is reported; the rollback only adds what it did.
-                    d.Add(diag with { Message = diag.Message + RollBack(journal, d) });
+                    d.Add(diag with { Message = diag.Message + RollBack(journal, s.ProjectDirectory, d) });
                     return null;
                 }
                 journal.Step("uv-done");
@@ -86,7 +86,7 @@ public static class Committer
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            var restored = RollBack(journal, d);
+            var restored = RollBack(journal, s.ProjectDirectory, d);
             if (e is OperationCanceledException)
             {
                 // Ctrl+C or SIGTERM (spec §9): the rollback above ran before the process exits; HsmTask names the signal.
@@ -107,12 +107,11 @@ public static class Committer
 
     /// <summary>Rolls the journal back; returns the sentence for the error message. A rollback that itself
     /// fails leaves the journal in place, and the next build recovers it (HSM4001).</summary>
-    private static string RollBack(CommitJournal journal, DiagnosticBag d)
+    private static string RollBack(CommitJournal journal, string projectDirectory, DiagnosticBag d)
     {
         try
         {
-            journal.Rollback();
-            return " Every file was restored; nothing in the project changed.";
+            return journal.Rollback(projectDirectory, d).Summary();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

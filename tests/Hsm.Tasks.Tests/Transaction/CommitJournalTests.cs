@@ -169,6 +169,111 @@ public sealed class CommitJournalTests : IDisposable
         Assert.Contains(d2.Items, i => i.Code == Codes.StaleStage);
         Assert.Equal("edited by the user\n", File.ReadAllText(Path.Combine(Proj, "a.txt")));
     }
+
+    private StagePlan Plan(List<PlannedFile> files) => new() { Files = files };
+    private SyncSettings Settings => new() { ProjectDirectory = Proj, IntermediateDirectory = Obj, PythonSync = "none" };
+    private string P(string name) => Path.Combine(Proj, name);
+    private List<string> Temps() => Directory.EnumerateFiles(Proj, "*.tmp", SearchOption.AllDirectories).Where(f => !f.StartsWith(Obj, StringComparison.Ordinal)).ToList();
+
+    [Theory]
+    [InlineData("a.txt", "my edit of a\n")]   // replaced by hsm, then saved by an editor
+    [InlineData("c.txt", "my edit of c\n")]   // created by hsm, then saved by an editor
+    [InlineData("b.txt", "my new b\n")]       // deleted by hsm, then created again by the user
+    public void Rollback_keeps_a_file_the_user_saved_after_hsm_wrote_it(string edited, string content)
+    {
+        var (plan, old, _) = Scenario();
+        var times = new[] { "a.txt", "u.txt" }.ToDictionary(n => n, n => File.GetLastWriteTimeUtc(P(n)));
+        // The commit's files are all in place ("applied"); the user saves one; then uv fails (simulated).
+        CommitJournal.StepObserver = (_, n) =>
+        {
+            if (n != "applied") return;
+            File.WriteAllText(P(edited), content);
+            throw new IOException("uv sync failed (simulated)");
+        };
+        var d = new DiagnosticBag();
+        Assert.Null(Committer.Commit(Plan(plan), Settings, CancellationToken.None, d, _ => { }));
+        CommitJournal.StepObserver = null;
+
+        Assert.Equal(content, File.ReadAllText(P(edited))); // the user's bytes stay
+        var kept = Assert.Single(d.Items, i => i.Code == Codes.RollbackKeptEdit);
+        Assert.Equal((Severity.Warning, edited), (kept.Severity, kept.Span.File));
+        var error = Assert.Single(d.Items, i => i.Severity == Severity.Error);
+        Assert.Contains($"not rolled back (HSM4007): {edited}", error.Message);
+        var restored = old.Keys.Where(k => k != edited && k != "u.txt" && old[k] != null || k == "c.txt" && edited != "c.txt").ToList();
+        foreach (var n in old.Keys.Where(k => k != edited)) Assert.Equal(old[n], State()[n]); // every other file is as before
+        foreach (var n in restored) Assert.Contains(n, error.Message);
+        Assert.DoesNotContain("nothing in the project changed", error.Message);
+        if (edited != "a.txt") Assert.Equal(times["a.txt"], File.GetLastWriteTimeUtc(P("a.txt"))); // restored with its timestamp
+        Assert.Equal(times["u.txt"], File.GetLastWriteTimeUtc(P("u.txt")));
+        Assert.Empty(Temps());
+        Assert.False(CommitJournal.Pending(Obj));
+    }
+
+    [Fact]
+    public void Recovery_after_a_kill_keeps_a_file_the_user_saved_meanwhile()
+    {
+        var (plan, _, _) = Scenario();
+        CommitJournal.StepObserver = (_, n) => { if (n == "done:b.txt") throw new SimulatedKill(); };
+        var j = new CommitJournal(Obj);
+        Assert.Throws<SimulatedKill>(() => { j.Prepare(plan, Array.Empty<PlannedClone>(), Array.Empty<string>()); j.Apply(CancellationToken.None); });
+        CommitJournal.StepObserver = null;
+        File.WriteAllText(P("a.txt"), "saved after the crash\n");
+        var d = new DiagnosticBag();
+        CommitJournal.RecoverIfNeeded(Obj, Proj, d);
+        Assert.Equal("saved after the crash\n", File.ReadAllText(P("a.txt")));
+        Assert.Equal("old b\n", File.ReadAllText(P("b.txt")));
+        Assert.False(File.Exists(P("c.txt")));
+        Assert.Contains(d.Items, i => i.Code == Codes.RollbackKeptEdit && i.Span.File == "a.txt");
+        var recovered = Assert.Single(d.Items, i => i.Code == Codes.Recovered);
+        Assert.Contains("restored as before the commit: b.txt", recovered.Message);
+        Assert.Contains("(HSM4007): a.txt", recovered.Message);
+    }
+
+    /// <summary>
+    /// A real IO failure, not a simulated one: the temp name of a file is taken by a folder, so copying the
+    /// new content there fails (as on a full disk or a read-only folder). Files the commit had already replaced
+    /// are restored; files it never reached keep their bytes and timestamps; no temp file remains.
+    /// </summary>
+    [Theory]
+    [InlineData(0)] // the first file fails: nothing had been replaced
+    [InlineData(2)] // the third file fails: a.txt replaced and b.txt deleted before
+    public void A_failed_write_leaves_no_temp_file_and_does_not_rewrite_files_it_never_replaced(int failing)
+    {
+        var (plan, old, _) = Scenario();
+        var times = new[] { "a.txt", "b.txt", "u.txt" }.ToDictionary(n => n, n => File.GetLastWriteTimeUtc(P(n)));
+        var name = Path.GetFileName(plan[failing].Target);
+        var blocker = Path.Combine(Proj, $".{name}.hsm-{Environment.ProcessId}-{failing}.tmp");
+        Directory.CreateDirectory(blocker);
+        File.WriteAllText(Path.Combine(blocker, "inside"), "x"); // a non-empty folder: File.Copy cannot overwrite it
+        var d = new DiagnosticBag();
+        Assert.Null(Committer.Commit(Plan(plan), Settings, CancellationToken.None, d, _ => { }));
+        var e = Assert.Single(d.Items, i => i.Severity == Severity.Error);
+        Assert.Equal(Codes.CommitIo, e.Code);
+        Directory.Delete(blocker, true);
+        Assert.Equal(old, State());
+        Assert.Equal(times, new[] { "a.txt", "b.txt", "u.txt" }.ToDictionary(n => n, n => File.GetLastWriteTimeUtc(P(n))));
+        Assert.Empty(Temps());
+        Assert.False(CommitJournal.Pending(Obj));
+        if (failing == 0) Assert.Contains("none had been changed yet", e.Message);
+        else Assert.Contains("a.txt, b.txt as before the commit", e.Message);
+    }
+
+    [Fact]
+    public void A_rollback_rewrites_no_file_the_commit_never_replaced()
+    {
+        var (plan, _, _) = Scenario();
+        // Dies right after a.txt: b.txt (to delete) and c.txt (to create) were never reached.
+        CommitJournal.StepObserver = (_, n) => { if (n == "done:a.txt") throw new IOException("No space left on device (simulated)"); };
+        var bInfo = new FileInfo(P("b.txt"));
+        var bTime = bInfo.LastWriteTimeUtc;
+        var d = new DiagnosticBag();
+        Assert.Null(Committer.Commit(Plan(plan), Settings, CancellationToken.None, d, _ => { }));
+        CommitJournal.StepObserver = null;
+        Assert.Equal(bTime, File.GetLastWriteTimeUtc(P("b.txt")));
+        var e = Assert.Single(d.Items, i => i.Severity == Severity.Error);
+        Assert.Contains("Every file was restored (a.txt as before the commit", e.Message);
+        Assert.Empty(Temps());
+    }
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]
