@@ -37,6 +37,9 @@ public static class Codes
     public const string NameClash = "HSM1027";
     public const string InvalidValue = "HSM1028";
 
+    // 1035-1059: files that are not regular files, grammars checked at load, risky container settings
+    public const string NotRegularFile = "HSM1035";
+
     // 2xxx: resolution
     public const string ImpliedConflict = "HSM2001";
     public const string ComponentConflict = "HSM2002";
@@ -83,6 +86,10 @@ public static class Codes
     public const string LockValueInvalid = "HSM4010";
     public const string StaleFileKept = "HSM4011";
     public const string OutsideProject = "HSM4012";
+
+    // 4030-4039: artifacts that are special files, read-only targets
+    public const string ArtifactNotRegular = "HSM4030";
+    public const string ReadOnlyTarget = "HSM4031";
 
     // 5xxx: host and tools
     public const string WrongHost = "HSM5001";

@@ -57,7 +57,7 @@ public static class ManifestReader
     /// <summary>Loads hsm.yaml; returns null when it cannot be read at all (diagnostics say why).</summary>
     public static ProjectManifest? Load(string path, string label, DiagnosticBag diagnostics)
     {
-        if (!File.Exists(path))
+        if (IO.GuardedFile.KindOf(path) == IO.FileKind.Missing)
         {
             diagnostics.Error(Codes.ManifestMissing, new SourceSpan(label, 0, 0), $"The project manifest '{label}' does not exist. Create it (see docs/manifest.md) or set HsmManifestPath.");
             return null;

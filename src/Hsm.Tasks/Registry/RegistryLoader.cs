@@ -78,7 +78,8 @@ public sealed class RegistryLoader
             var dir = Path.Combine(folder, sub);
             if (!Directory.Exists(dir)) continue;
             var kind = KindOf(sub);
-            foreach (var file in Directory.EnumerateFiles(dir).OrderBy(f => f, StringComparer.Ordinal))
+            // Every entry, not only files: a directory (or FIFO) named x.yaml is reported when it is loaded, never skipped or opened.
+            foreach (var file in Directory.EnumerateFileSystemEntries(dir).OrderBy(f => f, StringComparer.Ordinal))
             {
                 var fileName = Path.GetFileName(file);
                 if (fileName.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))

@@ -9,21 +9,23 @@ public static class EnvFiles
 
     public static IReadOnlyList<(string Key, int Line)> ReadKeys(string path, string label, DiagnosticBag d)
     {
-        string text;
-        try
+        var read = IO.GuardedFile.Read(path, MaxBytes);
+        if (read.Kind != IO.FileKind.Regular)
         {
-            if (new FileInfo(path).Length > MaxBytes)
-            {
-                d.Error(Codes.EnvFileProblem, new SourceSpan(label, 1, 1), $"env file '{label}' is larger than 1 MiB; Hsm does not read it.");
-                return Array.Empty<(string, int)>();
-            }
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            d.Error(Codes.EnvFileProblem, new SourceSpan(label, 0, 0), $"env file '{label}' cannot be read: {e.Message}");
+            d.Error(Codes.NotRegularFile, new SourceSpan(label, 0, 0), IO.GuardedFile.NotRegularMessage(label, read.Kind, "an env file"));
             return Array.Empty<(string, int)>();
         }
+        if (read.TooLarge)
+        {
+            d.Error(Codes.EnvFileProblem, new SourceSpan(label, 1, 1), $"env file '{label}' is larger than 1 MiB; Hsm does not read it.");
+            return Array.Empty<(string, int)>();
+        }
+        if (read.Bytes is null)
+        {
+            d.Error(Codes.EnvFileProblem, new SourceSpan(label, 0, 0), $"env file '{label}' cannot be read: {read.Error}");
+            return Array.Empty<(string, int)>();
+        }
+        var text = new System.Text.UTF8Encoding(false).GetString(read.Bytes);
         return Hsm.Compose.EnvFileParser.Parse(text, label, d).Select(e => (e.Key, e.Line)).ToList();
     }
 }

@@ -572,9 +572,15 @@ public sealed class Resolver
             var abs = Abs(f.Value);
             var label = _o.Label(abs);
             extra.Add(label);
-            if (!File.Exists(abs))
+            var kind = IO.GuardedFile.KindOf(abs);
+            if (kind == IO.FileKind.Missing)
             {
                 _d.Error(Codes.EnvFileProblem, f.Span, $"env_file '{f.Value}' of service '{service}' does not exist (relative to the project directory).");
+                continue;
+            }
+            if (kind != IO.FileKind.Regular)
+            {
+                _d.Error(Codes.NotRegularFile, f.Span, $"env_file '{f.Value}' of service '{service}' is {IO.GuardedFile.Describe(kind)}, not a regular file; Hsm never opens a pipe, socket, device or directory as an env file. Point env_file at a regular file.");
                 continue;
             }
             var keys = EnvFiles.ReadKeys(abs, label, _d);

@@ -62,7 +62,7 @@ public static class Stager
         {
             if (!Writable(target, new SourceSpan(label(target), 0, 0), "The file"))
                 return new PlannedFile { Target = target, Kind = kind, Op = "unchanged" };
-            var original = File.Exists(target) ? File.ReadAllBytes(target) : null;
+            var original = ReadArtifact(target, label(target), d);
             var f = new PlannedFile { Target = target, Kind = kind, OriginalHash = original is null ? null : StagePlan.Hash(original) };
             if (content is null)
             {
@@ -186,7 +186,9 @@ public static class Stager
         {
             var pyLabel = label(pyproject);
             var readPath = cloneDir is null ? pyproject : Path.Combine(cloneDir, "pyproject.toml");
-            string? original = File.Exists(readPath) ? Utf8NoBom.GetString(File.ReadAllBytes(readPath)) : null;
+            var originalBytes = ReadArtifact(readPath, cloneDir is null ? pyLabel : $"{pyLabel} (in the clone)", d);
+            if (originalBytes is null && d.HasErrors && IO.GuardedFile.KindOf(readPath) != IO.FileKind.Missing) return; // not a regular file: reported
+            string? original = originalBytes is null ? null : Utf8NoBom.GetString(originalBytes);
             oldLock.Owned.TryGetValue(pyLabel, out var owned);
             var py = PyProjectEditor.Apply(original, desired, owned, pyLabel, stack.ProjectName, stack.ProjectVersion, d);
             if (py.Owned.Entries.Count > 0 || py.Owned.Created.Count > 0) newLock.Owned[pyLabel] = py.Owned;
@@ -235,7 +237,7 @@ public static class Stager
         var lockText = newLock.Write();
         if (req.Locked)
         {
-            var oldText = File.Exists(req.LockPath) ? File.ReadAllText(req.LockPath) : "";
+            var oldText = ReadArtifact(req.LockPath, label(req.LockPath), d) is { } lockBytes ? Utf8NoBom.GetString(lockBytes) : "";
             if (StackPart(oldText) != StackPart(lockText))
                 d.Error(Codes.LockedMismatch, new SourceSpan(label(req.LockPath), 1, 1),
                     "HsmLocked=true: the resolved stack or the owned pyproject entries differ from hsm.lock. Run a build without HsmLocked and commit hsm.lock.");
@@ -245,6 +247,32 @@ public static class Stager
         if (d.HasErrors) return null;
         plan.Save(Path.Combine(stageDir, "plan.json"));
         return plan;
+    }
+
+    /// <summary>Largest pyproject.toml, Compose, .env* or hsm.lock file Hsm reads back (far above any real one).</summary>
+    public const long ArtifactMaxBytes = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Reads an artifact through the guarded opener (spec §9): null when it does not exist; a FIFO,
+    /// socket, device or directory in its place is HSM4030 (never opened, never replaced).
+    /// </summary>
+    public static byte[]? ReadArtifact(string path, string fileLabel, DiagnosticBag d)
+    {
+        var read = IO.GuardedFile.Read(path, ArtifactMaxBytes);
+        if (read.Kind == IO.FileKind.Missing)
+        {
+            // A dangling link is written through (its target is created); a loop cannot be.
+            try { IO.WriteTarget.Resolve(path); }
+            catch (IOException e) { d.Error(Codes.ArtifactNotRegular, new SourceSpan(fileLabel, 0, 0), $"'{fileLabel}' is a symbolic link Hsm cannot follow ({e.Message}); replace it with a regular file or a working link."); }
+            return null;
+        }
+        if (read.Kind != IO.FileKind.Regular)
+            d.Error(Codes.ArtifactNotRegular, new SourceSpan(fileLabel, 0, 0), IO.GuardedFile.NotRegularMessage(fileLabel, read.Kind, "a file that Hsm reads and rewrites"));
+        else if (read.TooLarge)
+            d.Error(Codes.ArtifactNotRegular, new SourceSpan(fileLabel, 0, 0), $"'{fileLabel}' is {read.Size:N0} bytes; Hsm does not read back an artifact larger than {ArtifactMaxBytes:N0} bytes. Move it away and build again.");
+        else if (read.Bytes is null)
+            d.Error(Codes.CommitIo, new SourceSpan(fileLabel, 0, 0), $"Cannot read '{fileLabel}': {read.Error}");
+        return read.Bytes;
     }
 
     /// <summary>The path of a local library relative to the folder of the pyproject.toml that names it ('/'-separated, never absolute).</summary>

@@ -76,6 +76,11 @@ public static class SyncCheck
             File.WriteAllText(Path.Combine(checkDir, "pyproject.toml"), PyProjectEditor.AbsolutizePathSources(text, pyDir, project.Redirects), Stager.Utf8NoBom);
             var uvLock = Path.Combine(Path.GetDirectoryName(project.CheckSource)!, "uv.lock");
             if (!File.Exists(uvLock)) uvLock = Path.Combine(pyDir, "uv.lock");
+            if (IO.GuardedFile.KindOf(uvLock) is not (IO.FileKind.Missing or IO.FileKind.Regular))
+            {
+                d.Error(Codes.ArtifactNotRegular, new SourceSpan(ResolveLabel(s, uvLock), 0, 0), IO.GuardedFile.NotRegularMessage(ResolveLabel(s, uvLock), IO.GuardedFile.KindOf(uvLock), "uv's lock file"));
+                return;
+            }
             if (File.Exists(uvLock)) File.Copy(uvLock, Path.Combine(checkDir, "uv.lock"));
             log($"hsm: uv lock --dry-run on the staged {ResolveLabel(s, project.PyProject)} ({checkDir})");
             var r = ToolRunner.Run(uv, UvCommands.Lock(checkDir, locked: false, dryRun: true) /* --locked cannot hold on a copy whose path sources are absolute; HsmCommit passes it to the real uv run */, checkDir, cancel, UvCommands.Environment(), s.Tools, onLine: l => log("uv: " + l), what: "uv lock --dry-run");

@@ -87,6 +87,8 @@ public sealed class CommitJournal
 
     private Entry BackUp(string target, string op, string? staged, string? stagedHash, int i)
     {
+        // A symlinked artifact is written through to its final target (temp file and rename in the target's folder): the link stays.
+        if (op != "delete") target = IO.WriteTarget.Resolve(target);
         var e = new Entry { Target = target, Op = op, Staged = staged, StagedHash = stagedHash, Temp = TempName(target, i) };
         Step("backup:" + Path.GetFileName(target));
         if (File.Exists(target))

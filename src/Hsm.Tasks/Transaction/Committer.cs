@@ -33,6 +33,7 @@ public static class Committer
             else changes.Add(f);
         }
         var clones = plan.Clones.Where(c => Directory.Exists(c.Staged) && !Directory.Exists(c.Target)).ToList();
+        foreach (var f in changes) IO.WriteTarget.CheckWritable(f.Target, f.Op, label, d); // read-only file or folder: HSM4031 before anything changes
         if (d.HasErrors) return null;
 
         // uv runs for each Python project whose pyproject.toml differs from what it last synced (or that has no uv.lock).

@@ -63,5 +63,6 @@ public sealed class StagePlan
 
     public static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
     public static string Hash(string text) => Hash(Encoding.UTF8.GetBytes(text));
-    public static string? HashFile(string path) => File.Exists(path) ? Hash(File.ReadAllBytes(path)) : null;
+    /// <summary>sha256 of a regular file (links followed); null when there is none (a dangling link, or a special file, which is never opened).</summary>
+    public static string? HashFile(string path) => IO.GuardedFile.KindOf(path) == IO.FileKind.Regular ? Hash(File.ReadAllBytes(path)) : null;
 }

@@ -24,20 +24,21 @@ public static class SafeYamlLoader
     /// more for files hsm generates itself and whose size grows with the stack (hsm.lock).</param>
     public static YNode? LoadFile(string path, string label, DiagnosticBag diagnostics, int maxBytes = MaxBytes)
     {
-        byte[] bytes;
-        try
+        // The one guarded opener (spec §9): a FIFO, socket, device or directory is refused before it is opened.
+        var read = IO.GuardedFile.Read(path, maxBytes);
+        if (read.Kind is not (IO.FileKind.Regular or IO.FileKind.Missing))
         {
-            var info = new FileInfo(path);
-            if (info.Length > maxBytes)
-            {
-                diagnostics.Error(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {info.Length:N0} bytes; Hsm reads YAML files of at most {maxBytes:N0} bytes{(maxBytes == MaxBytes ? " (1 MiB)" : "")}.");
-                return null;
-            }
-            bytes = System.IO.File.ReadAllBytes(path);
+            diagnostics.Error(Codes.NotRegularFile, new SourceSpan(label, 0, 0), IO.GuardedFile.NotRegularMessage(label, read.Kind, "a YAML file"));
+            return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        if (read.TooLarge)
         {
-            diagnostics.Error(Codes.CommitIo, new SourceSpan(label, 0, 0), $"Cannot read '{label}': {e.Message}");
+            diagnostics.Error(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {read.Size:N0} bytes; Hsm reads YAML files of at most {maxBytes:N0} bytes{(maxBytes == MaxBytes ? " (1 MiB)" : "")}.");
+            return null;
+        }
+        if (read.Bytes is not { } bytes)
+        {
+            diagnostics.Error(Codes.CommitIo, new SourceSpan(label, 0, 0), $"Cannot read '{label}': {read.Error ?? "it does not exist"}");
             return null;
         }
         return LoadBytes(bytes, label, diagnostics, maxBytes);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Hsm.Diagnostics;
+using Hsm.Tests.Safety;
 using Xunit;
 
 namespace Hsm.Tests.Model;
@@ -12,6 +13,11 @@ namespace Hsm.Tests.Model;
 /// problem is reported once, at its node, and nothing else fails); expected warnings must be present.
 /// Format: <c>### name</c>, then <c>expect:</c> lines, then <c>=== path</c> blocks with the file text
 /// (<c>=== path !delete</c> removes a base file; <c>&lt;TAB&gt;</c> stands for a tab character).
+/// Special files (spec §9): <c>=== path !fifo</c>, <c>!socket</c>, <c>!dir</c>, <c>!symlink target</c> create
+/// them instead of a file; <c>=== path !readonly</c> writes the text that follows and makes the file
+/// read-only; <c>=== path !readonly-dir</c> makes a folder read-only. A case with <c>stage: true</c> also
+/// stages and commits (uv off) when it resolves. Every case must leave the project exactly as it was
+/// (same entries, kinds, bytes and times outside obj/), whatever it reports.
 /// </summary>
 public class CorpusTests
 {
@@ -27,6 +33,9 @@ public class CorpusTests
         public List<Expect> Expects = new();
         public List<(string Path, string? Text)> Files = new();
         public string? Mode;
+        /// <summary>(path, kind, argument): fifo | socket | dir | symlink | readonly | readonly-dir, applied after the files.</summary>
+        public List<(string Path, string Kind, string? Arg)> Specials = new();
+        public bool Stage;
         public override string ToString() => Name;
     }
 
@@ -60,8 +69,17 @@ public class CorpusTests
                 {
                     EndBlock();
                     var spec = raw[4..].Trim();
-                    if (spec.EndsWith(" !delete", StringComparison.Ordinal)) c.Files.Add((spec[..^8].Trim(), null));
-                    else block = (spec, new StringBuilder());
+                    var bang = spec.IndexOf(" !", StringComparison.Ordinal);
+                    var special = bang < 0 ? null : spec[(bang + 2)..].Trim();
+                    var target = bang < 0 ? spec : spec[..bang].Trim();
+                    if (special == "delete") c.Files.Add((target, null));
+                    else if (special is null) block = (spec, new StringBuilder());
+                    else
+                    {
+                        var parts = special.Split(' ', 2);
+                        c.Specials.Add((target, parts[0], parts.Length > 1 ? parts[1] : null));
+                        if (parts[0] == "readonly") block = (target, new StringBuilder());
+                    }
                     continue;
                 }
                 if (block is { } bl) { bl.Text.Append(raw).Append('\n'); continue; }
@@ -71,6 +89,7 @@ public class CorpusTests
                     c.Expects.Add(new Expect(p[0], string.Join(' ', p[1..^2]), int.Parse(p[^2]), int.Parse(p[^1])));
                 }
                 else if (raw.StartsWith("mode:", StringComparison.Ordinal)) c.Mode = raw[5..].Trim();
+                else if (raw.StartsWith("stage:", StringComparison.Ordinal)) c.Stage = raw[6..].Trim() == "true";
             }
             EndBlock();
             if (c != null) yield return c;
@@ -87,7 +106,10 @@ public class CorpusTests
 
     public static IEnumerable<object[]> CaseNames() => Cases.Value.Keys.OrderBy(k => k, StringComparer.Ordinal).Select(k => new object[] { k });
 
-    public static (List<Diagnostic> Diagnostics, TimeSpan Elapsed) RunCase(Case c)
+    public static (List<Diagnostic> Diagnostics, TimeSpan Elapsed) RunCase(Case c) => RunCase(c, out _);
+
+    /// <summary>Runs a case; <paramref name="changed"/> lists the project entries that differ afterwards (must be none).</summary>
+    public static (List<Diagnostic> Diagnostics, TimeSpan Elapsed) RunCase(Case c, out List<string> changed)
     {
         var dir = ModelKit.Project("base");
         try
@@ -99,11 +121,18 @@ public class CorpusTests
                 Directory.CreateDirectory(Path.GetDirectoryName(full)!);
                 File.WriteAllText(full, text, new UTF8Encoding(false));
             }
+            SpecialFiles.Apply(dir, c.Specials);
+            var before = SpecialFiles.Snapshot(dir);
             var sw = Stopwatch.StartNew();
-            var (_, d) = ModelKit.Resolve(dir, c.Mode, wholeRegistry: true);
-            return (d.Items.ToList(), sw.Elapsed);
+            var (stack, d) = ModelKit.Resolve(dir, c.Mode, wholeRegistry: true);
+            if (c.Stage && stack != null && !d.HasErrors) SpecialFiles.StageAndCommit(dir, stack, d);
+            var elapsed = sw.Elapsed;
+            var after = SpecialFiles.Snapshot(dir);
+            changed = before.Keys.Union(after.Keys).Where(k => before.GetValueOrDefault(k) != after.GetValueOrDefault(k))
+                .Select(k => $"{k}: {before.GetValueOrDefault(k) ?? "(none)"} -> {after.GetValueOrDefault(k) ?? "(none)"}").ToList();
+            return (d.Items.ToList(), elapsed);
         }
-        finally { ModelKit.TryDelete(dir); }
+        finally { SpecialFiles.Restore(dir); ModelKit.TryDelete(dir); }
     }
 
     [Fact]
@@ -115,10 +144,13 @@ public class CorpusTests
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void Malformed_input_gives_its_diagnostic_at_its_node(string name)
+    public async Task Malformed_input_gives_its_diagnostic_at_its_node(string name)
     {
         var c = Cases.Value[name];
-        var (ds, elapsed) = RunCase(c);
+        // Hang guard (a FIFO must never block): generous, and only there so a regression fails instead of hanging the run.
+        var run = System.Threading.Tasks.Task.Run(() => { var r = RunCase(c, out var changed); return (r.Diagnostics, r.Elapsed, changed); });
+        var (ds, elapsed, changedEntries) = await run.WaitAsync(TimeSpan.FromMinutes(2)); // TimeoutException: a blocking read
+        Assert.True(changedEntries.Count == 0, $"case '{c.Name}' changed the project: {string.Join("; ", changedEntries)}");
         var got = ds.Select(x => new Expect(x.Code, x.Span.File ?? "", x.Span.Line, x.Span.Column)).ToList();
         var report = $"case '{c.Name}' ({c.Source}) produced:\n{ModelKit.Format(ds)}";
         foreach (var e in c.Expects) Assert.True(got.Contains(e), $"missing {e}; {report}");
