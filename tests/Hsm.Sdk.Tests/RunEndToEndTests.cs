@@ -306,6 +306,35 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         finally { CleanUp(s); }
     }
 
+    [Fact]
+    public void Without_a_container_engine_every_command_fails_with_HSM6001_and_an_invalid_pull_with_HSM5004()
+    {
+        // No engine needed: the Compose command does not exist.
+        var standin = SharedTools.Tool("uv-standin");
+        if (standin is null) return;
+        using var p = new TestProject(sdk, "noengine", copySample: false);
+        p.Write("hsm.yaml", "project:\n  name: hsm-noengine\n  registry: reg\nservices:\n  standalone:\n    - { name: redis }\n");
+        p.Write("reg/services/redis.yaml", RedisYaml);
+        var none = new[] { "-p:HsmUvPath=" + standin, "-p:HsmComposeCommand=/nonexistent/docker compose", "-p:HsmComposeValidate=false" };
+        foreach (var target in new[] { "HsmUp", "HsmStatus", "HsmDown" })
+        {
+            var r = p.Build(none.Append("-t:" + target).ToArray());
+            Assert.False(r.Succeeded, r.Output);
+            var e = Assert.Single(r.Errors);
+            Assert.Equal("HSM6001", e.Code);
+            Assert.Contains("/nonexistent/docker compose", e.Text);
+            Assert.EndsWith("docker-compose.hsm.yml", e.File);
+        }
+        var pull = p.Build(none.Append("-t:HsmUp").Append("-p:HsmPull=sometimes").ToArray());
+        Assert.Equal("HSM5004", Assert.Single(pull.Errors).Code);
+
+        // dotnet run prints the error MSBuild-style and exits 1.
+        var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = sdk.PackagesFolder, ["MSBUILDDISABLENODEREUSE"] = "1", ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0", ["MSBUILDTERMINALLOGGER"] = "off" };
+        var (code, text) = SharedTools.Run("dotnet", new[] { "run", "--project", "hsm.proj" }.Concat(none), p.Dir, env, timeoutMs: 600_000);
+        Assert.Equal(1, code);
+        Assert.Matches(@"docker-compose\.hsm\.yml\(\d+,\d+\): error HSM6001: ", text);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private Process StartDotnetRun(Stack s, StringBuilder log)

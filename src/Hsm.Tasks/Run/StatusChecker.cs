@@ -83,9 +83,22 @@ public static class StatusChecker
         // ---- Python environments: every owned dependency installed ----
         var lockPath = Path.Combine(plan.ProjectDirectory, "hsm.lock");
         var lockFile = HsmLock.Read(lockPath, "hsm.lock", d);
+        // hsm.lock is input, not authority (spec §9): only the pyproject.toml files this stack manages are looked at.
+        var managed = new HashSet<string>(StringComparer.Ordinal);
+        if (plan.Stack != null)
+        {
+            managed.Add(plan.Stack.Settings.TryGetValue("pyproject", out var root) ? root : "pyproject.toml");
+            foreach (var svc in plan.Stack.Services.Where(s => s.Runtime == "uv" && s.ProfileMode == "managed" && s.Source != null))
+                managed.Add(plan.Label(Path.Combine(RunPlan.ServiceDirectory(plan.ProjectDirectory, svc), "pyproject.toml")));
+        }
         foreach (var (label, owned) in lockFile.Owned)
         {
             if (owned.Entries.Count == 0) continue;
+            if (!managed.Contains(label))
+            {
+                lines.Add($"hsm: {label}: not checked (hsm.lock lists it, but the stack manages no such pyproject.toml; build to update hsm.lock)");
+                continue;
+            }
             var dir = Path.GetDirectoryName(Path.GetFullPath(Path.Combine(plan.ProjectDirectory, label)))!;
             var envLabel = Path.GetRelativePath(plan.ProjectDirectory, Path.Combine(dir, ".venv")).Replace('\\', '/');
             if (uvPath is null)
@@ -95,7 +108,7 @@ public static class StatusChecker
                 continue;
             }
             var installed = Installed(uvPath, dir, cancel, out var error);
-            foreach (var e in owned.Entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+            foreach (var e in owned.Entries.Where(e => ValidName.IsMatch(e.Name)).OrderBy(e => e.Name, StringComparer.Ordinal))
             {
                 var span = plan.Locate(lockPath, "^\\s*- name: \"" + System.Text.RegularExpressions.Regex.Escape(e.Name) + "\"\\s*$");
                 if (installed is null)
@@ -114,6 +127,9 @@ public static class StatusChecker
         }
         return lines;
     }
+
+    /// <summary>A distribution name (PEP 508); hsm.lock entries with anything else are not looked up.</summary>
+    private static readonly System.Text.RegularExpressions.Regex ValidName = new("^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>`uv pip list --format json` in a project folder: PEP 503 name → version; null with an error text when it fails.</summary>
     public static Dictionary<string, string>? Installed(string uv, string dir, CancellationToken cancel, out string error)
