@@ -2,7 +2,7 @@ namespace Hsm.Diagnostics;
 
 /// <summary>
 /// Every diagnostic code Hsm can emit. 1xxx manifest and registry, 2xxx resolution, 3xxx staging and
-/// sync, 4xxx commit and IO, 5xxx host and tools, 9xxx internal. Each has docs/errors/HSMnnnn.md
+/// sync, 4xxx commit and IO, 5xxx host and tools, 6xxx running the stack, 9xxx internal. Each has docs/errors/HSMnnnn.md
 /// (a test keeps the two in step). Retired codes are never reused.
 /// </summary>
 public static class Codes
@@ -102,6 +102,17 @@ public static class Codes
     public const string ToolTimedOut = "HSM5006";
     public const string BuildLockUnavailable = "HSM5007";
     public const string CloneNotExcluded = "HSM5008";
+    // 6xxx: running the stack (dotnet run, HsmUp, HsmDown, HsmStatus; docs/run.md)
+    public const string EngineUnavailable = "HSM6001";
+    public const string ServiceNotHealthy = "HSM6002";
+    public const string ContainerNotRunning = "HSM6003";
+    public const string ContainerUnhealthy = "HSM6004";
+    public const string ImageDiffers = "HSM6005";
+    public const string ProcessNotRunning = "HSM6006";
+    public const string DependencyNotInstalled = "HSM6007";
+    public const string ProcessFailed = "HSM6008";
+    public const string ComposeFailed = "HSM6009";
+    public const string NotBuilt = "HSM6010";
 
     // 9xxx
     public const string Internal = "HSM9001";

@@ -110,8 +110,10 @@ public sealed class ResolvedService
     public SortedDictionary<string, string>? External { get; set; }
     public ServiceSource? Source { get; set; }
     public string? ContainerName { get; set; }
-    /// <summary>string or list, as written.</summary>
+    /// <summary>string or list, as written. For a uv-runtime service: the process command (profile, else service).</summary>
     public JsonNode? Command { get; set; }
+    /// <summary>uv-runtime services: the process's working directory, relative to the service's directory.</summary>
+    public string? WorkingDir { get; set; }
     /// <summary>Final inline environment, layered service → source → profile, params substituted; sorted by key.</summary>
     public SortedDictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Env files, project-relative, service level then source level, duplicates dropped.</summary>

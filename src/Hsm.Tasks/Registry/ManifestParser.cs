@@ -137,7 +137,13 @@ public static class ManifestParser
             var x = v is YScalar { IsNull: true } ? null : MapReader.For(v, $"profile '{k.Value}'", d, "mode", "runtime", "external", "env", "command", "working_dir", "ports");
             if (x != null)
             {
-                x.Ignore("command", "working_dir", "ports");
+                x.Ignore("ports");
+                // command / working_dir: how a uv-runtime service runs as a process (docs/run.md); a container
+                // profile's command is not used (the service-level `command` is the container's).
+                p.Command = x.Json("command");
+                if (x.Node("command") is Hsm.Yaml.YMapping pcm) d.Error(Codes.WrongType, pcm.Span, "'command' must be a string or a list of strings.");
+                var wd = x.Scalar("working_dir");
+                p.WorkingDir = wd?.Value;
                 var mode = x.Scalar("mode");
                 if (mode != null)
                 {
@@ -150,6 +156,10 @@ public static class ManifestParser
                     if (rt.Value is "docker" or "podman" or "uv") p.Runtime = rt.Value;
                     else d.Error(Codes.InvalidValue, rt.Span, $"Runtime must be docker, podman or uv, not '{rt.Value}'.{Suggest.DidYouMean(rt.Value, new[] { "docker", "podman", "uv" })}");
                 }
+                if (p.Runtime != "uv")
+                    foreach (var key in new[] { "command", "working_dir" })
+                        if (x.KeyNode(key) is YScalar kn)
+                            d.Warning(Codes.IgnoredField, kn.Span, $"'{key}' of profile '{k.Value}' is used only when the profile's runtime is uv (a process run by `dotnet run`/HsmUp); a container's command is the service-level 'command'. It is ignored here.");
                 p.External.AddRange(Pairs(x.ScalarMap("external")));
                 p.Env.AddRange(Pairs(x.ScalarMap("env")));
                 if (p.Mode == "external" && p.External.Count == 0)

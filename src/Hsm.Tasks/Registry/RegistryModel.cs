@@ -70,6 +70,10 @@ public sealed class DeploymentProfile
     public string Runtime { get; set; } = "docker";
     public List<(string Key, string Value, SourceSpan Span)> External { get; } = new();
     public List<(string Key, string Value, SourceSpan Span)> Env { get; } = new();
+    /// <summary>The process command of a uv-runtime profile (string or list), or null.</summary>
+    public System.Text.Json.Nodes.JsonNode? Command { get; set; }
+    /// <summary>The process working directory of a uv-runtime profile, relative to the service's directory.</summary>
+    public string? WorkingDir { get; set; }
 }
 
 public sealed class ServiceManifest : ComponentManifest

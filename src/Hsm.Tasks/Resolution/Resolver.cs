@@ -478,6 +478,12 @@ public sealed class Resolver
         if (s != null) RelativizeSourcePaths(c.Name, s, svc.Source!);
         svc.ContainerName = s?.ContainerName ?? m.ContainerName;
         svc.Command = m.Command?.DeepClone();
+        if (svc.Runtime == "uv" && !external)
+        {
+            // A uv-runtime service runs as a process: the profile's command, else the service's (docs/run.md).
+            if (profile?.Command != null) svc.Command = profile.Command.DeepClone();
+            svc.WorkingDir = profile?.WorkingDir;
+        }
         svc.Healthcheck = m.Healthcheck?.DeepClone();
         svc.Compose = (System.Text.Json.Nodes.JsonObject?)m.Compose?.DeepClone();
         svc.Ports = ComposeRules.MergeList(m.Ports, s?.Ports ?? new());

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Hsm.Diagnostics;
+
+namespace Hsm.Run;
+
+/// <summary>
+/// The program `dotnet run` starts (the SDK sets RunCommand/RunArguments to
+/// `dotnet &lt;tasks&gt;/Hsm.Tasks.dll run --project-dir … …`): the stack in the foreground until Ctrl+C.
+/// Problems print as MSBuild-style diagnostics (`file(line,col): error HSMnnnn: …`), exit code 1.
+/// </summary>
+public static class RunProgram
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "run")
+        {
+            Console.Error.WriteLine("usage: Hsm.Tasks run --project-dir D --intermediate-dir O --compose-path C [--compose-command X] [--pull P] [--uv U] [--timeout S]");
+            return 2;
+        }
+        var s = new RunSettings();
+        for (int i = 1; i + 1 < args.Length; i += 2)
+        {
+            var v = args[i + 1];
+            switch (args[i])
+            {
+                case "--project-dir": s.ProjectDirectory = Path.GetFullPath(v); break;
+                case "--intermediate-dir": s.IntermediateDirectory = Path.GetFullPath(v); break;
+                case "--compose-path": s.ComposePath = Path.GetFullPath(v); break;
+                case "--compose-command": s.ComposeCommand = v; break;
+                case "--pull": s.Pull = v; break;
+                case "--uv": s.UvPath = v; break;
+                case "--timeout":
+                    s.TimeoutSeconds = int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) ? t : -1;
+                    break;
+                default:
+                    Console.Error.WriteLine($"hsm: unknown option '{args[i]}'");
+                    return 2;
+            }
+        }
+        var d = new DiagnosticBag();
+        using var cts = new CancellationTokenSource();
+        // Ctrl+C / SIGTERM: stop what was started, then exit 0 (a terminal sends SIGINT to the whole group).
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        int code;
+        try
+        {
+            if (s.Validate() is { } invalid) d.Add(invalid);
+            if (d.HasErrors) return Report(d, s, 1);
+            var plan = RunPlan.Load(s);
+            var log = new ServiceLog(Console.Out, ServiceLog.UseColour(), plan.Containers.Select(c => c.Name).Concat(plan.Processes.Select(p => p.Name)));
+            if (plan.Stack is null)
+            {
+                d.Error(Codes.NotBuilt, SourceSpan.None, $"The stack has not been built ({Path.Combine(s.IntermediateDirectory, "resolved.json")} is missing): run `dotnet build` first.");
+                return Report(d, s, 1);
+            }
+            if (plan.Containers.Count == 0 && plan.Processes.Count == 0)
+            {
+                log.Info("hsm: the stack has no managed container service and no uv-runtime service with a command: nothing to run.");
+                return Report(d, s, 0);
+            }
+            var runner = new StackRunner(plan, log.Info);
+            code = runner.RunForeground(d, log, cts.Token);
+        }
+        catch (HsmException e)
+        {
+            d.Add(e.Diagnostic);
+            code = 1;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            d.Error(Codes.Internal, SourceSpan.None, $"Internal error in dotnet run: {e.Message}. Please report it.");
+            code = 1;
+        }
+        return Report(d, s, d.HasErrors ? 1 : code);
+    }
+
+    private static int Report(DiagnosticBag d, RunSettings s, int code)
+    {
+        foreach (var x in d.Items)
+        {
+            var file = x.Span.File is null ? "hsm" : Path.IsPathRooted(x.Span.File) ? x.Span.File : Path.Combine(s.ProjectDirectory, x.Span.File);
+            var where = x.Span.Line > 0 ? $"{file}({x.Span.Line},{x.Span.Column})" : file;
+            var sev = x.Severity switch { Severity.Error => "error", Severity.Warning => "warning", _ => "message" };
+            (x.Severity == Severity.Message ? Console.Out : Console.Error).WriteLine($"{where}: {sev} {x.Code}: {x.Message} [{x.HelpLink}]");
+        }
+        return code;
+    }
+}

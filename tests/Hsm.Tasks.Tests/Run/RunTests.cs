@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Hsm.Diagnostics;
+using Hsm.Run;
+using Xunit;
+
+namespace Hsm.Tests.Run;
+
+/// <summary>The command lines and the bookkeeping of running the stack (docs/run.md), without an engine.</summary>
+public class RunTests
+{
+    [Fact]
+    public void Compose_command_follows_the_container_engine_unless_it_was_set()
+    {
+        Assert.Equal(new[] { "docker", "compose" }, ComposeDriver.CommandFor(null, "docker"));
+        Assert.Equal(new[] { "docker", "compose" }, ComposeDriver.CommandFor("docker compose", "docker"));
+        Assert.Equal(new[] { "podman", "compose" }, ComposeDriver.CommandFor("docker compose", "podman"));
+        Assert.Equal(new[] { "podman", "compose" }, ComposeDriver.CommandFor("", "podman"));
+        Assert.Equal(new[] { "/usr/bin/docker-compose" }, ComposeDriver.CommandFor("/usr/bin/docker-compose", "podman"));
+    }
+
+    [Fact]
+    public void Podman_up_command_line_merges_the_users_file_and_never_pulls()
+    {
+        var c = new ComposeDriver(ComposeDriver.CommandFor("docker compose", "podman"), "/p", new[] { "/p/docker-compose.yml", "/p/docker-compose.hsm.yml" });
+        Assert.Equal("podman compose --project-directory /p -f /p/docker-compose.yml -f /p/docker-compose.hsm.yml up --detach --wait --wait-timeout 300 --pull never",
+            c.Display(ComposeDriver.UpArgs("never", 300)));
+        Assert.Equal(new[] { "compose", "--project-directory", "/p", "-f", "/p/docker-compose.yml", "-f", "/p/docker-compose.hsm.yml", "down", "--remove-orphans" },
+            c.Args(ComposeDriver.DownArgs(volumes: false)));
+    }
+
+    [Fact]
+    public void Pull_is_passed_only_when_set_and_down_removes_volumes_only_when_asked()
+    {
+        Assert.DoesNotContain("--pull", ComposeDriver.UpArgs(null, 60));
+        Assert.DoesNotContain("--pull", ComposeDriver.UpArgs("", 60));
+        Assert.Equal(new[] { "--pull", "always" }, ComposeDriver.UpArgs("Always", 60).TakeLast(2));
+        Assert.Contains("--volumes", ComposeDriver.DownArgs(volumes: true));
+        Assert.DoesNotContain("--volumes", ComposeDriver.DownArgs(volumes: false));
+    }
+
+    [Theory]
+    [InlineData("sometimes")]
+    [InlineData("--force")]
+    public void An_invalid_pull_value_is_HSM5004(string pull)
+    {
+        var d = new RunSettings { Pull = pull }.Validate();
+        Assert.NotNull(d);
+        Assert.Equal(Codes.InvalidProperty, d!.Code);
+        Assert.Contains(pull, d.Message);
+        Assert.Null(new RunSettings { Pull = "never" }.Validate());
+    }
+
+    [Fact]
+    public void Ps_output_is_read_as_lines_of_json_or_as_one_array()
+    {
+        const string lines = """
+            {"Name":"app-redis-1","Service":"redis","State":"running","Health":"healthy","Image":"hsm-test/redis:7","ExitCode":0}
+            {"Name":"app-web-1","Service":"web","State":"exited","Health":"","Image":"hsm-test/http:1","ExitCode":3}
+            """;
+        var a = ComposeDriver.ParsePs(lines);
+        Assert.Equal(2, a.Count);
+        Assert.True(a[0].Ready);
+        Assert.False(a[1].Ready);
+        Assert.Equal("exited with code 3", a[1].Describe());
+        var b = ComposeDriver.ParsePs("""[{"Name":"x-1","Service":"x","State":"running","Health":"starting","Image":"i","ExitCode":0}]""");
+        Assert.Equal("running, starting", Assert.Single(b).Describe());
+        Assert.False(b[0].Ready);
+        Assert.Empty(ComposeDriver.ParsePs("WARN[0000] something\n"));
+    }
+
+    [Fact]
+    public void A_string_command_is_split_into_words_never_given_to_a_shell()
+    {
+        Assert.Equal(new[] { "python", "-m", "worker", "--name", "a b", "it's" }, RunPlan.CommandOf(JsonValue.Create("python -m worker --name \"a b\" \"it's\"")!));
+        Assert.Equal(new[] { "echo", "$HOME;", "rm" }, RunPlan.CommandOf(JsonValue.Create("echo $HOME; rm")!));
+        Assert.Equal(new[] { "a", "" }, RunPlan.CommandOf(JsonValue.Create("a ''")!));
+        Assert.Equal(new[] { "x y", "z" }, RunPlan.CommandOf(new JsonArray("x y", "z")));
+    }
+
+    [Fact]
+    public void Uv_run_command_line_is_exact()
+    {
+        var p = new ProcessSpec("worker", "/p/worker", "/p/worker/src", new[] { "python", "-m", "worker" },
+            new[] { "/p/.env.hsm.local", "/p/config/worker.env", "/p/.env.worker" }, null);
+        Assert.Equal(new[] { "run", "--project", "/p/worker", "--env-file", "/p/.env.hsm.local", "--env-file", "/p/config/worker.env", "--env-file", "/p/.env.worker", "--", "python", "-m", "worker" },
+            ProcessRunner.UvRunArgs(p));
+    }
+
+    [Fact]
+    public void A_pid_file_is_trusted_only_for_a_live_process_with_the_recorded_start_time()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "hsm-run-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var r = new ProcessRunner(dir, "uv");
+            Assert.Equal(PidStatus.NoPidFile, r.Check("svc").Status);
+            Directory.CreateDirectory(dir);
+            using var self = Process.GetCurrentProcess();
+            var start = self.StartTime.ToUniversalTime().Ticks;
+            File.WriteAllText(r.PidFile("svc"), $"{self.Id}\n{start}\n");
+            Assert.Equal(PidStatus.Running, r.Check("svc").Status);
+            // The same pid, another start time: the pid was reused by another process.
+            File.WriteAllText(r.PidFile("svc"), $"{self.Id}\n{start - TimeSpan.TicksPerHour}\n");
+            var reused = r.Check("svc");
+            Assert.Equal(PidStatus.Stale, reused.Status);
+            Assert.Contains("another process", reused.Detail);
+            // A process that has exited.
+            using var gone = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+            gone.WaitForExit();
+            var pid = gone.Id;
+            File.WriteAllText(r.PidFile("svc"), $"{pid}\n{start}\n");
+            if (!ProcessExists(pid)) Assert.Equal(PidStatus.Stale, r.Check("svc").Status);
+            File.WriteAllText(r.PidFile("svc"), "garbage\n");
+            Assert.Equal(PidStatus.Stale, r.Check("svc").Status);
+            Assert.Equal(new[] { "svc" }, r.PidFileNames());
+            Assert.Contains("stale", r.Stop("svc", TimeSpan.FromSeconds(1)));
+            Assert.False(File.Exists(r.PidFile("svc")));
+        }
+        finally { try { Directory.Delete(dir, true); } catch (IOException) { } }
+    }
+
+    private static bool ProcessExists(int pid)
+    {
+        try { using var p = Process.GetProcessById(pid); return !p.HasExited; } catch (ArgumentException) { return false; }
+    }
+
+    [Fact]
+    public void A_detached_process_is_started_recorded_and_stopped()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var dir = Path.Combine(Path.GetTempPath(), "hsm-run-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(dir);
+            // A stand-in for uv: `run … -- CMD` runs CMD.
+            var uv = Path.Combine(dir, "uv");
+            File.WriteAllText(uv, "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done; shift; exec \"$@\"\n");
+            File.SetUnixFileMode(uv, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var r = new ProcessRunner(Path.Combine(dir, "run"), uv);
+            var spec = new ProcessSpec("sleeper", dir, dir, new[] { "sh", "-c", "echo up; exec sleep 600" }, Array.Empty<string>(), null);
+            var (pid, error) = r.StartDetached(spec);
+            Assert.Null(error);
+            var c = r.Check("sleeper");
+            Assert.Equal(PidStatus.Running, c.Status);
+            Assert.Equal(pid, c.Pid);
+            Assert.Contains("stopped", r.Stop("sleeper", TimeSpan.FromSeconds(30)));
+            Assert.False(ProcessExists(pid) && !IsZombie(pid), "the process still runs");
+            Assert.Contains("up", File.ReadAllText(r.LogFile("sleeper")));
+        }
+        finally { try { Directory.Delete(dir, true); } catch (IOException) { } }
+    }
+
+    private static bool IsZombie(int pid)
+    {
+        var stat = $"/proc/{pid}/stat";
+        if (!File.Exists(stat)) return true;
+        var t = File.ReadAllText(stat);
+        return t[t.LastIndexOf(')') + 2] is 'Z' or 'X';
+    }
+
+    [Theory]
+    [InlineData("redis", "docker.io/library/redis:latest", true)]
+    [InlineData("hsm-test/redis:7", "hsm-test/redis:7", true)]
+    [InlineData("hsm-test/redis:7", "hsm-test/redis:6", false)]
+    [InlineData("localhost:5000/x", "localhost:5000/x:latest", true)]
+    public void Images_compare_with_dockers_defaults(string a, string b, bool same) => Assert.Equal(same, StatusChecker.SameImage(a, b));
+}
