@@ -174,6 +174,10 @@ public static class Stager
         foreach (var old in oldLock.Files.Keys.Where(k => k.StartsWith(".env", StringComparison.Ordinal) && !envs.ContainsKey(k)))
             Add(Path.Combine(req.ProjectDirectory, old), null, "env");
 
+        // ---- files HsmPublish wrote (spec §12): its entries are carried over as they are ----
+        foreach (var (key, hash) in oldLock.Files)
+            if (Hsm.Publish.PublishStager.IsPublishEntry(key, composeLabel)) newLock.Files.TryAdd(key, hash);
+
         // ---- hsm.lock ----
         var lockText = newLock.Write();
         if (req.Locked)
