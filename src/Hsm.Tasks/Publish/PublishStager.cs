@@ -164,3 +164,34 @@ public static class PublishStager
         finally { stack.Settings = settings; stack.ExtraInputs = extra; }
     }
 }
+
+/// <summary>HsmPublish's resolution: the stack in prod mode, with the Compose pre-flight.</summary>
+public static class PublishPipeline
+{
+    static readonly Regex ComponentName = new("^'([^']+)'", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Resolves with <c>ForcedMode = prod</c> whatever the request says; a component with only a dev
+    /// source is HSM7002 naming it (instead of HSM2004's "select dev mode").
+    /// </summary>
+    public static (ResolvedStack? Stack, IReadOnlyList<string> Folders) Resolve(ResolveRequest built, DiagnosticBag d)
+    {
+        var request = new ResolveRequest
+        {
+            ManifestPath = built.ManifestPath, ProjectDirectory = built.ProjectDirectory, PropertyBaseDirectory = built.PropertyBaseDirectory,
+            RegistryProperty = built.RegistryProperty, RegistryEnvironment = built.RegistryEnvironment,
+            ForcedMode = "prod", Settings = new Dictionary<string, string>(), RegistryFilesRead = built.RegistryFilesRead,
+        };
+        var bag = new DiagnosticBag();
+        var (stack, folders) = ResolvePipeline.Run(request, bag);
+        if (stack != null) Compose.Preflight.Check(stack, bag);
+        foreach (var x in bag.Items)
+        {
+            if (x.Code == Codes.NoProdSource && ComponentName.Match(x.Message) is { Success: true } hit)
+                d.Error(Codes.PublishDevOnly, x.Span,
+                    $"'{hit.Groups[1].Value}' has only a dev source, and HsmPublish publishes released artifacts (prod mode): add sources.prod to its registry file (a docker-image for a service, a PyPI version or git tag for a library), or leave it out of the stack to publish.");
+            else d.Add(x);
+        }
+        return (d.HasErrors ? null : stack, folders);
+    }
+}

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Hsm.Diagnostics;
 using Hsm.Publish;
 using Hsm.Resolution;
@@ -22,8 +21,6 @@ public sealed class HsmPublish : ResolvingTask
     /// <summary>Where the files this publish read are listed (the target's inputs next time).</summary>
     public string? InputsListPath { get; set; }
 
-    static readonly Regex ComponentName = new("^'([^']+)'", RegexOptions.CultureInvariant);
-
     protected override void Run(DiagnosticBag d)
     {
         var target = PublishTarget.Trim().ToLowerInvariant();
@@ -44,28 +41,12 @@ public sealed class HsmPublish : ResolvingTask
         if (built is null) return;
         if (built.ForcedMode == "dev")
             d.Warning(Codes.PublishSetting, SourceSpan.None, "HsmPublish always resolves the stack in prod mode (released images and versions); the Dev mode given by Mode/HsmMode is ignored for publishing.");
-        var request = new ResolveRequest
-        {
-            ManifestPath = built.ManifestPath, ProjectDirectory = built.ProjectDirectory, PropertyBaseDirectory = built.PropertyBaseDirectory,
-            RegistryProperty = built.RegistryProperty, RegistryEnvironment = built.RegistryEnvironment,
-            ForcedMode = "prod", Settings = new Dictionary<string, string>(), RegistryFilesRead = new List<string>(),
-        };
-
-        // A component with only a dev source is a publishing error that names it (HSM7002), not "select dev mode".
-        var resolveBag = new DiagnosticBag();
-        var (stack, folders) = Resolve(request, resolveBag);
-        foreach (var x in resolveBag.Items)
-        {
-            if (x.Code == Codes.NoProdSource && ComponentName.Match(x.Message) is { Success: true } hit)
-                d.Error(Codes.PublishDevOnly, x.Span,
-                    $"'{hit.Groups[1].Value}' has only a dev source, and HsmPublish publishes released artifacts (prod mode): add sources.prod to its registry file (a docker-image for a service, a PyPI version or git tag for a library), or leave it out of the stack to publish.");
-            else d.Add(x);
-        }
+        var (stack, folders) = PublishPipeline.Resolve(built, d);
 
         if (InputsListPath != null)
         {
             var inputs = new SortedSet<string>(StringComparer.Ordinal) { Path.GetFullPath(ManifestPath) };
-            foreach (var f in request.RegistryFilesRead!) inputs.Add(Path.GetFullPath(f));
+            foreach (var f in built.RegistryFilesRead!) inputs.Add(Path.GetFullPath(f));
             if (stack != null) foreach (var f in stack.ExtraInputs) inputs.Add(Path.GetFullPath(Path.Combine(ProjectDirectory, f)));
             WriteIfChanged(InputsListPath, string.Concat(inputs.Select(i => i + "\n")));
             WriteIfChanged(Path.Combine(Path.GetDirectoryName(InputsListPath)!, "dirs.txt"), string.Concat(folders.Select(f => f + "\n")));
