@@ -111,7 +111,7 @@ internal static class PublishGolden
         }
         var expectedDir = Path.Combine(OutputDir, testCase);
         Xunit.Assert.True(Directory.Exists(expectedDir), $"golden folder missing: {expectedDir} (run with HSM_UPDATE_GOLDEN=1)");
-        var expected = Directory.GetFiles(expectedDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var expected = Directory.GetFiles(expectedDir).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
         Xunit.Assert.Equal(expected, files.Keys.Order(StringComparer.Ordinal).ToList());
         foreach (var (name, text) in files) Xunit.Assert.Equal(File.ReadAllText(Path.Combine(expectedDir, name)), text);
     }
