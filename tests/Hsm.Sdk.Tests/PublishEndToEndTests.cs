@@ -41,6 +41,12 @@ public sealed class PublishEndToEndTests(PackedSdk sdk)
         // Incremental: nothing changed, so the target is skipped.
         var again = p.BuildOk("-t:HsmPublish", "-p:HsmPublishTarget=kubernetes");
         Assert.True(again.Skipped("HsmPublish"), again.Output);
+        // ... and runs again when a registry file it read changes.
+        p.Write("hsm-registry/services/redis.yaml", p.Read("hsm-registry/services/redis.yaml").Replace("ports: [\"6379:6379\"]", "ports: [\"6379:6379\"]\nnetwork_aliases: [cache]"));
+        var changed = p.BuildOk("-t:HsmPublish", "-p:HsmPublishTarget=kubernetes");
+        Assert.True(changed.Ran("HsmPublish"), changed.Output);
+        Assert.True(p.Exists("deploy/kubernetes/cache-service.yaml"));
+        Assert.Contains("\"deploy/kubernetes/cache-service.yaml\":", p.Read("hsm.lock"));
 
         // The chain keeps the publish entries when it writes hsm.lock; a hand edit is HSM4002 and regenerated.
         p.BuildOk();

@@ -87,6 +87,7 @@ public static class KubernetesPublisher
 
             // ---- env: inline → ConfigMap <svc>-env; env files → secretGenerator <svc>-env-files ----
             var envFrom = new E.YSeq();
+            E.YMap? configRef = null;
             var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
             foreach (var (key, value) in s.Environment)
             {
@@ -103,7 +104,7 @@ public static class KubernetesPublisher
                 var cmName = s.Name + "-env";
                 if (Claim("ConfigMap", cmName, $"the env ConfigMap of service '{s.Name}'", s, "env"))
                     Add(cmName + "-configmap.yaml", ConfigMap(cmName, labels, env));
-                envFrom.Items.Add(new E.YMap().Add("configMapRef", new E.YMap().Add("name", Str(cmName))));
+                configRef = new E.YMap().Add("configMapRef", new E.YMap().Add("name", Str(cmName)));
             }
             if (s.EnvFiles.Count > 0)
             {
@@ -121,6 +122,8 @@ public static class KubernetesPublisher
                     secretEntries.Add((secretName, envs));
                 envFrom.Items.Add(new E.YMap().Add("secretRef", new E.YMap().Add("name", Str(secretName))));
             }
+            // Later envFrom sources win, as inline env wins over env_file in Compose.
+            if (configRef != null) envFrom.Items.Add(configRef);
 
             // ---- volumes: named → PVC, anonymous → emptyDir, bind mounts have no faithful form ----
             var mounts = new E.YSeq();
@@ -175,7 +178,9 @@ public static class KubernetesPublisher
                 var args = CommandArgs(s.Command);
                 if (args is null)
                     d.Warning(Codes.PublishNotFaithful, at.Of(s, "command"), $"kubernetes: the command of service '{s.Name}' cannot be split into arguments; it is left out.");
-                else container.Add("args", new E.YSeq(args.Select(a => (E.YNode)Str(a)).ToList()));
+                else if (args.Any(HasInterpolation))
+                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "command"), $"kubernetes: the command of service '{s.Name}' uses Compose interpolation, which Kubernetes does not do; it is left out (the image's own command runs). Set args in an overlay.");
+                else container.Add("args", new E.YSeq(args.Select(a => (E.YNode)Str(Unescape(a))).ToList()));
             }
             if (envFrom.Items.Count > 0) container.Add("envFrom", envFrom);
             if (ports.Count > 0)

@@ -374,6 +374,8 @@ public sealed class PublishTests
             Assert.Equal(new[] { "./qdrant", "--uri", "http://0.0.0.0:6333" }, c.Args);
             Assert.Equal(new[] { 6333, 6334 }, c.Ports.Select(x => x.ContainerPort));
             Assert.Single(c.VolumeMounts); // the named volume; the bind mount is left out
+            // env_file first, inline env last: the later envFrom source wins, as inline env wins in Compose.
+            Assert.Equal(new[] { "qdrant-env-files", "qdrant-env" }, c.EnvFrom.Select(e => e.SecretRef?.Name ?? e.ConfigMapRef.Name));
             var env = (V1ConfigMap)PublishChecks.StrictResource(files["qdrant-env-configmap.yaml"]);
             Assert.Equal("5$ a month, $HOME stays", env.Data["PRICE"]); // Compose's $$ is a literal $
             Assert.Equal("1.10", env.Data["VERSION_LIKE"]);
