@@ -3,6 +3,7 @@ namespace Hsm.Diagnostics;
 /// <summary>
 /// Every diagnostic code Hsm can emit. 1xxx manifest and registry, 2xxx resolution, 3xxx staging and
 /// sync, 4xxx commit and IO, 5xxx host and tools, 6xxx running the stack, 9xxx internal. Each has docs/errors/HSMnnnn.md
+/// sync, 4xxx commit and IO, 5xxx host and tools, 7xxx publishing, 9xxx internal. Each has docs/errors/HSMnnnn.md
 /// (a test keeps the two in step). Retired codes are never reused.
 /// </summary>
 public static class Codes
@@ -113,6 +114,15 @@ public static class Codes
     public const string ProcessFailed = "HSM6008";
     public const string ComposeFailed = "HSM6009";
     public const string NotBuilt = "HSM6010";
+    // 7xxx: publishing to a multi-host engine (HsmPublish, docs/publish.md)
+    public const string PublishSetting = "HSM7001";
+    public const string PublishDevOnly = "HSM7002";
+    public const string PublishNoImage = "HSM7003";
+    public const string PublishInvalidName = "HSM7004";
+    public const string PublishNotFaithful = "HSM7005";
+    public const string PublishEnvFileOutside = "HSM7006";
+    public const string PublishFileNotOurs = "HSM7007";
+    public const string PublishNameCollision = "HSM7008";
 
     // 9xxx
     public const string Internal = "HSM9001";

@@ -233,6 +233,10 @@ public static class Stager
         foreach (var (key, kind) in trusted.Kinds)
             if (kind == LockFileKind.Publish) newLock.Files[key] = trusted[key];
 
+        // ---- files HsmPublish wrote (spec §12): its entries are carried over as they are ----
+        foreach (var (key, hash) in oldLock.Files)
+            if (Hsm.Publish.PublishStager.IsPublishEntry(key, composeLabel)) newLock.Files.TryAdd(key, hash);
+
         // ---- hsm.lock ----
         var lockText = newLock.Write();
         if (req.Locked)

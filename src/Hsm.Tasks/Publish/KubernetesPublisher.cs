@@ -1,0 +1,443 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hsm.Compose;
+using E = Hsm.Compose;
+using Hsm.Diagnostics;
+using Hsm.Model;
+using static Hsm.Publish.PublishText;
+
+namespace Hsm.Publish;
+
+/// <summary>
+/// The resolved stack as a kustomize base (spec §12, docs/publish.md): <c>kustomization.yaml</c> plus one
+/// file per resource. Per managed container service a Deployment and a Service named like the Compose
+/// service (so the host names of <c>.env.hsm</c> resolve in the cluster), a ConfigMap for its inline env,
+/// a <c>secretGenerator</c> entry per service with env files (referenced by relative path: values are
+/// never copied); a PersistentVolumeClaim per named volume; an extra Service per network alias; the
+/// connection variables as the ConfigMap <c>hsm-connection</c>; an ExternalName Service for an external
+/// service whose host is a DNS name. Written with the Compose file's deterministic emitter: same stack,
+/// same bytes. What has no faithful form is a warning (or an error) naming the service.
+/// </summary>
+public static class KubernetesPublisher
+{
+    public const string ConnectionConfigMap = "hsm-connection";
+    public const string ManagedBy = "hsm";
+    public const string DefaultStorage = "1Gi";
+
+    public static SortedDictionary<string, string>? Publish(ResolvedStack stack, PublishContext ctx, DiagnosticBag d)
+    {
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var at = new RegistryLocator(ctx.ProjectDirectory);
+        var header = Header(KubernetesTarget);
+        var partOf = ComposeRenderer.NormalizeProjectName(stack.ProjectName).Trim('_', '-').Replace('_', '-');
+        if (!IsLabelValue(partOf) || partOf.Length == 0) partOf = "hsm-stack";
+        var byName = Preflight.ByName(stack);
+        var containers = stack.Services.Where(s => s.InCompose).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        var resourceNames = new Dictionary<string, string>(StringComparer.Ordinal); // "Kind/name" → what made it
+        var secretEntries = new List<(string Name, List<string> Envs)>();
+        var volumeUsers = new SortedDictionary<string, List<string>>(StringComparer.Ordinal); // pvc name → services
+        var volumeSource = new Dictionary<string, string>(StringComparer.Ordinal); // pvc name → Compose volume name
+        var connection = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+        bool Claim(string kind, string name, string what, ResolvedService s, string key)
+        {
+            if (resourceNames.TryGetValue(kind + "/" + name, out var other))
+            {
+                if (other == what) return false;
+                d.Error(Codes.PublishNameCollision, at.Of(s, key), $"kubernetes: {what} would be the {kind} '{name}', which is already {other}; rename one of them.");
+                return false;
+            }
+            resourceNames[kind + "/" + name] = what;
+            return true;
+        }
+
+        void Add(string fileName, E.YMap resource) => files[fileName] = E.YamlEmitter.Write(resource, header);
+
+        foreach (var s in stack.Services.Where(s => !s.InCompose).OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            if (s.ProfileMode == "external") continue;
+            d.Warning(Codes.PublishNotFaithful, at.Of(s, "deployment_profiles"),
+                $"kubernetes: service '{s.Name}' runs as a {s.Runtime} process (runtime: {s.Runtime}), not a container; it is not published. Package it as an image and give it a docker-image source, or run it yourself.");
+        }
+
+        foreach (var s in containers)
+        {
+            if (!IsDns1035Label(s.Name))
+            {
+                d.Error(Codes.PublishInvalidName, at.Of(s, "name"),
+                    $"kubernetes: service '{s.Name}' cannot be a Kubernetes Service name (lowercase letters, digits and '-', starting with a letter, at most 63 characters), so the host name '{s.Name}' of .env.hsm would not resolve in the cluster; rename the service.");
+                continue;
+            }
+            if (s.Source?.Type != "docker-image" || string.IsNullOrEmpty(s.Source.Image))
+            {
+                d.Error(Codes.PublishNoImage, at.Of(s, "sources"),
+                    $"kubernetes: service '{s.Name}' has a '{s.Source?.Type}' source in prod mode: a cluster pulls images and cannot build one. Give it a prod source of type docker-image (build and push the image first).");
+                continue;
+            }
+            Claim("Deployment", s.Name, $"the Deployment of service '{s.Name}'", s, "name");
+            Claim("Service", s.Name, $"the Service of service '{s.Name}'", s, "name");
+
+            var labels = Labels(s, partOf);
+            var selector = new E.YMap().Add("app.kubernetes.io/name", Str(s.Name)).Add("app.kubernetes.io/instance", Str(partOf));
+
+            // ---- ports: the container ports; every host publishing beyond a Service port is reported ----
+            var ports = ContainerPorts(s, at, d, KubernetesTarget);
+
+            // ---- env: inline → ConfigMap <svc>-env; env files → secretGenerator <svc>-env-files ----
+            var envFrom = new E.YSeq();
+            E.YMap? configRef = null;
+            var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in s.Environment)
+            {
+                if (HasInterpolation(value))
+                {
+                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "env"),
+                        $"kubernetes: the env variable {key} of service '{s.Name}' uses Compose interpolation, which Kubernetes does not do; it is left out of the ConfigMap '{s.Name}-env'. Set it in an overlay (a Secret or ConfigMap patch).");
+                    continue;
+                }
+                env[key] = Unescape(value);
+            }
+            if (env.Count > 0)
+            {
+                var cmName = s.Name + "-env";
+                if (Claim("ConfigMap", cmName, $"the env ConfigMap of service '{s.Name}'", s, "env"))
+                    Add(cmName + "-configmap.yaml", ConfigMap(cmName, labels, env));
+                configRef = new E.YMap().Add("configMapRef", new E.YMap().Add("name", Str(cmName)));
+            }
+            if (s.EnvFiles.Count > 0)
+            {
+                var secretName = s.Name + "-env-files";
+                var envs = new List<string>();
+                foreach (var f in s.EnvFiles)
+                {
+                    var rel = RelativeFrom(ctx.PublishDirectory, ctx.ProjectDirectory, f);
+                    envs.Add(rel);
+                    if (rel.StartsWith("../", StringComparison.Ordinal))
+                        d.Warning(Codes.PublishEnvFileOutside, at.Of(s, "env_file"),
+                            $"kubernetes: the env file '{f}' of service '{s.Name}' is outside the published folder; kustomize reads it only with `--load-restrictor LoadRestrictionsNone` (`kubectl apply -k` cannot). Apply with `kubectl kustomize --load-restrictor LoadRestrictionsNone <folder> | kubectl apply -f -`, or keep env files below HsmPublishPath.");
+                }
+                if (Claim("Secret", secretName, $"the env-file Secret of service '{s.Name}'", s, "env_file"))
+                    secretEntries.Add((secretName, envs));
+                envFrom.Items.Add(new E.YMap().Add("secretRef", new E.YMap().Add("name", Str(secretName))));
+            }
+            // Later envFrom sources win, as inline env wins over env_file in Compose.
+            if (configRef != null) envFrom.Items.Add(configRef);
+
+            // ---- volumes: named → PVC, anonymous → emptyDir, bind mounts have no faithful form ----
+            var mounts = new E.YSeq();
+            var podVolumes = new E.YSeq();
+            var podVolumeNames = new HashSet<string>(StringComparer.Ordinal);
+            var anonymous = 0;
+            foreach (var v in s.Volumes)
+            {
+                var (source, target, mode) = ComposeRules.SplitVolume(v);
+                var readOnly = mode != null && mode.Split(',').Contains("ro");
+                string volName;
+                if (source is null)
+                {
+                    volName = "anonymous-" + (++anonymous).ToString(CultureInfo.InvariantCulture);
+                    podVolumes.Items.Add(new E.YMap().Add("name", Str(volName)).Add("emptyDir", new E.YMap()));
+                    d.Message(Codes.PublishNotFaithful, at.Of(s, "volumes"), $"kubernetes: the anonymous volume '{target}' of service '{s.Name}' becomes an emptyDir (deleted with the pod).");
+                }
+                else if (ComposeRules.IsNamedVolume(v, out var named))
+                {
+                    volName = ToDnsLabel(named);
+                    if (volName.Length == 0 || !char.IsAsciiLetterLower(volName[0]) && !char.IsAsciiDigit(volName[0]))
+                    {
+                        d.Error(Codes.PublishInvalidName, at.Of(s, "volumes"), $"kubernetes: the volume '{named}' of service '{s.Name}' gives no valid PersistentVolumeClaim name; rename the volume.");
+                        continue;
+                    }
+                    if (volumeSource.TryGetValue(volName, out var otherVolume) && otherVolume != named)
+                    {
+                        d.Error(Codes.PublishNameCollision, at.Of(s, "volumes"), $"kubernetes: the volumes '{otherVolume}' and '{named}' both become the PersistentVolumeClaim '{volName}'; rename one of them.");
+                        continue;
+                    }
+                    volumeSource[volName] = named;
+                    if (!volumeUsers.TryGetValue(volName, out var users)) volumeUsers[volName] = users = new List<string>();
+                    if (!users.Contains(s.Name)) users.Add(s.Name);
+                    if (podVolumeNames.Add(volName))
+                        podVolumes.Items.Add(new E.YMap().Add("name", Str(volName)).Add("persistentVolumeClaim", new E.YMap().Add("claimName", Str(volName))));
+                }
+                else
+                {
+                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "volumes"),
+                        $"kubernetes: the bind mount '{source}' → '{target}' of service '{s.Name}' has no faithful form (a cluster node has no such host folder); it is left out. Use a ConfigMap, a Secret or a PersistentVolumeClaim in an overlay.");
+                    continue;
+                }
+                var mount = new E.YMap().Add("name", Str(volName)).Add("mountPath", Str(target));
+                if (readOnly) mount.Add("readOnly", new E.YScalar("true"));
+                mounts.Items.Add(mount);
+            }
+
+            // ---- the container ----
+            var container = new E.YMap().Add("name", Str(s.Name)).Add("image", Str(s.Source.Image!));
+            if (s.Command is not null)
+            {
+                var args = CommandArgs(s.Command);
+                if (args is null)
+                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "command"), $"kubernetes: the command of service '{s.Name}' cannot be split into arguments; it is left out.");
+                else if (args.Any(HasInterpolation))
+                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "command"), $"kubernetes: the command of service '{s.Name}' uses Compose interpolation, which Kubernetes does not do; it is left out (the image's own command runs). Set args in an overlay.");
+                else container.Add("args", new E.YSeq(args.Select(a => (E.YNode)Str(Unescape(a))).ToList()));
+            }
+            if (envFrom.Items.Count > 0) container.Add("envFrom", envFrom);
+            if (ports.Count > 0)
+                container.Add("ports", new E.YSeq(ports.Select(p => (E.YNode)new E.YMap()
+                    .Add("name", Str(p.Name)).Add("containerPort", Int(p.Port)).Add("protocol", Str(p.Protocol))).ToList()));
+            var probe = Probe(s, at, d);
+            if (probe != null) container.Add("readinessProbe", probe);
+            if (mounts.Items.Count > 0) container.Add("volumeMounts", mounts);
+
+            var podSpec = new E.YMap().Add("containers", new E.YSeq { Items = { container } });
+            if (podVolumes.Items.Count > 0) podSpec.Add("volumes", podVolumes);
+
+            var deploymentSpec = new E.YMap()
+                .Add("replicas", Int(1))
+                .Add("selector", new E.YMap().Add("matchLabels", selector));
+            // A ReadWriteOnce claim cannot be mounted by the old and the new pod on two nodes at once.
+            if (podVolumeNames.Count > 0) deploymentSpec.Add("strategy", new E.YMap().Add("type", Str("Recreate")));
+            deploymentSpec.Add("template", new E.YMap()
+                .Add("metadata", new E.YMap().Add("labels", labels))
+                .Add("spec", podSpec));
+            Add(s.Name + "-deployment.yaml", new E.YMap()
+                .Add("apiVersion", Str("apps/v1")).Add("kind", Str("Deployment"))
+                .Add("metadata", new E.YMap().Add("name", Str(s.Name)).Add("labels", labels))
+                .Add("spec", deploymentSpec));
+
+            // ---- Services: the service's own name, then each network alias and container_name ----
+            Add(s.Name + "-service.yaml", Service(s.Name, labels, selector, ports));
+            var aliases = s.NetworkAliases.ToList();
+            if (!string.IsNullOrEmpty(s.ContainerName))
+            {
+                d.Warning(Codes.PublishNotFaithful, at.Of(s, "container_name"),
+                    $"kubernetes: container_name '{s.ContainerName}' of service '{s.Name}' has no Kubernetes form (pods get generated names); the name stays reachable as an extra Service.");
+                aliases.Add(s.ContainerName!);
+            }
+            foreach (var alias in aliases.Distinct(StringComparer.Ordinal))
+            {
+                if (alias == s.Name) continue;
+                if (!IsDns1035Label(alias))
+                {
+                    d.Warning(Codes.PublishNotFaithful, at.Of(s, alias == s.ContainerName ? "container_name" : "network_aliases"),
+                        $"kubernetes: the name '{alias}' of service '{s.Name}' cannot be a Service name (lowercase letters, digits and '-', starting with a letter); it is not published.");
+                    continue;
+                }
+                if (byName.ContainsKey(alias) && alias != s.Name)
+                {
+                    d.Error(Codes.PublishNameCollision, at.Of(s, "network_aliases"), $"kubernetes: the alias '{alias}' of service '{s.Name}' is also the name of a service of the stack; rename one of them.");
+                    continue;
+                }
+                if (Claim("Service", alias, $"the alias Service '{alias}' of service '{s.Name}'", s, "network_aliases"))
+                    Add(alias + "-service.yaml", Service(alias, Labels(s, partOf), selector, ports));
+            }
+
+            if (s.DependsOn.Count > 0)
+                d.Message(Codes.PublishNotFaithful, at.Of(s, "depends_on"),
+                    $"kubernetes: depends_on of service '{s.Name}' has no Kubernetes form (no start order); the readiness probes and Services take its place.");
+            ComposeKeys(s, at, d);
+
+            // ---- connection variables, as in .env.hsm: the Service name and the first container port ----
+            var prefix = EnvRenderer.VariablePrefix(s.Name);
+            connection[prefix + "_HOST"] = s.Name;
+            if (ports.Count > 0) connection[prefix + "_PORT"] = ports[0].Port.ToString(CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (pvc, users) in volumeUsers)
+        {
+            if (users.Count > 1)
+                d.Warning(Codes.PublishNotFaithful, at.Of(byName[users[1]], "volumes"),
+                    $"kubernetes: the volume '{volumeSource[pvc]}' is shared by services {string.Join(", ", users.Select(u => $"'{u}'"))}; its claim is ReadWriteOnce, so their pods must run on one node. Use a ReadWriteMany storage class in an overlay to spread them.");
+            if (!Claim("PersistentVolumeClaim", pvc, $"the claim of volume '{volumeSource[pvc]}'", byName[users[0]], "volumes")) continue;
+            Add(pvc + "-pvc.yaml", new E.YMap()
+                .Add("apiVersion", Str("v1")).Add("kind", Str("PersistentVolumeClaim"))
+                .Add("metadata", new E.YMap().Add("name", Str(pvc)).Add("labels", new E.YMap()
+                    .Add("app.kubernetes.io/managed-by", Str(ManagedBy))
+                    .Add("app.kubernetes.io/part-of", Str(partOf))))
+                .Add("spec", new E.YMap()
+                    .Add("accessModes", new E.YSeq { Items = { Str("ReadWriteOnce") } })
+                    .Add("resources", new E.YMap().Add("requests", new E.YMap().Add("storage", Str(DefaultStorage))))));
+        }
+
+        // ---- external services: connection variables, and an ExternalName Service for a DNS host ----
+        foreach (var s in stack.Services.Where(s => s.ProfileMode == "external").OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            var prefix = EnvRenderer.VariablePrefix(s.Name);
+            foreach (var (key, value) in s.External ?? new SortedDictionary<string, string>(StringComparer.Ordinal))
+            {
+                var k = key.ToLowerInvariant();
+                if (k is "host" or "port" or "hostname")
+                    connection[prefix + "_" + EnvRenderer.VariablePrefix(key)] = value;
+                else
+                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "external"),
+                        $"kubernetes: the external key '{key}' of service '{s.Name}' is not published ({prefix}_{EnvRenderer.VariablePrefix(key)} may be a credential, and published files are committed); put it in a Secret of an overlay.");
+            }
+            var host = s.External?.FirstOrDefault(kv => kv.Key.Equals("host", StringComparison.OrdinalIgnoreCase)).Value;
+            if (host is null) continue;
+            if (IPAddress.TryParse(host, out _) || !IsDnsName(host))
+            {
+                d.Message(Codes.PublishNotFaithful, at.Of(s, "external"), $"kubernetes: external service '{s.Name}' has the host '{host}', not a DNS name: no ExternalName Service; clients use {prefix}_HOST.");
+                continue;
+            }
+            if (!IsDns1035Label(s.Name))
+            {
+                d.Warning(Codes.PublishNotFaithful, at.Of(s, "name"), $"kubernetes: external service '{s.Name}' cannot be a Service name; no ExternalName Service, clients use {prefix}_HOST.");
+                continue;
+            }
+            if (!Claim("Service", s.Name, $"the ExternalName Service of external service '{s.Name}'", s, "external")) continue;
+            Add(s.Name + "-service.yaml", new E.YMap()
+                .Add("apiVersion", Str("v1")).Add("kind", Str("Service"))
+                .Add("metadata", new E.YMap().Add("name", Str(s.Name)).Add("labels", new E.YMap()
+                    .Add("app.kubernetes.io/name", Str(s.Name))
+                    .Add("app.kubernetes.io/managed-by", Str(ManagedBy))
+                    .Add("app.kubernetes.io/part-of", Str(partOf))))
+                .Add("spec", new E.YMap().Add("type", Str("ExternalName")).Add("externalName", Str(host.TrimEnd('.')))));
+        }
+
+        if (connection.Count > 0)
+        {
+            var connLabels = new E.YMap().Add("app.kubernetes.io/managed-by", Str(ManagedBy)).Add("app.kubernetes.io/part-of", Str(partOf));
+            resourceNames["ConfigMap/" + ConnectionConfigMap] = "the connection variables";
+            Add(ConnectionConfigMap + "-configmap.yaml", ConfigMap(ConnectionConfigMap, connLabels, connection));
+        }
+        if (d.HasErrors) return null;
+
+        var kustomization = new E.YMap()
+            .Add("apiVersion", Str("kustomize.config.k8s.io/v1beta1"))
+            .Add("kind", Str("Kustomization"))
+            .Add("resources", new E.YSeq(files.Keys.Select(f => (E.YNode)Str(f)).ToList()));
+        if (secretEntries.Count > 0)
+            kustomization.Add("secretGenerator", new E.YSeq(secretEntries.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => (E.YNode)new E.YMap()
+                .Add("name", Str(e.Name))
+                .Add("envs", new E.YSeq(e.Envs.Select(x => (E.YNode)Str(x)).ToList()))).ToList()));
+        files["kustomization.yaml"] = E.YamlEmitter.Write(kustomization, header);
+        return files;
+    }
+
+    /// <summary>app.kubernetes.io/* labels (Kubernetes' recommended labels); the version only when the image tag is a valid label value.</summary>
+    static E.YMap Labels(ResolvedService s, string partOf)
+    {
+        var m = new E.YMap();
+        var component = s.Group != null && IsLabelValue(s.Group) ? s.Group : null;
+        if (component != null) m.Add("app.kubernetes.io/component", Str(component));
+        m.Add("app.kubernetes.io/instance", Str(partOf));
+        m.Add("app.kubernetes.io/managed-by", Str(ManagedBy));
+        m.Add("app.kubernetes.io/name", Str(s.Name));
+        m.Add("app.kubernetes.io/part-of", Str(partOf));
+        var tag = s.Source?.Image is { } image ? ImageTag(image) : null;
+        if (tag != null && IsLabelValue(tag) && tag.Length > 0) m.Add("app.kubernetes.io/version", Str(tag));
+        return m;
+    }
+
+    static E.YMap ConfigMap(string name, E.YMap labels, SortedDictionary<string, string> data)
+    {
+        var dm = new E.YMap();
+        foreach (var (k, v) in data) dm.Add(k, Str(v));
+        return new E.YMap()
+            .Add("apiVersion", Str("v1")).Add("kind", Str("ConfigMap"))
+            .Add("metadata", new E.YMap().Add("name", Str(name)).Add("labels", labels))
+            .Add("data", dm);
+    }
+
+    /// <summary>A ClusterIP Service on the container ports; headless (still a DNS name) when the service declares none.</summary>
+    static E.YMap Service(string name, E.YMap labels, E.YMap selector, List<PublishedPort> ports)
+    {
+        var spec = new E.YMap();
+        if (ports.Count == 0) spec.Add("clusterIP", Str("None"));
+        else
+            spec.Add("ports", new E.YSeq(ports.Select(p => (E.YNode)new E.YMap()
+                .Add("name", Str(p.Name)).Add("port", Int(p.Port)).Add("protocol", Str(p.Protocol)).Add("targetPort", Int(p.Port))).ToList()));
+        spec.Add("selector", selector);
+        return new E.YMap()
+            .Add("apiVersion", Str("v1")).Add("kind", Str("Service"))
+            .Add("metadata", new E.YMap().Add("name", Str(name)).Add("labels", labels))
+            .Add("spec", spec);
+    }
+
+    /// <summary>The healthcheck as a readiness probe (exec; interval, timeout, retries, start_period).</summary>
+    static E.YMap? Probe(ResolvedService s, RegistryLocator at, DiagnosticBag d)
+    {
+        var hc = s.Healthcheck ?? s.Compose?["healthcheck"];
+        if (hc is null) return null;
+        var command = HealthcheckCommand(hc);
+        if (command is null)
+        {
+            if (hc is JsonObject o && !(o["disable"] is JsonValue dv && dv.GetValueKind() == JsonValueKind.True)
+                && !(o["test"] is JsonArray a && a.Count > 0 && a[0]?.ToString() == "NONE"))
+                d.Warning(Codes.PublishNotFaithful, at.Of(s, "healthcheck"), $"kubernetes: the healthcheck test of service '{s.Name}' cannot be read as a command; no readiness probe.");
+            return null;
+        }
+        var probe = new E.YMap().Add("exec", new E.YMap().Add("command", new E.YSeq(command.Select(c => (E.YNode)Str(c)).ToList())));
+        var obj = (JsonObject)hc;
+        if (Seconds(obj["start_period"]) is { } start) probe.Add("initialDelaySeconds", Int(start));
+        if (Seconds(obj["interval"]) is { } interval) probe.Add("periodSeconds", Int(interval));
+        if (Seconds(obj["timeout"]) is { } timeout) probe.Add("timeoutSeconds", Int(timeout));
+        if (Integer(obj["retries"]) is { } retries && retries > 0) probe.Add("failureThreshold", Int(retries));
+        return probe;
+    }
+
+    /// <summary>`compose:` pass-through keys: a restart policy other than always is reported; every other key is not published.</summary>
+    static void ComposeKeys(ResolvedService s, RegistryLocator at, DiagnosticBag d)
+    {
+        if (s.Compose is null) return;
+        foreach (var (key, value) in s.Compose.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (key == "healthcheck" && s.Healthcheck is null) continue; // the probe
+            if (key == "restart")
+            {
+                var policy = value?.ToString() ?? "";
+                if (policy is not ("always" or "unless-stopped"))
+                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "restart"), $"kubernetes: restart: {policy} of service '{s.Name}' has no Deployment form (its pods always restart).");
+                continue;
+            }
+            d.Warning(Codes.PublishNotFaithful, at.Of(s, key), $"kubernetes: the Compose key '{key}' of service '{s.Name}' (compose:) is not published; add its Kubernetes form in an overlay.");
+        }
+    }
+
+    /// <summary>A DNS name an ExternalName Service can point at.</summary>
+    static bool IsDnsName(string host) =>
+        host.Length <= 253 && host.TrimEnd('.').Split('.').All(l => l.Length is > 0 and <= 63 && l.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') && l[0] != '-' && l[^1] != '-');
+
+    public sealed record PublishedPort(string Name, int Port, string Protocol);
+
+    /// <summary>
+    /// The container ports of a service, first-seen order, ranges expanded; host publishing that a Service
+    /// port does not express (another host port, a host IP) is a warning naming the service.
+    /// </summary>
+    internal static List<PublishedPort> ContainerPorts(ResolvedService s, RegistryLocator at, DiagnosticBag d, string target)
+    {
+        var result = new List<PublishedPort>();
+        var seen = new HashSet<(int, string)>();
+        foreach (var raw in s.Ports)
+        {
+            var p = PortSpec.Parse(raw);
+            if (p is null || p.HasInterpolation || p.ContainerStart is null)
+            {
+                d.Warning(Codes.PublishNotFaithful, at.Of(s, "ports"), $"{target}: the port '{raw}' of service '{s.Name}' uses Compose interpolation or cannot be read; it is not published.");
+                continue;
+            }
+            var protocol = p.Protocol.ToUpperInvariant();
+            if (protocol is not ("TCP" or "UDP" or "SCTP"))
+            {
+                d.Warning(Codes.PublishNotFaithful, at.Of(s, "ports"), $"{target}: the port '{raw}' of service '{s.Name}' has the protocol '{p.Protocol}'; it is not published.");
+                continue;
+            }
+            var count = p.ContainerEnd!.Value - p.ContainerStart.Value + 1;
+            if (count > 100)
+            {
+                d.Warning(Codes.PublishNotFaithful, at.Of(s, "ports"), $"{target}: the port range '{raw}' of service '{s.Name}' has {count} ports; only ranges up to 100 ports are published.");
+                continue;
+            }
+            if (p.HostPortText != null && (p.HostStart != p.ContainerStart || p.HostEnd != p.ContainerEnd || !p.AllInterfaces))
+                d.Warning(Codes.PublishNotFaithful, at.Of(s, "ports"),
+                    $"{target}: service '{s.Name}' publishes '{raw}' on the host; a Service reaches it on its container port {p.ContainerPortText} inside the cluster only. Expose it outside with an Ingress or a LoadBalancer Service in an overlay.");
+            else if (p.HostPortText != null)
+                d.Message(Codes.PublishNotFaithful, at.Of(s, "ports"), $"{target}: the host port of '{raw}' (service '{s.Name}') becomes the Service port {p.ContainerPortText}, reachable inside the cluster.");
+            for (var port = p.ContainerStart.Value; port <= p.ContainerEnd.Value; port++)
+                if (seen.Add((port, protocol)))
+                    result.Add(new PublishedPort($"{protocol.ToLowerInvariant()}-{port.ToString(CultureInfo.InvariantCulture)}", port, protocol));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,197 @@
+using System.Text.RegularExpressions;
+using Hsm.Diagnostics;
+using Hsm.Lock;
+using Hsm.Model;
+using Hsm.Resolution;
+using Hsm.Staging;
+using Hsm.Transaction;
+
+namespace Hsm.Publish;
+
+public sealed class PublishRequest
+{
+    public string ProjectDirectory { get; init; } = "";
+    public string IntermediateDirectory { get; init; } = "";
+    /// <summary>kubernetes | swarm</summary>
+    public string Target { get; init; } = "";
+    /// <summary>The publish folder (absolute).</summary>
+    public string PublishPath { get; init; } = "";
+    public string LockPath { get; init; } = "";
+    public bool Locked { get; init; }
+    public string GeneratorVersion { get; init; } = "0.0.0";
+    /// <summary>vip | dnsrr (swarm only).</summary>
+    public string SwarmEndpointMode { get; init; } = "vip";
+}
+
+/// <summary>
+/// HsmPublish's staging (spec §12): renders the published files into obj/hsm/publish/stage/ and plans
+/// them like every generated file — hsm.lock records each one under <c>files:</c> (project-relative), a
+/// file hand-edited since gets HSM4002, a file hsm did not write is never taken (HSM7007), and a file no
+/// longer produced is deleted only while it still holds what hsm wrote. The plan is committed by the
+/// same journal as the chain (<see cref="Committer"/>).
+/// </summary>
+public static class PublishStager
+{
+    static readonly Regex FileName = new("^[A-Za-z0-9][A-Za-z0-9._-]*\\.ya?ml$", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// True for an hsm.lock <c>files:</c> key that can only be a published file: a relative path in a
+    /// subfolder, without "..", ending in .yaml/.yml, and not the Compose file. The chain carries these
+    /// entries over unchanged (they are HsmPublish's).
+    /// </summary>
+    public static bool IsPublishEntry(string key, string composeLabel) =>
+        key != composeLabel && key.Contains('/') && !key.StartsWith('/') && !key.Contains('\\') && !key.Contains(':')
+        && !key.Split('/').Any(p => p is "" or "." or "..") && FileName.IsMatch(key[(key.LastIndexOf('/') + 1)..]);
+
+    /// <summary>Checks HsmPublishTarget, HsmPublishPath and the endpoint mode; null when one is invalid.</summary>
+    public static bool Validate(PublishRequest req, DiagnosticBag d)
+    {
+        var ok = true;
+        if (req.Target is not (PublishText.KubernetesTarget or PublishText.SwarmTarget))
+        {
+            d.Error(Codes.PublishSetting, SourceSpan.None, $"HsmPublishTarget is '{req.Target}'; it must be kubernetes or swarm (-p:HsmPublishTarget=kubernetes).");
+            ok = false;
+        }
+        var rel = Path.GetRelativePath(req.ProjectDirectory, req.PublishPath).Replace('\\', '/');
+        if (rel == "." || rel.StartsWith("../", StringComparison.Ordinal) || rel == ".." || Path.IsPathRooted(rel))
+        {
+            d.Error(Codes.PublishSetting, SourceSpan.None,
+                $"HsmPublishPath is '{req.PublishPath}'; it must be a folder inside the project directory ({req.ProjectDirectory}) and not the project directory itself (hsm.lock records the published files by relative path).");
+            ok = false;
+        }
+        if (req.SwarmEndpointMode is not ("vip" or "dnsrr"))
+        {
+            d.Error(Codes.PublishSetting, SourceSpan.None, $"HsmSwarmEndpointMode is '{req.SwarmEndpointMode}'; it must be vip or dnsrr.");
+            ok = false;
+        }
+        return ok;
+    }
+
+    public static StagePlan? Stage(ResolvedStack stack, PublishRequest req, DiagnosticBag d)
+    {
+        string label(string p) => ResolvePipeline.Label(req.ProjectDirectory, p);
+        if (!Validate(req, d)) return null;
+        var ctx = new PublishContext(req.ProjectDirectory, req.PublishPath, req.GeneratorVersion, StackHash(stack), req.SwarmEndpointMode);
+        var files = req.Target == PublishText.KubernetesTarget ? KubernetesPublisher.Publish(stack, ctx, d) : SwarmPublisher.Publish(stack, ctx, d);
+        if (files is null || d.HasErrors) return null;
+
+        var stageDir = Path.Combine(req.IntermediateDirectory, "publish", "stage");
+        if (Directory.Exists(stageDir)) Directory.Delete(stageDir, recursive: true);
+        Directory.CreateDirectory(stageDir);
+
+        var lockLabel = label(req.LockPath);
+        var oldLock = HsmLock.Read(req.LockPath, lockLabel, d);
+        var newLock = HsmLock.Read(req.LockPath, lockLabel, new DiagnosticBag()); // stack and owned stay as the chain wrote them
+        var publishLabel = label(req.PublishPath);
+        bool Mine(string key) => key.StartsWith(publishLabel + "/", StringComparison.Ordinal) && !key[(publishLabel.Length + 1)..].Contains('/')
+            && IsPublishEntry(key, "");
+        var recorded = oldLock.Files.Where(kv => Mine(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        foreach (var key in recorded.Keys) newLock.Files.Remove(key);
+
+        var plan = new StagePlan();
+        var n = 0;
+        void Add(string target, string? content, string kind)
+        {
+            var original = File.Exists(target) ? File.ReadAllBytes(target) : null;
+            var f = new PlannedFile { Target = target, Kind = kind, OriginalHash = original is null ? null : StagePlan.Hash(original) };
+            if (content is null) f.Op = original is null ? "unchanged" : "delete";
+            else
+            {
+                var bytes = Stager.Utf8NoBom.GetBytes(content);
+                f.StagedHash = StagePlan.Hash(bytes);
+                f.Op = original is null ? "create" : f.StagedHash == f.OriginalHash ? "unchanged" : "replace";
+                f.Staged = Path.Combine(stageDir, $"{n++}-{Path.GetFileName(target)}");
+                File.WriteAllBytes(f.Staged, bytes);
+            }
+            plan.Files.Add(f);
+            if (f.Op != "unchanged") plan.Changes.Add($"hsm: {label(target)}: {(f.Op == "create" ? "+" : f.Op == "delete" ? "-" : "~")} {label(target)}");
+        }
+
+        foreach (var (name, content) in files)
+        {
+            var target = Path.Combine(req.PublishPath, name);
+            var key = publishLabel + "/" + name;
+            if (Directory.Exists(target))
+            {
+                d.Error(Codes.PublishFileNotOurs, new SourceSpan(key, 0, 0), $"'{key}' is a folder; HsmPublish writes a file there. Move it away or choose another HsmPublishPath.");
+                continue;
+            }
+            var current = StagePlan.HashFile(target);
+            var stagedHash = StagePlan.Hash(Stager.Utf8NoBom.GetBytes(content));
+            if (current != null && current != stagedHash)
+            {
+                if (!recorded.TryGetValue(key, out var expected))
+                {
+                    d.Error(Codes.PublishFileNotOurs, new SourceSpan(key, 1, 1),
+                        $"'{key}' exists and hsm.lock does not record that Hsm wrote it; HsmPublish never replaces a file it did not write. Move it away (or delete it), or choose another HsmPublishPath.");
+                    continue;
+                }
+                if (current != expected)
+                {
+                    var msg = $"'{key}' was edited by hand since HsmPublish generated it; {(req.Locked ? "HsmLocked=true forbids regenerating it." : "it is regenerated. Change hsm.yaml or the registry, or put the change in a kustomize overlay / a second stack file.")}";
+                    if (req.Locked) d.Error(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1), msg);
+                    else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1), msg);
+                }
+            }
+            Add(target, content, "publish");
+            newLock.Files[key] = stagedHash;
+        }
+
+        // Files an earlier publish wrote that this one no longer produces: deleted while they hold what hsm wrote.
+        foreach (var (key, hash) in recorded.Where(kv => !newLock.Files.ContainsKey(kv.Key)))
+        {
+            var target = Path.Combine(req.PublishPath, key[(publishLabel.Length + 1)..]);
+            var current = StagePlan.HashFile(target);
+            if (current is null) continue;
+            if (current == hash) Add(target, null, "publish");
+            else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1),
+                $"'{key}' is no longer published, but it was edited by hand since HsmPublish wrote it, so it is kept (and no longer recorded in hsm.lock). Delete it if it is not needed.");
+        }
+
+        Add(req.LockPath, newLock.Write(), "lock");
+        if (d.HasErrors) return null;
+        plan.Save(Path.Combine(stageDir, "plan.json"));
+        return plan;
+    }
+
+    /// <summary>A hash of the canonical resolved stack (without the build settings and the extra inputs).</summary>
+    public static string StackHash(ResolvedStack stack)
+    {
+        var (settings, extra) = (stack.Settings, stack.ExtraInputs);
+        stack.Settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        stack.ExtraInputs = new List<string>();
+        try { return StagePlan.Hash(stack.ToJson())[..16]; }
+        finally { stack.Settings = settings; stack.ExtraInputs = extra; }
+    }
+}
+
+/// <summary>HsmPublish's resolution: the stack in prod mode, with the Compose pre-flight.</summary>
+public static class PublishPipeline
+{
+    static readonly Regex ComponentName = new("^'([^']+)'", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Resolves with <c>ForcedMode = prod</c> whatever the request says; a component with only a dev
+    /// source is HSM7002 naming it (instead of HSM2004's "select dev mode").
+    /// </summary>
+    public static (ResolvedStack? Stack, IReadOnlyList<string> Folders) Resolve(ResolveRequest built, DiagnosticBag d)
+    {
+        var request = new ResolveRequest
+        {
+            ManifestPath = built.ManifestPath, ProjectDirectory = built.ProjectDirectory, PropertyBaseDirectory = built.PropertyBaseDirectory,
+            RegistryProperty = built.RegistryProperty, RegistryEnvironment = built.RegistryEnvironment,
+            ForcedMode = "prod", Settings = new Dictionary<string, string>(), RegistryFilesRead = built.RegistryFilesRead,
+        };
+        var bag = new DiagnosticBag();
+        var (stack, folders) = ResolvePipeline.Run(request, bag);
+        if (stack != null) Compose.Preflight.Check(stack, bag);
+        foreach (var x in bag.Items)
+        {
+            if (x.Code == Codes.NoProdSource && ComponentName.Match(x.Message) is { Success: true } hit)
+                d.Error(Codes.PublishDevOnly, x.Span,
+                    $"'{hit.Groups[1].Value}' has only a dev source, and HsmPublish publishes released artifacts (prod mode): add sources.prod to its registry file (a docker-image for a service, a PyPI version or git tag for a library), or leave it out of the stack to publish.");
+            else d.Add(x);
+        }
+        return (d.HasErrors ? null : stack, folders);
+    }
+}

@@ -1,0 +1,75 @@
+using Hsm.Diagnostics;
+using Hsm.Publish;
+using Hsm.Resolution;
+using Hsm.Staging;
+using Hsm.Transaction;
+using Microsoft.Build.Framework;
+
+namespace Hsm.Tasks;
+
+/// <summary>
+/// HsmPublish (spec §12, docs/publish.md): resolves the stack in prod mode, renders it for Kubernetes
+/// (a kustomize base) or Docker Swarm (a stack file) into HsmPublishPath, and commits the files and
+/// hsm.lock through the chain's journal. The logic is in <see cref="PublishStager"/> and the publishers.
+/// </summary>
+public sealed class HsmPublish : ResolvingTask
+{
+    [Required] public string PublishTarget { get; set; } = "";
+    [Required] public string PublishPath { get; set; } = "";
+    [Required] public string LockPath { get; set; } = "";
+    public string SwarmEndpointMode { get; set; } = "vip";
+    /// <summary>Where the files this publish read are listed (the target's inputs next time).</summary>
+    public string? InputsListPath { get; set; }
+
+    protected override void Run(DiagnosticBag d)
+    {
+        var target = PublishTarget.Trim().ToLowerInvariant();
+        var publishRequest = new PublishRequest
+        {
+            ProjectDirectory = Path.GetFullPath(ProjectDirectory),
+            IntermediateDirectory = IntermediateDirectory,
+            Target = target,
+            PublishPath = Path.GetFullPath(PublishPath),
+            LockPath = LockPath,
+            Locked = IsTrue(Locked),
+            GeneratorVersion = HsmStage.GeneratorVersion,
+            SwarmEndpointMode = (SwarmEndpointMode ?? "").Trim().ToLowerInvariant() is { Length: > 0 } m ? m : "vip",
+        };
+        if (!PublishStager.Validate(publishRequest, d)) return;
+
+        var built = BuildRequest(d, wholeRegistry: false);
+        if (built is null) return;
+        if (built.ForcedMode == "dev")
+            d.Warning(Codes.PublishSetting, SourceSpan.None, "HsmPublish always resolves the stack in prod mode (released images and versions); the Dev mode given by Mode/HsmMode is ignored for publishing.");
+        var (stack, folders) = PublishPipeline.Resolve(built, d);
+
+        if (InputsListPath != null)
+        {
+            var inputs = new SortedSet<string>(StringComparer.Ordinal) { Path.GetFullPath(ManifestPath) };
+            foreach (var f in built.RegistryFilesRead!) inputs.Add(Path.GetFullPath(f));
+            if (stack != null) foreach (var f in stack.ExtraInputs) inputs.Add(Path.GetFullPath(Path.Combine(ProjectDirectory, f)));
+            WriteIfChanged(InputsListPath, string.Concat(inputs.Select(i => i + "\n")));
+            WriteIfChanged(Path.Combine(Path.GetDirectoryName(InputsListPath)!, "dirs.txt"), string.Concat(folders.Select(f => f + "\n")));
+        }
+        if (stack is null || d.HasErrors) return;
+
+        var plan = PublishStager.Stage(stack, publishRequest, d);
+        if (plan is null) return;
+        var settings = new SyncSettings { ProjectDirectory = ProjectDirectory, IntermediateDirectory = IntermediateDirectory, PythonSync = "none", Locked = publishRequest.Locked };
+        string label(string p) => ResolvePipeline.Label(ProjectDirectory, p);
+        if (publishRequest.Locked)
+        {
+            var w = Committer.Analyse(plan, settings, d);
+            if (w is null) return;
+            foreach (var f in w.Changes)
+                d.Error(Codes.LockedMismatch, new SourceSpan(label(f.Target), 0, 0),
+                    $"HsmLocked=true: '{label(f.Target)}' would be {(f.Op == "delete" ? "deleted" : f.Op == "create" ? "created" : "rewritten")} by HsmPublish; nothing was written. Publish without HsmLocked and commit the result.");
+            if (d.HasErrors) return;
+        }
+        foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);
+        var outcome = Committer.Commit(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line));
+        if (outcome is null) return;
+        Log.LogMessage(MessageImportance.High, "hsm: published the stack for {0} to {1}: {2} file(s) updated, {3} unchanged.",
+            target, label(publishRequest.PublishPath), outcome.Written, outcome.Unchanged);
+    }
+}
