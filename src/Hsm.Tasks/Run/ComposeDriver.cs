@@ -82,7 +82,7 @@ public sealed class ComposeDriver
     }
 
     public ToolResult Run(IEnumerable<string> sub, CancellationToken cancel, TimeSpan? timeout = null, Action<string>? onLine = null) =>
-        ToolRunner.Run(Command[0], Args(sub), ProjectDirectory, cancel, null, timeout ?? TimeSpan.FromMinutes(10), onLine);
+        ToolRunner.Run(Command[0], Args(sub), ProjectDirectory, cancel, null, new ToolOptions(timeout ?? TimeSpan.FromMinutes(10)), onLine);
 
     /// <summary>HSM6001 when Compose cannot be started or the engine does not answer; null otherwise.</summary>
     public Diagnostic? EngineProblem(ToolResult r, SourceSpan span)

@@ -135,7 +135,7 @@ public static class StatusChecker
     public static Dictionary<string, string>? Installed(string uv, string dir, CancellationToken cancel, out string error)
     {
         error = "";
-        var r = ToolRunner.Run(uv, new[] { "pip", "list", "--format", "json" }, dir, cancel, UvCommands.Environment(), TimeSpan.FromMinutes(2));
+        var r = ToolRunner.Run(uv, new[] { "pip", "list", "--format", "json" }, dir, cancel, UvCommands.Environment(), new ToolOptions(TimeSpan.FromMinutes(2)));
         if (!r.Started) { error = $"uv could not be started ({r.StartError})"; return null; }
         if (r.ExitCode != 0) { error = $"`uv pip list` failed: {r.Output.Trim()}"; return null; }
         var json = r.Output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith('['));
