@@ -4,6 +4,7 @@ namespace Hsm.Diagnostics;
 /// Every diagnostic code Hsm can emit. 1xxx manifest and registry, 2xxx resolution, 3xxx staging and
 /// sync, 4xxx commit and IO, 5xxx host and tools, 6xxx running the stack, 9xxx internal. Each has docs/errors/HSMnnnn.md
 /// sync, 4xxx commit and IO, 5xxx host and tools, 7xxx publishing, 9xxx internal. Each has docs/errors/HSMnnnn.md
+/// sync, 4xxx commit and IO, 5xxx host and tools, 8xxx command line, 9xxx internal. Each has docs/errors/HSMnnnn.md
 /// (a test keeps the two in step). Retired codes are never reused.
 /// </summary>
 public static class Codes
@@ -123,6 +124,15 @@ public static class Codes
     public const string PublishEnvFileOutside = "HSM7006";
     public const string PublishFileNotOurs = "HSM7007";
     public const string PublishNameCollision = "HSM7008";
+    // 8xxx: the command line (hsm; src/Hsm.Cli). Loader and resolver problems keep their own codes.
+    public const string NotInManifest = "HSM8001";
+    public const string NotInRegistry = "HSM8002";
+    public const string CannotEdit = "HSM8003";
+    public const string RegistryEntryExists = "HSM8004";
+    public const string NotConfirmed = "HSM8005";
+    public const string AlreadyInitialized = "HSM8006";
+    public const string NoProjectFile = "HSM8007";
+    public const string RegistryFileInvalid = "HSM8008";
 
     // 9xxx
     public const string Internal = "HSM9001";

@@ -65,6 +65,8 @@ public sealed class ResolvedLibrary
     /// <summary>Distribution name written into pyproject.toml (source `package`, default the name).</summary>
     public string Package { get; set; } = "";
     public string Mode { get; set; } = "prod";
+    /// <summary>Where the mode came from: the Mode property, HsmComponentMode, a YAML path, or default (spec §11).</summary>
+    public string? ModeFrom { get; set; }
     public string? Group { get; set; }
     public List<Origin> Origins { get; set; } = new();
     public LibrarySource Source { get; set; } = new();
@@ -99,6 +101,8 @@ public sealed class ResolvedService
 {
     public string Name { get; set; } = "";
     public string Mode { get; set; } = "prod";
+    /// <summary>Where the mode came from (see <see cref="ResolvedLibrary.ModeFrom"/>).</summary>
+    public string? ModeFrom { get; set; }
     public string? Group { get; set; }
     public List<Origin> Origins { get; set; } = new();
     public string Profile { get; set; } = "default";

@@ -17,6 +17,8 @@ public sealed class ResolveRequest
     /// <summary>HSM_REGISTRY_PATH: OS path separator, relative to ProjectDirectory.</summary>
     public string? RegistryEnvironment { get; init; }
     public string? ForcedMode { get; init; }
+    /// <summary>HsmComponentMode items: component → dev|prod (already validated).</summary>
+    public IReadOnlyDictionary<string, string> ComponentModes { get; init; } = new Dictionary<string, string>();
     public Dictionary<string, string> Settings { get; init; } = new();
     /// <summary>Parse every registry file (HsmCheck), not only those the stack needs.</summary>
     public bool ValidateWholeRegistry { get; init; }
@@ -77,6 +79,7 @@ public static class ResolvePipeline
         {
             ProjectDirectory = req.ProjectDirectory,
             ForcedMode = req.ForcedMode,
+            ComponentModes = req.ComponentModes,
             Label = label,
             Settings = req.Settings,
         }, d);
@@ -110,6 +113,22 @@ public static class ResolvePipeline
         {
             if (Directory.Exists(path)) { if (!result.Contains(path)) result.Add(path); }
             else d.Error(Codes.RegistryMissing, span, $"The registry folder '{Label(req.ProjectDirectory, path)}' (from {from}) does not exist.");
+        }
+        return result;
+    }
+
+    /// <summary>HsmComponentMode items as "name=mode" values: case-insensitive dev|prod, else HSM1026 naming the item.</summary>
+    public static Dictionary<string, string> ParseComponentModes(IEnumerable<string>? items, DiagnosticBag d)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var item in items ?? Array.Empty<string>())
+        {
+            int eq = item.IndexOf('=');
+            var name = (eq < 0 ? item : item[..eq]).Trim();
+            var mode = ParseMode(eq < 0 ? "" : item[(eq + 1)..], $"The Mode of HsmComponentMode '{name}'", d);
+            if (eq < 0 || string.IsNullOrWhiteSpace(item[(eq + 1)..]))
+                d.Error(Codes.InvalidModeProperty, SourceSpan.None, $"HsmComponentMode '{name}' has no Mode; write <HsmComponentMode Include=\"{name}\" Mode=\"dev\" />.");
+            else if (mode != null) result[name] = mode;
         }
         return result;
     }

@@ -15,6 +15,8 @@ public sealed class ResolveOptions
     public string ProjectDirectory { get; init; } = "";
     /// <summary>dev | prod | null: the Mode/HsmMode property forcing the whole stack.</summary>
     public string? ForcedMode { get; init; }
+    /// <summary>HsmComponentMode items (a developer's local overrides, e.g. from hsm.proj.user): name → dev|prod. After ForcedMode, before hsm.yaml.</summary>
+    public IReadOnlyDictionary<string, string> ComponentModes { get; init; } = new Dictionary<string, string>();
     /// <summary>Maps an absolute path to the label used in diagnostics.</summary>
     public Func<string, string> Label { get; init; } = p => p;
     /// <summary>Build settings recorded in resolved.json (so a change re-stages).</summary>
@@ -347,6 +349,9 @@ public sealed class Resolver
 
     private void CheckModesKeys()
     {
+        foreach (var name in _o.ComponentModes.Keys)
+            if (!_r.Exists(ComponentKind.Library, name) && !_r.Exists(ComponentKind.Service, name))
+                _d.Warning(Codes.UnknownReference, SourceSpan.None, $"HsmComponentMode '{name}' names no library or service in the registry.{Suggest.DidYouMean(name, _r.NamesOf(ComponentKind.Library).Concat(_r.NamesOf(ComponentKind.Service)))}");
         foreach (var (name, mode) in _m.Modes)
         {
             if (_r.Exists(ComponentKind.Library, name) && _r.Exists(ComponentKind.Service, name))
@@ -361,6 +366,8 @@ public sealed class Resolver
     private string ModeOf(Comp c, out string why)
     {
         if (_o.ForcedMode != null) { why = "the Mode property"; return _o.ForcedMode; }
+        var ok = _o.ComponentModes.Keys.FirstOrDefault(k => SameName(c.Kind, k, c.Name));
+        if (ok != null) { why = "HsmComponentMode"; return _o.ComponentModes[ok]; }
         if (c.Standalone?.Mode is { } sm) { why = c.Standalone.Path + ".mode"; return sm.Value; }
         var mk = _m.Modes.Keys.FirstOrDefault(k => SameName(c.Kind, k, c.Name));
         if (mk != null) { why = $"modes.{mk}"; return _m.Modes[mk].Value; }
@@ -400,7 +407,7 @@ public sealed class Resolver
 
     private ResolvedLibrary? BuildLibrary(Comp c, SortedSet<string> extra)
     {
-        var mode = ModeOf(c, out _);
+        var mode = ModeOf(c, out var modeFrom);
         var s = PickSource(c, mode);
         if (s is null) return null;
         var src = new LibrarySource
@@ -428,6 +435,7 @@ public sealed class Resolver
             Name = c.Name,
             Package = s.Package ?? c.Name,
             Mode = mode,
+            ModeFrom = modeFrom,
             Group = c.Group,
             Origins = Origins(c),
             Source = src,
@@ -440,8 +448,8 @@ public sealed class Resolver
     private ResolvedService? BuildService(Comp c, SortedSet<string> extra)
     {
         var m = (ServiceManifest)c.Manifest;
-        var mode = ModeOf(c, out _);
-        var svc = new ResolvedService { Name = c.Name, Mode = mode, Group = c.Group, Origins = Origins(c), RegistryFile = m.File };
+        var mode = ModeOf(c, out var modeFrom);
+        var svc = new ResolvedService { Name = c.Name, Mode = mode, ModeFrom = modeFrom, Group = c.Group, Origins = Origins(c), RegistryFile = m.File };
 
         // profile: hsm.yaml entry or group, else default
         Located<string>? profileRef = c.Standalone?.Profile;

@@ -19,6 +19,8 @@ public abstract class ResolvingTask : HsmTask
     public string? ComposePath { get; set; }
     public string? PythonSync { get; set; }
     public string? Locked { get; set; }
+    /// <summary>HsmComponentMode items as "name=mode" (spec §11: after Mode/HsmMode, before hsm.yaml).</summary>
+    public string[]? ComponentModes { get; set; }
 
     protected override string? LockDirectory => IntermediateDirectory;
 
@@ -34,9 +36,11 @@ public abstract class ResolvingTask : HsmTask
             if (IsGlobalProperty("Mode")) forced = ResolvePipeline.ParseMode(Mode, "The Mode property", d);
             else Log.LogMessage(MessageImportance.Low, "hsm: $(Mode) = '{0}' is not a global property (-p:Mode=...), e.g. it comes from an environment variable MODE; it is ignored.", Mode);
         }
+        var componentModes = ResolvePipeline.ParseComponentModes(ComponentModes, d);
         if (d.HasErrors) return null;
         return new ResolveRequest
         {
+            ComponentModes = componentModes,
             ManifestPath = ManifestPath,
             ProjectDirectory = ProjectDirectory,
             PropertyBaseDirectory = string.IsNullOrEmpty(MSBuildProjectDirectory) ? ProjectDirectory : MSBuildProjectDirectory,

@@ -1,0 +1,1 @@
+return new Hsm.Cli.Cli().Run(args);

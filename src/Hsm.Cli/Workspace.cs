@@ -1,0 +1,152 @@
+using Hsm.Cli.Editing;
+using Hsm.Compose;
+using Hsm.Diagnostics;
+using Hsm.Manifest;
+using Hsm.Registry;
+using Hsm.Resolution;
+using Hsm.Yaml;
+
+namespace Hsm.Cli;
+
+/// <summary>Raised for a problem the command reports as `file(line,col): error HSMnnnn: …` and exit code 1.</summary>
+public sealed class CliError : Exception
+{
+    public IReadOnlyList<Diagnostic> Diagnostics { get; }
+    public CliError(IEnumerable<Diagnostic> diagnostics) : base(string.Join("\n", diagnostics)) => Diagnostics = diagnostics.ToList();
+    public CliError(string code, SourceSpan span, string message) : this(new[] { new Diagnostic(code, Severity.Error, message, span) }) { }
+}
+
+/// <summary>
+/// The project a command works on: its folder, hsm.yaml and registry (located as the build locates
+/// them: --registry as HsmRegistryPath, then HSM_REGISTRY_PATH, project.registry, hsm-registry), and
+/// the validate-then-write-atomically step every edit goes through.
+/// </summary>
+public sealed class Workspace
+{
+    public string Directory { get; }
+    public string ManifestPath => Path.Combine(Directory, "hsm.yaml");
+    public string? RegistryOption { get; }
+    public TextWriter Out { get; }
+
+    public Workspace(string directory, string? registryOption, TextWriter output)
+    {
+        Directory = Path.GetFullPath(directory);
+        RegistryOption = registryOption;
+        Out = output;
+    }
+
+    public string Label(string path) => ResolvePipeline.Label(Directory, path);
+
+    public ResolveRequest Request(string manifestPath) => new()
+    {
+        ManifestPath = manifestPath,
+        ProjectDirectory = Directory,
+        PropertyBaseDirectory = Directory,
+        RegistryProperty = RegistryOption,
+        RegistryEnvironment = Environment.GetEnvironmentVariable("HSM_REGISTRY_PATH"),
+        Settings = new Dictionary<string, string> { ["pyproject"] = "pyproject.toml", ["compose"] = "docker-compose.hsm.yml", ["pythonSync"] = "auto", ["locked"] = "false" },
+    };
+
+    /// <summary>hsm.yaml as text with positions; HSM1024 when it is missing, the loader's error when it is not YAML.</summary>
+    public YamlText ReadManifestText()
+    {
+        if (!File.Exists(ManifestPath))
+            throw new CliError(Codes.ManifestMissing, new SourceSpan("hsm.yaml", 0, 0), $"There is no hsm.yaml in '{Directory}'. Run 'hsm init' (or 'dotnet new hsm') first, or pass --directory.");
+        var bytes = File.ReadAllBytes(ManifestPath);
+        var d = new DiagnosticBag();
+        if (SafeYamlLoader.LoadBytes(bytes, "hsm.yaml", d) is null || d.HasErrors)
+            throw new CliError(d.Items.Where(x => x.Severity == Severity.Error));
+        return YamlText.FromBytes(bytes);
+    }
+
+    /// <summary>The manifest of a text (no resolution); throws the loader's errors.</summary>
+    public ProjectManifest ParseManifest(YamlText doc, DiagnosticBag d)
+    {
+        var root = SafeYamlLoader.LoadText(doc.Text, "hsm.yaml", d);
+        var m = root is null ? null : ManifestReader.Read(root, "hsm.yaml", d);
+        if (m is null || d.HasErrors) throw new CliError(d.Items.Where(x => x.Severity == Severity.Error));
+        return m;
+    }
+
+    /// <summary>The registry folders of this project (no file parsed yet).</summary>
+    public RegistryLoader Registry(ProjectManifest? manifest, DiagnosticBag d)
+    {
+        var folders = ResolvePipeline.LocateRegistry(Request(ManifestPath), manifest, d);
+        return new RegistryLoader(folders, Label, d);
+    }
+
+    /// <summary>The registry of the project as it is on disk (for search, show, completion and add).</summary>
+    public (RegistryLoader Registry, ProjectManifest? Manifest) LoadRegistry()
+    {
+        var d = new DiagnosticBag();
+        ProjectManifest? manifest = null;
+        if (File.Exists(ManifestPath))
+        {
+            var root = SafeYamlLoader.LoadFile(ManifestPath, "hsm.yaml", d);
+            manifest = root is null ? null : ManifestReader.Read(root, "hsm.yaml", new DiagnosticBag());
+        }
+        var registry = Registry(manifest, d);
+        if (d.Items.Any(x => x.Code == Codes.RegistryMissing)) throw new CliError(d.Items.Where(x => x.Code == Codes.RegistryMissing));
+        return (registry, manifest);
+    }
+
+    /// <summary>
+    /// Loads and resolves an edited hsm.yaml with the product's loader and resolver (the same HSM errors
+    /// and "did you mean" as the build); throws every error, the file untouched.
+    /// </summary>
+    public void Validate(YamlText edited)
+    {
+        var d = new DiagnosticBag();
+        try
+        {
+            var manifest = ParseManifest(edited, d);
+            var registry = Registry(manifest, d);
+            if (!d.HasErrors)
+            {
+                var stack = new Resolver(manifest, registry, new ResolveOptions { ProjectDirectory = Directory, Label = Label }, d).Resolve();
+                if (!d.HasErrors) Preflight.Check(stack, d);
+            }
+        }
+        catch (HsmException e) { d.Add(e.Diagnostic); }
+        // A missing local path of a dev source is a build-time problem (the build may clone it), not the edit's.
+        var errors = d.Items.Where(x => x.Severity == Severity.Error && x.Code != Codes.LocalPathMissing).ToList();
+        if (errors.Count > 0) throw new CliError(errors);
+    }
+
+    /// <summary>Validates, then writes atomically (or prints the diff with --dry-run). Returns true when the file changed.</summary>
+    public bool Commit(YamlText original, YamlText edited, bool dryRun, string path = "", bool validate = true)
+    {
+        path = path.Length == 0 ? ManifestPath : path;
+        if (edited.Text == original.Text) return false;
+        if (validate) Validate(edited);
+        if (dryRun)
+        {
+            Out.Write(UnifiedDiff.Create(original.Text, edited.Text, Label(path)));
+            return true;
+        }
+        WriteAtomically(path, edited.ToBytes());
+        return true;
+    }
+
+    /// <summary>Writes a file through a temporary file in the same folder and a rename (no half-written file).</summary>
+    public static void WriteAtomically(string path, byte[] bytes)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        System.IO.Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, "." + Path.GetFileName(path) + ".hsm-" + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            {
+                fs.Write(bytes);
+                fs.Flush(true);
+            }
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(tmp); } catch (IOException) { }
+            throw new CliError(Codes.CommitIo, new SourceSpan(Path.GetFileName(path), 0, 0), $"Cannot write '{path}': {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+"""The hsm-library-name library."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,355 @@
+using System.Text.RegularExpressions;
+using Hsm.Diagnostics;
+using Hsm.Resolution;
+using Xunit;
+
+namespace Hsm.Cli.Tests;
+
+/// <summary>A temporary project folder and the `hsm` command line run in process on it.</summary>
+public sealed class CliProject : IDisposable
+{
+    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "hsm-cli-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public CliProject() => Directory.CreateDirectory(Dir);
+
+    public (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter { NewLine = "\n" };
+        var e = new StringWriter { NewLine = "\n" };
+        var code = new Cli(o, e, Dir, new StringReader(""), interactive: false).Run(args);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    public string Ok(params string[] args)
+    {
+        var (code, o, e) = Run(args);
+        Assert.True(code == 0, $"hsm {string.Join(' ', args)} exited {code}:\n{o}\n{e}");
+        return o;
+    }
+
+    public string Read(string rel) => File.ReadAllText(Path.Combine(Dir, rel));
+    public byte[] Bytes(string rel) => File.ReadAllBytes(Path.Combine(Dir, rel));
+
+    /// <summary>init plus a small registry written by the registry commands.</summary>
+    public CliProject WithStack()
+    {
+        Ok("init", "--name", "my-rag-app");
+        Directory.CreateDirectory(Path.Combine(Dir, "packages", "qdrant-adapter"));
+        File.WriteAllText(Path.Combine(Dir, "packages", "qdrant-adapter", "pyproject.toml"), "[project]\nname = \"qdrant-adapter\"\nversion = \"0.1.0\"\n");
+        Ok("registry", "add", "library", "qdrant-adapter", "-d", "Client for the Qdrant vector database", "--pypi-version", ">=1.0,<2", "--dev-path", "packages/qdrant-adapter");
+        Ok("registry", "add", "library", "milvus-adapter", "-d", "Client for Milvus", "--pypi-version", ">=2.4");
+        Ok("registry", "add", "service", "qdrant", "-d", "Vector database", "--image", "qdrant/qdrant:v1.12.0", "--port", "6333:6333", "--env", "COLLECTION=${HSM_MERGED_PARAMS.collection}");
+        Ok("registry", "add", "service", "milvus", "-d", "Another vector database", "--image", "milvusdb/milvus:v2.4.0");
+        Ok("registry", "add", "service", "redis", "-d", "Cache", "--image", "redis:7");
+        Ok("registry", "add", "group", "vector-db-client", "-o", "qdrant-adapter", "-o", "milvus-adapter", "--default", "qdrant-adapter", "-c", "Group for vector database clients");
+        Ok("registry", "add", "group", "vector-db-server", "-t", "service_group", "-o", "qdrant", "-o", "milvus");
+        Ok("registry", "add", "group", "caches", "-t", "service_group", "-s", "M-of-N", "-o", "redis", "-o", "milvus");
+        Ok("registry", "implies", "add", "qdrant-adapter", "service:qdrant", "collection=docs");
+        return this;
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+public class CommandTests
+{
+    private static readonly Regex ErrorLine = new(@"^(?<file>[^\s()]+)\((?<line>\d+),(?<col>\d+)\): error (?<code>HSM\d{4}): ", RegexOptions.Multiline);
+
+    [Fact]
+    public void Init_writes_the_files_of_the_template_and_refuses_a_second_time()
+    {
+        using var p = new CliProject();
+        p.Ok("init", "--name", "demo");
+        Assert.Contains("name: demo", p.Read("hsm.yaml"));
+        Assert.Equal("<!-- The stack of this folder: `dotnet build` applies hsm.yaml (the SDK version is pinned in global.json). -->\n<Project Sdk=\"Hsm.Sdk\" />\n", p.Read("hsm.proj"));
+        Assert.Contains($"\"Hsm.Sdk\": \"{Templates.SdkVersion}\"", p.Read("global.json"));
+        foreach (var d in new[] { "libraries", "services", "library_groups", "service_groups" }) Assert.True(Directory.Exists(Path.Combine(p.Dir, "hsm-registry", d)), d);
+        Assert.Contains(".env.hsm.local", p.Read(".gitignore"));
+        Assert.Contains("hsm.lock text eol=lf", p.Read(".gitattributes"));
+        Assert.Contains("\"hsm.yaml\"", p.Read(".vscode/settings.json"));
+        Assert.Equal(File.ReadAllText(Path.Combine(Hsm.Tests.SharedTools.RepoRoot, "docs", "schemas", "hsm.schema.json")), p.Read(".vscode/schemas/hsm.schema.json"));
+        // One source: every file of the template's content is written by init.
+        var content = Path.Combine(Hsm.Tests.SharedTools.RepoRoot, "src", "Hsm.Templates", "content", "hsm");
+        foreach (var f in Directory.EnumerateFiles(content, "*", SearchOption.AllDirectories).Where(f => !f.Contains(".template.config")))
+        {
+            var rel = Path.GetRelativePath(content, f).Replace('\\', '/') switch { "gitignore.txt" => ".gitignore", "gitattributes.txt" => ".gitattributes", var r => r };
+            Assert.True(File.Exists(Path.Combine(p.Dir, rel)), rel);
+        }
+
+        var (code, _, err) = p.Run("init");
+        Assert.Equal(1, code);
+        Assert.Matches(@"^hsm\.yaml\(1,1\): error HSM8006: ", err);
+    }
+
+    [Fact]
+    public void Init_keeps_an_existing_gitignore_and_adds_only_missing_lines()
+    {
+        using var p = new CliProject();
+        File.WriteAllText(Path.Combine(p.Dir, ".gitignore"), "# mine\nobj/\n");
+        p.Ok("init");
+        var text = p.Read(".gitignore");
+        Assert.StartsWith("# mine\nobj/\nbin/\n", text);
+        Assert.Single(Regex.Matches(text, "^obj/$", RegexOptions.Multiline));
+    }
+
+    [Fact]
+    public void A_new_users_edits_keep_the_file_and_resolve()
+    {
+        using var p = new CliProject().WithStack();
+        Assert.Contains("0 warning(s)", p.Ok("registry", "validate"));
+        p.Ok("add", "vector-db-client");
+        p.Ok("select", "vector-db-client", "qdrant-adapter");
+        p.Ok("add", "redis", "--mode", "prod");
+        p.Ok("add", "milvus", "--group", "caches");
+        p.Ok("add", "redis", "--group", "caches");
+        p.Ok("mode", "qdrant-adapter", "dev");
+        Assert.Equal("""
+            # The stack of this project. Change it with `hsm add`, `hsm select`, `hsm mode` (or by hand),
+            # then `dotnet build` (or `hsm sync`). Reference: docs/manifest.md of Hsm.Sdk.
+            project:
+              name: my-rag-app
+              version: 0.1.0
+            libraries:
+              groups:
+                # Group for vector database clients
+                vector-db-client:
+                  selection: qdrant-adapter
+            services:
+              standalone:
+                - { name: redis, mode: prod }
+              groups:
+                caches:
+                  selection:
+                    - milvus
+                    - redis
+            modes:
+              qdrant-adapter: dev
+
+            """.Replace("\r\n", "\n"), p.Read("hsm.yaml"));
+
+        // Selecting again replaces (1-of-N), the group keeps its comment; remove undoes add exactly.
+        p.Ok("select", "vector-db-client", "milvus-adapter");
+        Assert.Contains("    vector-db-client:\n      selection: milvus-adapter\n", p.Read("hsm.yaml"));
+        var before = p.Bytes("hsm.yaml");
+        p.Ok("add", "qdrant-adapter");
+        Assert.Contains("  standalone:\n    - qdrant-adapter\n", p.Read("hsm.yaml"));
+        p.Ok("remove", "qdrant-adapter");
+        Assert.Equal(before, p.Bytes("hsm.yaml"));
+        p.Ok("remove", "redis", "--group", "caches");
+        Assert.Contains("      selection:\n        - milvus\nmodes:", p.Read("hsm.yaml"));
+        p.Ok("remove", "vector-db-client");
+        Assert.DoesNotContain("vector-db-client", p.Read("hsm.yaml"));
+        Assert.DoesNotContain("# Group for vector database clients", p.Read("hsm.yaml"));
+    }
+
+    [Fact]
+    public void Errors_come_as_file_line_col_HSMnnnn_with_exit_1_and_the_file_unchanged()
+    {
+        using var p = new CliProject().WithStack();
+        p.Ok("add", "vector-db-client");
+        var before = p.Bytes("hsm.yaml");
+
+        var (code, _, err) = p.Run("select", "vector-db-client", "milvus-adaptr");
+        Assert.Equal(1, code);
+        var m = ErrorLine.Match(err);
+        Assert.True(m.Success, err);
+        Assert.Equal("hsm.yaml", m.Groups["file"].Value);
+        Assert.Equal("HSM1016", m.Groups["code"].Value);
+        Assert.Equal("10", m.Groups["line"].Value);
+        Assert.Contains("Did you mean 'milvus-adapter'?", err);
+        Assert.Equal(before, p.Bytes("hsm.yaml"));
+
+        (code, _, err) = p.Run("add", "qdrant-adaptr");
+        Assert.Equal(1, code);
+        Assert.Contains("error HSM8002: No library, service or group 'qdrant-adaptr' in the registry. Did you mean 'qdrant-adapter'?", err);
+        (code, _, err) = p.Run("remove", "milvus");
+        Assert.Equal(1, code);
+        Assert.Matches(@"^hsm\.yaml\(1,1\): error HSM8001: ", err);
+        (code, _, err) = p.Run("registry", "add", "library", "qdrant-adapter");
+        Assert.Equal(1, code);
+        Assert.Matches(@"^hsm-registry/libraries/qdrant-adapter\.yaml\(1,1\): error HSM8004: ", err);
+        (code, _, err) = p.Run("registry", "remove", "redis");
+        Assert.Equal(1, code);
+        Assert.Contains("error HSM8005", err);
+        Assert.True(File.Exists(Path.Combine(p.Dir, "hsm-registry", "services", "redis.yaml")));
+        (code, _, err) = p.Run("registry", "add", "library", "bad", "--prod-type", "git", "--prod-url", "https://example.org/x.git", "--prod-ref", "-x");
+        Assert.Equal(1, code);
+        Assert.Contains("error HSM8008", err);
+        Assert.Contains("error HSM1021", err);
+        Assert.False(File.Exists(Path.Combine(p.Dir, "hsm-registry", "libraries", "bad.yaml")));
+        Assert.Equal(before, p.Bytes("hsm.yaml"));
+        Assert.DoesNotContain("   at ", err); // never a stack trace
+    }
+
+    [Theory]
+    [InlineData("bogus")]
+    [InlineData("add")]
+    [InlineData("add", "x", "--mode", "maybe")]
+    [InlineData("mode", "x")]
+    [InlineData("mode", "x", "fast")]
+    [InlineData("mode", "--all", "x", "dev")]
+    [InlineData("select", "g")]
+    [InlineData("registry", "add", "group", "g", "-s", "2-of-N")]
+    public void Usage_errors_exit_2(params string[] args)
+    {
+        using var p = new CliProject();
+        p.Ok("init");
+        var before = p.Bytes("hsm.yaml");
+        var (code, _, err) = p.Run(args);
+        Assert.Equal(2, code);
+        Assert.StartsWith("hsm: ", err);
+        Assert.Equal(before, p.Bytes("hsm.yaml"));
+    }
+
+    [Fact]
+    public void Dry_run_prints_a_unified_diff_and_writes_nothing()
+    {
+        using var p = new CliProject().WithStack();
+        var before = p.Bytes("hsm.yaml");
+        var diff = p.Ok("add", "milvus-adapter", "--group", "vector-db-client", "--dry-run");
+        Assert.Equal("""
+            --- a/hsm.yaml
+            +++ b/hsm.yaml
+            @@ -3,3 +3,8 @@
+             project:
+               name: my-rag-app
+               version: 0.1.0
+            +libraries:
+            +  groups:
+            +    # Group for vector database clients
+            +    vector-db-client:
+            +      selection: milvus-adapter
+
+            """.Replace("\r\n", "\n"), diff);
+        Assert.Equal(before, p.Bytes("hsm.yaml"));
+    }
+
+    [Fact]
+    public void Search_finds_by_name_and_description_and_show_prints_an_entry()
+    {
+        using var p = new CliProject().WithStack();
+        var byName = p.Ok("search", "milvus");
+        Assert.Matches(new Regex(@"^library\s+milvus-adapter\s+Client for Milvus$", RegexOptions.Multiline), byName);
+        Assert.Matches(new Regex(@"^service\s+milvus\s+Another vector database$", RegexOptions.Multiline), byName);
+        var byDescription = p.Ok("search", "VECTOR DATABASE");
+        Assert.Contains("qdrant-adapter", byDescription);
+        Assert.Contains("vector-db-client", byDescription); // its comment
+        Assert.DoesNotContain("redis", byDescription);
+        Assert.Contains("Nothing in the registry matches 'nothing-like-it'.", p.Ok("search", "nothing-like-it"));
+
+        var show = p.Ok("show", "vector-db-client");
+        Assert.Contains("library group vector-db-client  (hsm-registry/library_groups/vector-db-client.yaml)", show);
+        Assert.Contains("qdrant-adapter  Client for the Qdrant vector database", show);
+        Assert.Contains("strategy: 1-of-N, default: qdrant-adapter", show);
+        var (code, _, err) = p.Run("show", "qdrnt");
+        Assert.Equal(1, code);
+        Assert.Contains("Did you mean 'qdrant'?", err);
+    }
+
+    [Fact]
+    public void Completion_returns_registry_names_for_add_and_group_options_for_select()
+    {
+        using var p = new CliProject().WithStack();
+        var add = p.Ok("[suggest:5]", "add q").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(new[] { "qdrant", "qdrant-adapter" }, add);
+        var select = p.Ok("[suggest:24]", "select vector-db-client ").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("qdrant-adapter", select);
+        Assert.Contains("milvus-adapter", select);
+        Assert.DoesNotContain("redis", select);
+        var selectM = p.Ok("[suggest:25]", "select vector-db-client m").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(new[] { "milvus-adapter" }, selectM);
+        var group = p.Ok("[suggest:14]", "add x --group ").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("caches", group);
+        Assert.Contains("vector-db-server", group);
+    }
+
+    [Fact]
+    public void Registry_implies_edits_keep_the_file()
+    {
+        using var p = new CliProject().WithStack();
+        var file = "hsm-registry/libraries/qdrant-adapter.yaml";
+        Assert.EndsWith("implies:\n  service:qdrant: { params: { collection: docs } }\n", p.Read(file));
+        p.Ok("registry", "implies", "add", "vector-db-client", "service_group:vector-db-server", "qdrant", "--option", "qdrant-adapter");
+        p.Ok("registry", "implies", "add", "vector-db-client", "service_group:vector-db-server", "milvus", "--option", "milvus-adapter");
+        Assert.Contains("  - name: qdrant-adapter\n    implies:\n      service_group:vector-db-server: qdrant\n  - name: milvus-adapter\n    implies:\n      service_group:vector-db-server: milvus\n", p.Read("hsm-registry/library_groups/vector-db-client.yaml"));
+        var before = p.Bytes(file);
+        p.Ok("registry", "implies", "add", "qdrant-adapter", "service:redis");
+        Assert.Contains("  service:redis: {}\n", p.Read(file));
+        p.Ok("registry", "implies", "remove", "qdrant-adapter", "service:redis");
+        Assert.Equal(before, p.Bytes(file));
+        Assert.Contains("0 warning(s)", p.Ok("registry", "validate"));
+        p.Ok("registry", "remove", "milvus", "--yes", "--kind", "service");
+        Assert.False(File.Exists(Path.Combine(p.Dir, "hsm-registry", "services", "milvus.yaml")));
+        var (code, _, err) = p.Run("registry", "validate");
+        Assert.Equal(1, code); // the group still names it
+        Assert.Contains("vector-db-server.yaml", err);
+    }
+
+    [Fact]
+    public void Mode_local_writes_hsm_proj_user_and_leaves_hsm_yaml_alone()
+    {
+        using var p = new CliProject().WithStack();
+        p.Ok("add", "vector-db-client");
+        var before = p.Bytes("hsm.yaml");
+        p.Ok("mode", "qdrant-adapter", "dev", "--local");
+        Assert.Equal(before, p.Bytes("hsm.yaml"));
+        Assert.Equal("<Project>\n  <ItemGroup>\n    <HsmComponentMode Include=\"qdrant-adapter\" Mode=\"dev\" />\n  </ItemGroup>\n</Project>\n", p.Read("hsm.proj.user"));
+        p.Ok("mode", "redis", "prod", "--local");
+        p.Ok("mode", "qdrant-adapter", "prod", "--local");
+        Assert.Equal("<Project>\n  <ItemGroup>\n    <HsmComponentMode Include=\"qdrant-adapter\" Mode=\"prod\" />\n    <HsmComponentMode Include=\"redis\" Mode=\"prod\" />\n  </ItemGroup>\n</Project>\n", p.Read("hsm.proj.user"));
+        p.Ok("mode", "--all", "dev", "--local");
+        Assert.Contains("<HsmMode>Dev</HsmMode>", p.Read("hsm.proj.user"));
+        var (code, _, err) = p.Run("mode", "qdrant-adaptr", "dev", "--local");
+        Assert.Equal(1, code);
+        Assert.Contains("Did you mean 'qdrant-adapter'?", err);
+    }
+
+    [Fact]
+    public void HsmComponentMode_comes_after_the_Mode_property_and_before_hsm_yaml()
+    {
+        using var p = new CliProject().WithStack();
+        p.Ok("add", "vector-db-client");
+        p.Ok("mode", "qdrant-adapter", "prod"); // modes.qdrant-adapter: prod in hsm.yaml
+        var ws = new Workspace(p.Dir, null, TextWriter.Null);
+        ResolveRequest Request(string? forced, params string[] items)
+        {
+            var d = new DiagnosticBag();
+            var r = ws.Request(ws.ManifestPath);
+            return new ResolveRequest
+            {
+                ManifestPath = r.ManifestPath, ProjectDirectory = r.ProjectDirectory, PropertyBaseDirectory = r.PropertyBaseDirectory,
+                RegistryEnvironment = r.RegistryEnvironment, Settings = r.Settings, ForcedMode = forced,
+                ComponentModes = ResolvePipeline.ParseComponentModes(items, d),
+            };
+        }
+        (string Mode, string? From) Lib(ResolveRequest req)
+        {
+            var d = new DiagnosticBag();
+            var (stack, _) = ResolvePipeline.Run(req, d);
+            Assert.False(d.HasErrors, string.Join("\n", d.Items));
+            var l = stack!.Libraries.Single(x => x.Name == "qdrant-adapter");
+            return (l.Mode, l.ModeFrom);
+        }
+        Assert.Equal(("prod", "modes.qdrant-adapter"), Lib(Request(null)));
+        Assert.Equal(("dev", "HsmComponentMode"), Lib(Request(null, "qdrant-adapter=Dev")));
+        Assert.Equal(("prod", "the Mode property"), Lib(Request("prod", "qdrant-adapter=dev")));
+        var tree = StackReport.Tree(ResolvePipeline.Run(Request(null, "qdrant-adapter=dev"), new DiagnosticBag()).Stack!);
+        Assert.Contains("qdrant-adapter  dev, local packages/qdrant-adapter (editable)\n      mode from HsmComponentMode\n", tree);
+
+        var bad = new DiagnosticBag();
+        ResolvePipeline.ParseComponentModes(new[] { "qdrant-adapter=fast" }, bad);
+        Assert.Contains(bad.Items, x => x.Code == Codes.InvalidModeProperty && x.Message.Contains("HsmComponentMode 'qdrant-adapter'"));
+    }
+
+    [Fact]
+    public void Build_commands_report_a_missing_project_file()
+    {
+        using var p = new CliProject();
+        var (code, _, err) = p.Run("check");
+        Assert.Equal(1, code);
+        Assert.Matches(@"^hsm\.proj: error HSM8007: ", err);
+    }
+}

@@ -1,0 +1,256 @@
+using System.Text;
+using Hsm.Cli.Editing;
+using Hsm.Tests;
+using Xunit;
+
+namespace Hsm.Cli.Tests;
+
+/// <summary>
+/// The splicing editor: for every hsm.yaml of the repository (fixtures, samples, the template) and for
+/// hostile styles (comments everywhere, flow and block lists, quoting, CRLF, BOM, odd indentation, no final
+/// line break), every edit followed by its inverse gives back the original bytes, and one edit's diff
+/// touches only the lines it must.
+/// </summary>
+public class EditorTests
+{
+    public static IEnumerable<string> RepositoryManifests() =>
+        Directory.EnumerateFiles(SharedTools.RepoRoot, "hsm.yaml", SearchOption.AllDirectories)
+            .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") && !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}"))
+            .OrderBy(p => p, StringComparer.Ordinal);
+
+    public const string Hostile = """
+        # top comment
+        project:   # trailing comment
+           name: 'hostile'   # single-quoted
+           version: "1.0"
+
+        # the libraries
+        libraries:
+           groups:
+              # Group comment
+              vector-db-client:
+                 selection: "qdrant-adapter"   # selected
+
+              metrics: { selection: [accuracy, 'latency'] }
+           standalone:
+           - langchain     # an indentless list
+           -   { name: my-utils, mode: dev }
+           - name: other
+             mode: prod
+        # between sections
+        services: {standalone: [redis, 'postgres'], groups: {}}
+        modes: {qdrant: prod}
+        """;
+
+    public const string BlockEverything = """
+        project:
+            name: four-spaces
+        libraries:
+            standalone:
+                -   alpha
+                # a comment between items
+                -   beta
+            groups:
+                g:
+                    selection:
+                        - one
+                        - two
+        modes:
+            alpha: dev
+        """;
+
+    public const string Minimal = "project:\n  name: minimal";
+
+    // In a flow map, a new section is written flow, and the last entry of a flow list leaves `[]`: the
+    // document has its sections so that each edit has an exact inverse.
+    public const string FlowRoot = "{ project: { name: flow }, libraries: { standalone: [a], groups: { g: { selection: [x] } } }, services: { standalone: [], groups: {} }, modes: {} }\n";
+
+    public static IEnumerable<object[]> Documents()
+    {
+        var docs = new List<(string Name, string Text)>();
+        foreach (var p in RepositoryManifests())
+            docs.Add((Path.GetRelativePath(SharedTools.RepoRoot, p).Replace('\\', '/'), File.ReadAllText(p)));
+        docs.Add(("hostile", Hostile));
+        docs.Add(("block-everything", BlockEverything));
+        docs.Add(("minimal-no-final-newline", Minimal));
+        docs.Add(("flow-root", FlowRoot));
+        foreach (var (name, text) in docs)
+        {
+            var lf = text.Replace("\r\n", "\n");
+            yield return new object[] { name, "lf", false, lf };
+            yield return new object[] { name, "crlf+bom", true, lf.Replace("\n", "\r\n") };
+        }
+    }
+
+    private static byte[] Bytes(string text, bool bom) => YamlText.ToBytes(text, bom);
+
+    /// <summary>(description, edit, inverse) for a document.</summary>
+    private static IEnumerable<(string What, Func<YamlText, YamlText> Edit, Func<YamlText, YamlText> Inverse)> Edits(YamlText doc)
+    {
+        yield return ("add/remove a standalone library", d => ManifestEditor.AddStandalone(d, "libraries", "zz-new"), d => ManifestEditor.RemoveStandalone(d, "libraries", "zz-new"));
+        yield return ("add/remove a standalone service with a mode", d => ManifestEditor.AddStandalone(d, "services", "zz-svc", "dev", "default"), d => ManifestEditor.RemoveStandalone(d, "services", "zz-svc"));
+        yield return ("add/remove a library group with its comment", d => ManifestEditor.AddGroup(d, "libraries", "zz-group", "opt", "Group for tests"), d => ManifestEditor.RemoveGroup(d, "libraries", "zz-group", "Group for tests"));
+        yield return ("add/remove an M-of-N service group", d => ManifestEditor.AddGroup(d, "services", "zz-many", new YList { "a", "b" }, "Many\nlines"), d => ManifestEditor.RemoveGroup(d, "services", "zz-many", "Many\nlines"));
+        yield return ("add/remove a group with no selection", d => ManifestEditor.AddGroup(d, "libraries", "zz-default", null, null), d => ManifestEditor.RemoveGroup(d, "libraries", "zz-default", null));
+        yield return ("set/remove a modes key", d => ManifestEditor.SetModesKey(d, "zz-mode", "dev"), d => ManifestEditor.RemoveModesKey(d, "zz-mode"));
+        // Append to and remove from every existing list selection.
+        foreach (var section in new[] { "libraries", "services" })
+        {
+            var groups = ManifestEditor.Group(doc, section, "__none__").Groups;
+            foreach (var g in groups?.Entries ?? new())
+                if ((g.Value as PMap)?.Get("selection")?.Value is PSeq { Items.Count: > 0 })
+                    yield return ($"append/remove an option of {section}.groups.{g.Key.Value}",
+                        d => ManifestEditor.AddOption(d, section, g.Key.Value, "zz-option", null),
+                        d => ManifestEditor.RemoveOption(d, section, g.Key.Value, "zz-option", null));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Documents))]
+    public void Every_edit_followed_by_its_inverse_gives_back_the_original_bytes(string name, string variant, bool bom, string text)
+    {
+        var original = Bytes(text, bom);
+        var doc = YamlText.FromBytes(original);
+        Assert.Equal(bom, doc.Bom);
+        int count = 0;
+        foreach (var (what, edit, inverse) in Edits(doc))
+        {
+            var edited = edit(doc);
+            Assert.NotEqual(doc.Text, edited.Text);
+            // The edited text is YAML that keeps the line ending style.
+            Assert.NotNull(edited.Root);
+            if (variant == "crlf+bom")
+            {
+                Assert.DoesNotMatch("[^\r]\n", edited.Text);
+                Assert.True(edited.ToBytes().AsSpan().StartsWith(new byte[] { 0xEF, 0xBB, 0xBF }), what);
+            }
+            var back = inverse(edited);
+            Assert.True(original.AsSpan().SequenceEqual(back.ToBytes()), $"{name} ({variant}): {what} then its inverse changed the file:\n{UnifiedDiff.Create(doc.Text, back.Text, name)}");
+            count++;
+        }
+        Assert.True(count >= 6, $"{name}: only {count} edits ran");
+    }
+
+    private static (int Removed, int Added) Changed(YamlText a, YamlText b)
+    {
+        var script = UnifiedDiff.Script(a.Text, b.Text);
+        return (script.Count(o => o.Op == '-'), script.Count(o => o.Op == '+'));
+    }
+
+    [Theory]
+    [MemberData(nameof(Documents))]
+    public void One_edit_touches_only_the_lines_it_must(string name, string variant, bool bom, string text)
+    {
+        var doc = YamlText.FromBytes(Bytes(text, bom));
+        var (seq, _) = ManifestEditor.Standalone(doc, "libraries");
+        if (seq is { Flow: false, Items.Count: > 0 })
+            Assert.Equal((0, 1), Changed(doc, ManifestEditor.AddStandalone(doc, "libraries", "zz-new")));
+        else if (seq is { Flow: true })
+            Assert.Equal((1, 1), Changed(doc, ManifestEditor.AddStandalone(doc, "libraries", "zz-new")));
+
+        var groups = ManifestEditor.Group(doc, "libraries", "__none__").Groups;
+        if (groups is { Flow: false, Entries.Count: > 0 })
+            Assert.Equal((0, 3), Changed(doc, ManifestEditor.AddGroup(doc, "libraries", "zz-group", "opt", "A comment")));
+
+        foreach (var g in groups?.Entries ?? new())
+        {
+            if ((g.Value as PMap)?.Get("selection")?.Value is PScalar { IsNull: false } sel)
+            {
+                // 1-of-N: the selection is replaced in place, one line (and the rest of that line, a comment, kept).
+                var edited = ManifestEditor.SelectOne(doc, "libraries", g.Key.Value, "zz-other", null);
+                Assert.Equal((1, 1), Changed(doc, edited));
+                var oldLine = doc.Text[doc.LineStart(sel.Start)..doc.LineEndAfter(sel.End)];
+                int ls = doc.LineStart(sel.Start);
+                var newLine = edited.Text[ls..(edited.Text.IndexOf('\n', ls) + 1)];
+                Assert.Equal(oldLine.Replace(sel.Value, "zz-other"), newLine);
+            }
+        }
+
+        if (ManifestEditor.IndexOfStandalone(doc, "libraries", "langchain") >= 0)
+            Assert.Equal((1, 1), Changed(doc, ManifestEditor.SetStandaloneMode(doc, "libraries", "langchain", "dev")));
+    }
+
+    [Fact]
+    public void Inserted_entries_follow_the_files_own_style()
+    {
+        // Flow lists stay flow, block lists get the file's dash column and gap, quoting is kept on replace.
+        var doc = new YamlText(Hostile.Replace("\r\n", "\n"));
+        var a = ManifestEditor.AddStandalone(doc, "services", "cache");
+        Assert.Contains("services: {standalone: [redis, 'postgres', cache], groups: {}}", a.Text);
+        var b = ManifestEditor.AddStandalone(doc, "libraries", "new-lib");
+        Assert.Contains("   - name: other\n     mode: prod\n   - new-lib\n# between sections", b.Text);
+        var c = ManifestEditor.SelectOne(doc, "libraries", "vector-db-client", "milvus-adapter", null);
+        Assert.Contains("selection: \"milvus-adapter\"   # selected", c.Text);
+        var d = ManifestEditor.AddOption(doc, "libraries", "metrics", "recall", null);
+        Assert.Contains("metrics: { selection: [accuracy, 'latency', recall] }", d.Text);
+        var e = ManifestEditor.AddGroup(doc, "libraries", "llm", "openai", "Group for LLM clients");
+        Assert.Contains("      metrics: { selection: [accuracy, 'latency'] }\n      # Group for LLM clients\n      llm:\n         selection: openai\n", e.Text);
+        var f = ManifestEditor.AddGroup(doc, "services", "db", "postgres", null);
+        Assert.Contains("groups: {db: { selection: postgres }}", f.Text);
+        var g = ManifestEditor.SetModesKey(doc, "redis", "dev");
+        Assert.Contains("modes: {qdrant: prod, redis: dev}", g.Text);
+
+        var block = new YamlText(BlockEverything.Replace("\r\n", "\n"));
+        var h = ManifestEditor.AddOption(block, "libraries", "g", "three", null);
+        Assert.Contains("\n                - two\n                - three\n", h.Text);
+        var i = ManifestEditor.AddStandalone(block, "libraries", "gamma");
+        Assert.Contains("\n        -   beta\n        -   gamma\n", i.Text);
+    }
+
+    [Fact]
+    public void New_sections_go_where_the_usual_order_puts_them()
+    {
+        var doc = new YamlText("project:\n  name: x\n\n# services\nservices:\n  standalone:\n    - redis\n");
+        var a = ManifestEditor.AddStandalone(doc, "libraries", "qdrant-adapter");
+        Assert.Equal("project:\n  name: x\n\nlibraries:\n  standalone:\n    - qdrant-adapter\n# services\nservices:\n  standalone:\n    - redis\n", a.Text);
+        Assert.Equal(doc.Text, ManifestEditor.RemoveStandalone(a, "libraries", "qdrant-adapter").Text);
+    }
+
+    [Fact]
+    public void M_of_N_appends_and_1_of_N_replaces()
+    {
+        var doc = new YamlText("project: { name: x }\nlibraries:\n  groups:\n    metrics:\n      selection: [a]\n    db:\n      selection: pg\n");
+        var many = ManifestEditor.AddOption(doc, "libraries", "metrics", "b", null);
+        Assert.Contains("selection: [a, b]", many.Text);
+        var one = ManifestEditor.SelectOne(doc, "libraries", "db", "mysql", null);
+        Assert.Contains("selection: mysql", one.Text);
+        Assert.DoesNotContain("pg", one.Text);
+        // A scalar M-of-N selection becomes a list that keeps the old option.
+        var scalar = new YamlText("project: { name: x }\nlibraries:\n  groups:\n    metrics:\n      selection: a\n");
+        Assert.Contains("selection: [a, b]", ManifestEditor.AddOption(scalar, "libraries", "metrics", "b", null).Text);
+        // select replaces a block list item by item: the list stays block.
+        var block = new YamlText("project: { name: x }\nlibraries:\n  groups:\n    metrics:\n      selection:\n        - a\n        - b\n");
+        var sel = ManifestEditor.SetGroupKey(block, "libraries", "metrics", "selection", new YList { "b", "c" });
+        Assert.Equal("project: { name: x }\nlibraries:\n  groups:\n    metrics:\n      selection:\n        - b\n        - c\n", sel.Text);
+    }
+
+    [Fact]
+    public void Mode_of_a_plain_entry_becomes_a_flow_map_and_a_map_entry_gets_a_key()
+    {
+        var doc = new YamlText("project: { name: x }\nlibraries:\n  standalone:\n    - a   # keep me\n    - name: b\n      profile: p\n");
+        var a = ManifestEditor.SetStandaloneMode(doc, "libraries", "a", "dev");
+        Assert.Contains("    - { name: a, mode: dev }   # keep me\n", a.Text);
+        var b = ManifestEditor.SetStandaloneMode(doc, "libraries", "b", "prod");
+        Assert.EndsWith("    - name: b\n      profile: p\n      mode: prod\n", b.Text);
+        var b2 = ManifestEditor.SetStandaloneMode(b, "libraries", "b", "dev");
+        Assert.EndsWith("      mode: dev\n", b2.Text);
+    }
+
+    [Fact]
+    public void An_edit_the_layout_cannot_take_is_refused_not_mangled()
+    {
+        var doc = new YamlText("project: { name: x }\noptions:\n  - implies: { a: b }\n    name: q\n");
+        var opt = (PMap)((PSeq)((PMap)doc.Root!).Get("options")!.Value).Items[0];
+        var e = Assert.Throws<EditException>(() => new YamlEditor(doc).Remove(opt, "implies"));
+        Assert.Contains("shares its line", e.Message);
+    }
+
+    [Fact]
+    public void Unified_diff_has_hunks_with_context()
+    {
+        var a = string.Concat(Enumerable.Range(1, 20).Select(i => $"line{i}\n"));
+        var b = a.Replace("line10\n", "line10\nnew\n");
+        var diff = UnifiedDiff.Create(a, b, "f.yaml");
+        Assert.Equal("--- a/f.yaml\n+++ b/f.yaml\n@@ -8,6 +8,7 @@\n line8\n line9\n line10\n+new\n line11\n line12\n line13\n", diff);
+    }
+}
