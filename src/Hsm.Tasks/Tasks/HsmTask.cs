@@ -15,6 +15,9 @@ public abstract class HsmTask : MsTask, ICancelableTask
 
     [Required] public string ProjectDirectory { get; set; } = "";
 
+    /// <summary>$(MSBuildProjectName): the `&lt;project&gt; -&gt; &lt;path&gt;` lines start with it (see <see cref="BuildOutputReport"/>).</summary>
+    public string ProjectName { get; set; } = "hsm";
+
     public void Cancel() => Cancellation.Cancel();
 
     /// <summary>
