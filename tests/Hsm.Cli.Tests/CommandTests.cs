@@ -331,7 +331,7 @@ public class CommandTests
             var (stack, _) = ResolvePipeline.Run(req, d);
             Assert.False(d.HasErrors, string.Join("\n", d.Items));
             var l = stack!.Libraries.Single(x => x.Name == "qdrant-adapter");
-            return (l.Mode, l.ModeFrom);
+            return (l.Mode, l.ModeOrigin);
         }
         Assert.Equal(("prod", "modes.qdrant-adapter"), Lib(Request(null)));
         Assert.Equal(("dev", "HsmComponentMode"), Lib(Request(null, "qdrant-adapter=Dev")));

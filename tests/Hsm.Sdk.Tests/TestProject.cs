@@ -144,5 +144,16 @@ public sealed class TestProject : IDisposable
         return new BuildResult(code, output, log, binlog);
     }
 
+    /// <summary>Runs another dotnet command (sln add, msbuild -getItem, ...) in the project with the build's environment.</summary>
+    public (int ExitCode, string Output) Dotnet(params string[] args) =>
+        SharedTools.Run("dotnet", args, Dir, new Dictionary<string, string>
+        {
+            ["NUGET_PACKAGES"] = _sdk.PackagesFolder,
+            ["MSBUILDDISABLENODEREUSE"] = "1",
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
+            ["MSBUILDTERMINALLOGGER"] = "off",
+        });
+
     public void Dispose() { }
 }

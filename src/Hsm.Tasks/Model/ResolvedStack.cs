@@ -65,8 +65,8 @@ public sealed class ResolvedLibrary
     /// <summary>Distribution name written into pyproject.toml (source `package`, default the name).</summary>
     public string Package { get; set; } = "";
     public string Mode { get; set; } = "prod";
-    /// <summary>Where the mode came from: the Mode property, HsmComponentMode, a YAML path, or default (spec §11).</summary>
-    public string? ModeFrom { get; set; }
+    /// <summary>Where the mode came from (Resolver.ModeOf): the Mode property, a standalone entry, `modes`, a group, default.</summary>
+    public string ModeOrigin { get; set; } = "default";
     public string? Group { get; set; }
     public List<Origin> Origins { get; set; } = new();
     public LibrarySource Source { get; set; } = new();
@@ -101,8 +101,8 @@ public sealed class ResolvedService
 {
     public string Name { get; set; } = "";
     public string Mode { get; set; } = "prod";
-    /// <summary>Where the mode came from (see <see cref="ResolvedLibrary.ModeFrom"/>).</summary>
-    public string? ModeFrom { get; set; }
+    /// <summary>Where the mode came from (Resolver.ModeOf).</summary>
+    public string ModeOrigin { get; set; } = "default";
     public string? Group { get; set; }
     public List<Origin> Origins { get; set; } = new();
     public string Profile { get; set; } = "default";

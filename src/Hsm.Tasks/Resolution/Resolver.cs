@@ -363,6 +363,12 @@ public sealed class Resolver
 
     // ---------- modes and sources ----------
 
+    /// <summary>
+    /// The component's mode and where it came from (<paramref name="why"/>, the `ModeOrigin` metadata of the
+    /// HsmLibrary/HsmService items): "the Mode property", "&lt;section&gt;.standalone.&lt;name&gt;.mode", "modes.&lt;name&gt;",
+    /// "&lt;section&gt;.groups.&lt;group&gt;.mode" or "default". A new rule (e.g. `HsmComponentMode` items) adds its
+    /// branch here, in precedence order, with its own origin text.
+    /// </summary>
     private string ModeOf(Comp c, out string why)
     {
         if (_o.ForcedMode != null) { why = "the Mode property"; return _o.ForcedMode; }
@@ -407,7 +413,7 @@ public sealed class Resolver
 
     private ResolvedLibrary? BuildLibrary(Comp c, SortedSet<string> extra)
     {
-        var mode = ModeOf(c, out var modeFrom);
+        var mode = ModeOf(c, out var modeOrigin);
         var s = PickSource(c, mode);
         if (s is null) return null;
         var src = new LibrarySource
@@ -435,7 +441,7 @@ public sealed class Resolver
             Name = c.Name,
             Package = s.Package ?? c.Name,
             Mode = mode,
-            ModeFrom = modeFrom,
+            ModeOrigin = modeOrigin,
             Group = c.Group,
             Origins = Origins(c),
             Source = src,
@@ -448,8 +454,8 @@ public sealed class Resolver
     private ResolvedService? BuildService(Comp c, SortedSet<string> extra)
     {
         var m = (ServiceManifest)c.Manifest;
-        var mode = ModeOf(c, out var modeFrom);
-        var svc = new ResolvedService { Name = c.Name, Mode = mode, ModeFrom = modeFrom, Group = c.Group, Origins = Origins(c), RegistryFile = m.File };
+        var mode = ModeOf(c, out var modeOrigin);
+        var svc = new ResolvedService { Name = c.Name, Mode = mode, ModeOrigin = modeOrigin, Group = c.Group, Origins = Origins(c), RegistryFile = m.File };
 
         // profile: hsm.yaml entry or group, else default
         Located<string>? profileRef = c.Standalone?.Profile;

@@ -41,7 +41,7 @@ public static class StackReport
         {
             var l = stack.Libraries.First(x => x.Name == name);
             sb.Append($"{indent}{l.Name}  {l.Mode}, {Describe(l.Source)}\n");
-            sb.Append(ModeFrom(l.ModeFrom, indent));
+            sb.Append(ModeFrom(l.ModeOrigin, indent));
             foreach (var o in l.Origins) sb.Append($"{indent}  <- {o.Path}\n");
         }
         else
@@ -49,7 +49,7 @@ public static class StackReport
             var s = stack.Services.First(x => x.Name == name);
             var src = s.Source is null ? "no source (external)" : s.Source.Type + (s.Source.Image != null ? " " + s.Source.Image : s.Source.Path != null ? " " + s.Source.Path : s.Source.Url != null ? " " + s.Source.Url : "");
             sb.Append($"{indent}{s.Name}  {s.Mode}, {src}, profile {s.Profile} ({s.ProfileMode}, {s.Runtime})\n");
-            sb.Append(ModeFrom(s.ModeFrom, indent));
+            sb.Append(ModeFrom(s.ModeOrigin, indent));
             if (s.Params.Count > 0) sb.Append($"{indent}  params: {string.Join(", ", s.Params.Select(p => $"{p.Key}={p.Value}"))}\n");
             foreach (var o in s.Origins) sb.Append($"{indent}  <- {o.Path}\n");
         }

@@ -83,7 +83,7 @@ public sealed class HsmCheck : ResolvingTask
         Directory.CreateDirectory(Path.GetDirectoryName(PlanOutputPath)!);
         var text = string.Concat(lines.Select(l => l + "\n"));
         File.WriteAllText(PlanOutputPath, text, Stager.Utf8NoBom);
-        foreach (var l in lines) Log.LogMessage(MessageImportance.High, l);
-        Log.LogMessage(MessageImportance.High, "hsm: the plan is also in {0}", PlanOutputPath);
+        // One message, `<project> -> plan.txt` then the plan: the terminal logger shows it (BuildOutputReport).
+        Log.LogMessage(MessageImportance.High, "{0}", BuildOutputReport.ReportMessage(ProjectName, ProjectDirectory, Path.GetFullPath(PlanOutputPath), lines));
     }
 }

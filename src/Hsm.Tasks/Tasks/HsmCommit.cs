@@ -33,10 +33,23 @@ public sealed class HsmCommit : StagedPlanTask
             if (d.HasErrors || FailIfNotIncremental) return;
             // Locked and nothing to write: uv still runs with --locked (it fails when uv.lock is stale).
         }
+        // What the user sees (BuildOutputReport): taken before the commit replaces the files it compares.
+        var work = Committer.Analyse(plan, settings, new DiagnosticBag());
+        var changes = work is null ? new List<string>() : BuildOutputReport.ChangeLines(plan, ProjectDirectory, IntermediateDirectory);
         var outcome = Yielding(() => Committer.Commit(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line)));
         if (outcome is null) return;
-        Log.LogMessage(MessageImportance.High, outcome.Written == 0
-            ? "hsm: the stack is up to date{0}."
-            : "hsm: {1} file(s) updated, {2} unchanged{0}.", outcome.UvRan ? " (uv synced)" : "", outcome.Written, outcome.Unchanged);
+        if (outcome.Written == 0 && !outcome.UvRan)
+        {
+            Log.LogMessage(MessageImportance.Normal, "hsm: the stack is up to date.");
+            return;
+        }
+        var written = work is null ? new List<string>() : work.Changes.Where(f => f.Op != "delete").Select(f => f.Target)
+            .Concat(work.Clones.Select(c => c.Target))
+            .Concat(outcome.UvRan ? work.UvRuns.Select(u => Path.Combine(Path.GetDirectoryName(u.PyProject)!, "uv.lock")) : Enumerable.Empty<string>())
+            .ToList();
+        var deleted = work is null ? new List<string>() : work.Changes.Where(f => f.Op == "delete").Select(f => "- " + label(f.Target) + " (deleted)");
+        var summary = string.Format("hsm: {0} file(s) updated, {1} unchanged{2}.", outcome.Written, outcome.Unchanged, outcome.UvRan ? " (uv synced)" : "");
+        foreach (var m in BuildOutputReport.CommitMessages(ProjectName, ProjectDirectory, written, changes.Concat(deleted).ToList(), summary))
+            Log.LogMessage(MessageImportance.High, "{0}", m);
     }
 }

@@ -18,7 +18,7 @@ public sealed class HsmReport : HsmTask
         var text = StackReport.Tree(stack);
         Directory.CreateDirectory(Path.GetDirectoryName(OutputPath)!);
         File.WriteAllText(OutputPath, text);
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries)) Log.LogMessage(MessageImportance.High, line);
-        Log.LogMessage(MessageImportance.High, "hsm: the stack is also in {0}", OutputPath);
+        // One message, `<project> -> stack.txt` then the tree: the terminal logger shows it (BuildOutputReport).
+        Log.LogMessage(MessageImportance.High, "{0}", BuildOutputReport.ReportMessage(ProjectName, ProjectDirectory, Path.GetFullPath(OutputPath), text.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
     }
 }

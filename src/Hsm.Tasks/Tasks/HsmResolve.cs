@@ -43,23 +43,49 @@ public sealed class HsmResolve : ResolvingTask
         else
             Log.LogMessage(MessageImportance.Normal, "hsm: the resolved stack is unchanged.");
 
-        Libraries = stack.Libraries.Select(l => Item(l.Name, l.Mode, l.Source.Type, l.Group, l.Origins)).ToArray();
+        Libraries = stack.Libraries.Select(l => Item("library", l.Name, l.Mode, l.ModeOrigin, l.Source.Type, l.Group, l.Origins)).ToArray();
         Services = stack.Services.Select(s =>
         {
-            var item = Item(s.Name, s.Mode, s.Source?.Type ?? "external", s.Group, s.Origins);
-            item.SetMetadata("Profile", s.Profile);
-            item.SetMetadata("Runtime", s.Runtime);
+            var item = Item("service", s.Name, s.Mode, s.ModeOrigin, s.Source?.Type ?? "external", s.Group, s.Origins);
+            item.SetMetadata("Profile", ProjectXml.Escape(s.Profile));
+            item.SetMetadata("Runtime", ProjectXml.Escape(s.Runtime));
             return item;
         }).ToArray();
+        // The same items for the builds that skip this target (read by _HsmComponentItems with built-in tasks only).
+        WriteIfChanged(Path.Combine(IntermediateDirectory, "components.proj"), ComponentsProject(Libraries, Services));
     }
 
-    private static TaskItem Item(string name, string mode, string source, string? group, List<Origin> origins)
+    private static TaskItem Item(string kind, string name, string mode, string modeOrigin, string source, string? group, List<Origin> origins)
     {
-        var item = new TaskItem(name);
-        item.SetMetadata("Mode", mode);
-        item.SetMetadata("Source", source);
-        item.SetMetadata("Group", group ?? "");
-        item.SetMetadata("Origin", string.Join("; ", origins.Select(o => o.Path)));
+        var item = new TaskItem();
+        item.ItemSpec = ProjectXml.Escape(name);
+        item.SetMetadata("Kind", ProjectXml.Escape(kind));
+        item.SetMetadata("Mode", ProjectXml.Escape(mode));
+        item.SetMetadata("ModeOrigin", ProjectXml.Escape(modeOrigin));
+        item.SetMetadata("Source", ProjectXml.Escape(source));
+        item.SetMetadata("Group", ProjectXml.Escape(group ?? ""));
+        item.SetMetadata("Origin", ProjectXml.Escape(string.Join("; ", origins.Select(o => o.Path))));
         return item;
     }
+
+    /// <summary>A project with the items as evaluation items and two targets returning them (Kind tells them apart).</summary>
+    internal static string ComponentsProject(IEnumerable<ITaskItem> libraries, IEnumerable<ITaskItem> services)
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append("<!-- Written by HsmResolve: the HsmLibrary and HsmService items of the last resolution. -->\n<Project>\n  <ItemGroup>\n");
+        foreach (var (type, items) in new[] { ("HsmLibrary", libraries), ("HsmService", services) })
+            foreach (var i in items)
+            {
+                sb.Append($"    <{type} Include=\"{ProjectXml.Attr(i.ItemSpec)}\">");
+                foreach (var name in i.MetadataNames.Cast<string>().Where(n => !IsWellKnown(n)).OrderBy(n => n, StringComparer.Ordinal))
+                    sb.Append($"<{name}>{ProjectXml.Text(((ITaskItem2)i).GetMetadataValueEscaped(name))}</{name}>");
+                sb.Append($"</{type}>\n");
+            }
+        sb.Append("  </ItemGroup>\n  <Target Name=\"HsmLibraries\" Returns=\"@(HsmLibrary)\" />\n  <Target Name=\"HsmServices\" Returns=\"@(HsmService)\" />\n</Project>\n");
+        return sb.ToString();
+    }
+
+    private static bool IsWellKnown(string name) => name is "FullPath" or "RootDir" or "Filename" or "Extension" or "RelativeDir" or "Directory"
+        or "RecursiveDir" or "Identity" or "ModifiedTime" or "CreatedTime" or "AccessedTime" or "DefiningProjectFullPath"
+        or "DefiningProjectDirectory" or "DefiningProjectName" or "DefiningProjectExtension";
 }

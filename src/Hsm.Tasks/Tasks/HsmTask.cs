@@ -16,6 +16,15 @@ public abstract class HsmTask : MsTask, ICancelableTask
 
     [Required] public string ProjectDirectory { get; set; } = "";
 
+    /// <summary>$(MSBuildProjectName): the `&lt;project&gt; -&gt; &lt;path&gt;` lines start with it (see <see cref="BuildOutputReport"/>).</summary>
+    public string ProjectName { get; set; } = "hsm";
+
+    /// <summary>$(HsmHelpLinkBase): the help link of HSMnnnn is &lt;base&gt;HSMnnnn.md (default: the pages shipped in the package).</summary>
+    public string? HelpLinkBase { get; set; }
+
+    private string HelpLink(string code) =>
+        (string.IsNullOrWhiteSpace(HelpLinkBase) ? Diagnostic.HelpBase : HelpLinkBase.EndsWith('/') ? HelpLinkBase : HelpLinkBase + "/") + code + ".md";
+
     public void Cancel() => Cancellation.Cancel();
 
     /// <summary>
@@ -67,7 +76,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
         catch (Exception e)
         {
             Report(diagnostics);
-            Log.LogError(null, Codes.Internal, null, Diagnostic.HelpBase + Codes.Internal + ".md", null, 0, 0, 0, 0,
+            Log.LogError(null, Codes.Internal, null, HelpLink(Codes.Internal), null, 0, 0, 0, 0,
                 "Internal error in {0}: {1}. Please report it with the binlog (dotnet build -bl).", GetType().Name, e.Message);
             Log.LogMessage(MessageImportance.Low, e.ToString());
             return false;
@@ -116,10 +125,10 @@ public abstract class HsmTask : MsTask, ICancelableTask
         switch (d.Severity)
         {
             case Severity.Error:
-                Log.LogError(null, d.Code, null, d.HelpLink, file, d.Span.Line, d.Span.Column, d.Span.EndLine, d.Span.EndColumn, "{0}", d.Message);
+                Log.LogError(null, d.Code, null, HelpLink(d.Code), file, d.Span.Line, d.Span.Column, d.Span.EndLine, d.Span.EndColumn, "{0}", d.Message);
                 break;
             case Severity.Warning:
-                Log.LogWarning(null, d.Code, null, d.HelpLink, file, d.Span.Line, d.Span.Column, d.Span.EndLine, d.Span.EndColumn, "{0}", d.Message);
+                Log.LogWarning(null, d.Code, null, HelpLink(d.Code), file, d.Span.Line, d.Span.Column, d.Span.EndLine, d.Span.EndColumn, "{0}", d.Message);
                 break;
             default:
                 Log.LogMessage(null, d.Code, null, file, d.Span.Line, d.Span.Column, d.Span.EndLine, d.Span.EndColumn, MessageImportance.Low, "{0}", d.Message);

@@ -20,7 +20,7 @@ public class SchemaTests
         lock (Schemas)
         {
             if (!Schemas.TryGetValue(kind, out var s))
-                Schemas[kind] = s = JsonSchema.FromJsonAsync(File.ReadAllText(Path.Combine(SchemaDir, kind + ".schema.json"))).GetAwaiter().GetResult();
+                Schemas[kind] = s = JsonSchema.FromFileAsync(Path.Combine(SchemaDir, kind + ".schema.json")).GetAwaiter().GetResult(); // resolves compose-spec.json beside it
             return s;
         }
     }
@@ -42,7 +42,7 @@ public class SchemaTests
         };
     }
 
-    private static List<string> Validate(string kind, byte[] bytes, string label)
+    internal static List<string> Validate(string kind, byte[] bytes, string label)
     {
         var d = new DiagnosticBag();
         var node = SafeYamlLoader.LoadBytes(bytes, label, d);
@@ -106,16 +106,116 @@ public class SchemaTests
     [InlineData("library_group", "name: g\n")]
     [InlineData("service_group", "options: [\"../x\"]\n")]
     [InlineData("library", "implies:\n  servce:x: {}\n")]
+    [InlineData("hsm", "project: {name: x}\nlibraries:\n  groups:\n    g:\n      profile: gpu\n")]
+    [InlineData("hsm", "project: {name: x}\nlibraries:\n  standalone:\n    - { name: a, profile: gpu }\n")]
+    [InlineData("service", "compose:\n  restrat: always\n")]
+    [InlineData("service", "healthcheck:\n  test: [CMD, x]\n  interval: 5\n  retries: many\n")]
     public void Schema_rejects_what_the_loader_rejects(string kind, string yaml)
     {
         Assert.NotEmpty(Validate(kind, Encoding.UTF8.GetBytes(yaml), "x.yaml"));
     }
 
-    [Fact]
-    public void Sample_manifest_points_at_the_schema()
+    [Theory]
+    [InlineData("hsm", "project: {name: x}\nservices:\n  groups:\n    g:\n      profile: gpu\n")]
+    [InlineData("service", "compose:\n  restart: unless-stopped\n  x-note: kept\n")]
+    [InlineData("service", "healthcheck:\n  test: [CMD, x]\n  interval: 5s\n  retries: 3\n")]
+    public void Schema_accepts_what_the_loader_accepts(string kind, string yaml)
     {
-        var text = File.ReadAllText(Path.Combine(SharedTools.RepoRoot, "samples", "quickstart", "hsm.yaml"));
-        Assert.StartsWith("# yaml-language-server: $schema=../../docs/schemas/hsm.schema.json", text);
-        Assert.True(File.Exists(Path.Combine(SchemaDir, "hsm.schema.json")));
+        Assert.Empty(Validate(kind, Encoding.UTF8.GetBytes(yaml), "x.yaml"));
+    }
+
+    /// <summary>The loader's structural errors: a file the schema accepts must not get one of these.</summary>
+    private static readonly HashSet<string> StructuralCodes = new()
+    {
+        Codes.UnknownKey, Codes.WrongType, Codes.InvalidMode, Codes.InvalidName, Codes.InvalidSource, Codes.InvalidValue,
+    };
+
+    [Fact]
+    public void Corpus_files_the_schema_accepts_load_without_structural_errors()
+    {
+        int checkedFiles = 0;
+        var failures = new List<string>();
+        foreach (var c in CorpusTests.LoadCases())
+        {
+            var (ds, _) = CorpusTests.RunCase(c);
+            foreach (var (path, text) in c.Files)
+            {
+                if (text is null || KindOf(path) is not { } kind) continue;
+                var bytes = Encoding.UTF8.GetBytes(text);
+                if (SafeYamlLoader.LoadBytes(bytes, path, new DiagnosticBag()) is null) continue; // not YAML: no schema applies
+                if (Validate(kind, bytes, path).Count > 0) continue; // the schema rejects it too
+                checkedFiles++;
+                // A registry file's name is no content a schema sees.
+                foreach (var x in ds.Where(x => x.Severity == Severity.Error && x.Span.File == path && StructuralCodes.Contains(x.Code) && !x.Message.StartsWith("Registry file name", StringComparison.Ordinal)))
+                    failures.Add($"{c.Name} {path}({x.Span.Line},{x.Span.Column}): {x.Code} {x.Message}");
+            }
+        }
+        Assert.True(failures.Count == 0, "schema-valid files the loader rejects:\n" + string.Join("\n", failures));
+        Assert.True(checkedFiles > 20, $"only {checkedFiles} schema-valid corpus files checked");
+    }
+
+    /// <summary>The keys the loader accepts with a warning (legacy HSM1011, ignored HSM1012) are `deprecated` in the schema.</summary>
+    [Theory]
+    [InlineData("hsm", "/properties/project/properties/manager")]
+    [InlineData("hsm", "/properties/project/properties/description")]
+    [InlineData("hsm", "/properties/dependencies")]
+    [InlineData("hsm", "/properties/services/properties/containers")]
+    [InlineData("hsm", "/properties/services/properties/container_groups")]
+    [InlineData("hsm", "/definitions/libraryGroupSelection/properties/type")]
+    [InlineData("hsm", "/definitions/serviceGroupSelection/properties/comment")]
+    [InlineData("hsm", "/definitions/serviceEntry/anyOf/1/properties/version")]
+    [InlineData("library", "/properties/type")]
+    [InlineData("library", "/properties/entrypoints")]
+    [InlineData("service", "/properties/library_groups")]
+    [InlineData("service", "/definitions/profile/properties/ports")]
+    [InlineData("library_group", "/properties/description")]
+    [InlineData("service_group", "/properties/description")]
+    public void Legacy_and_ignored_keys_are_deprecated(string kind, string pointer)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(SchemaDir, kind + ".schema.json")))!;
+        foreach (var part in pointer.Trim('/').Split('/'))
+            node = node is System.Text.Json.Nodes.JsonArray a ? a[int.Parse(part)]! : node[part] ?? throw new Xunit.Sdk.XunitException($"{kind}: no {pointer}");
+        Assert.True(node["deprecated"]?.GetValue<bool>() == true, $"{kind} {pointer} is not deprecated");
+    }
+
+    public const string IdBase = "https://raw.githubusercontent.com/hsm-sdk/hsm/main/docs/schemas/";
+
+    [Fact]
+    public void Schemas_have_stable_ids_and_the_sample_maps_each_onto_its_files()
+    {
+        foreach (var f in Directory.EnumerateFiles(SchemaDir, "*.json"))
+        {
+            var id = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(f))!["$id"]!.GetValue<string>();
+            Assert.Equal(IdBase + Path.GetFileName(f), id);
+        }
+        var map = SampleSchemaMap();
+        Assert.Equal(new[] { "hsm", "library", "library_group", "service", "service_group" }, map.Keys.Select(k => k[IdBase.Length..].Replace(".schema.json", "")).OrderBy(k => k, StringComparer.Ordinal));
+        foreach (var (url, globs) in map)
+        {
+            Assert.True(File.Exists(Path.Combine(SchemaDir, url[IdBase.Length..])), url);
+            Assert.NotEmpty(globs);
+        }
+        // No relative modeline that breaks when the sample is copied.
+        Assert.DoesNotContain("$schema=", File.ReadAllText(Path.Combine(SharedTools.RepoRoot, "samples", "quickstart", "hsm.yaml")));
+    }
+
+    /// <summary>samples/quickstart/.vscode/settings.json `yaml.schemas`: schema URL → glob patterns.</summary>
+    public static Dictionary<string, List<string>> SampleSchemaMap()
+    {
+        var path = Path.Combine(SharedTools.RepoRoot, "samples", "quickstart", ".vscode", "settings.json");
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path), new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        return doc.RootElement.GetProperty("yaml.schemas").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.ValueKind == System.Text.Json.JsonValueKind.Array ? p.Value.EnumerateArray().Select(e => e.GetString()!).ToList() : new List<string> { p.Value.GetString()! });
+    }
+
+    [Fact]
+    public void The_schemastore_catalog_entry_names_every_schema_by_its_id()
+    {
+        var path = Path.Combine(SharedTools.RepoRoot, "docs", "schemastore-catalog.json");
+        var entries = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!["schemas"]!.AsArray();
+        var urls = entries.Select(e => e!["url"]!.GetValue<string>()).ToList();
+        foreach (var f in Directory.EnumerateFiles(SchemaDir, "*.schema.json")) Assert.Contains(IdBase + Path.GetFileName(f), urls);
+        Assert.Contains(entries, e => e!["fileMatch"]!.AsArray().Any(m => m!.GetValue<string>() == "hsm.yaml"));
+        Assert.Contains(entries, e => e!["fileMatch"]!.AsArray().Any(m => m!.GetValue<string>() == "**/hsm-registry/libraries/*.yaml"));
     }
 }
