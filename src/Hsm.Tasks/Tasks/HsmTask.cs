@@ -26,6 +26,9 @@ public abstract class HsmTask : MsTask, ICancelableTask
     /// </summary>
     public string? BuildLockScope { get; set; }
 
+    /// <summary>$(MSBuildProjectFullPath): where diagnostics about no particular file are anchored (not the .targets file).</summary>
+    public string? ProjectFile { get; set; }
+
     /// <summary>HsmToolTimeout: how long one uv or git run may take (seconds, or hh:mm:ss; default 30 minutes).</summary>
     public string? ToolTimeout { get; set; }
 
@@ -111,7 +114,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
     {
         // A diagnostic about no particular file (a missing tool, a property, a cancellation) is anchored at the project
         // file, not at the .targets file in the NuGet cache that MSBuild would name.
-        string? file = d.Span.File is null ? BuildEngine?.ProjectFileOfTaskNode
+        string? file = d.Span.File is null ? (string.IsNullOrEmpty(ProjectFile) ? null : ProjectFile)
             : Path.IsPathRooted(d.Span.File) ? d.Span.File : Path.GetFullPath(Path.Combine(ProjectDirectory, d.Span.File));
         switch (d.Severity)
         {
