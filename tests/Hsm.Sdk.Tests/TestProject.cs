@@ -29,6 +29,18 @@ public sealed class TestProject : IDisposable
     public string Dir { get; }
     public string UvLog => Path.Combine(Dir, "..", Path.GetFileName(Dir) + "-uv.log");
 
+    /// <summary>False: the build gets no -p:HsmUvPath (uv is whatever the build finds on PATH, as for a user).</summary>
+    public bool PassUvStandin { get; set; } = true;
+
+    private TestProject(PackedSdk sdk, string existingDir)
+    {
+        _sdk = sdk;
+        Dir = existingDir;
+    }
+
+    /// <summary>A project folder made otherwise (e.g. by `git clone`), built on the packed SDK like the others.</summary>
+    public static TestProject Open(PackedSdk sdk, string dir) => new(sdk, dir);
+
     public TestProject(PackedSdk sdk, string name, bool copySample = true)
     {
         _sdk = sdk;
@@ -127,7 +139,7 @@ public sealed class TestProject : IDisposable
         var binlog = Path.Combine(Dir, $"build{++_builds}.binlog");
         var args = new List<string> { "build", "hsm.proj", "-nodeReuse:false", "--nologo", "-bl:" + binlog };
         var uv = UvStandin;
-        if (uv != null && !extraArgs.Any(a => a.StartsWith("-p:HsmUvPath", StringComparison.Ordinal))) args.Add("-p:HsmUvPath=" + uv);
+        if (uv != null && PassUvStandin && !extraArgs.Any(a => a.StartsWith("-p:HsmUvPath", StringComparison.Ordinal))) args.Add("-p:HsmUvPath=" + uv);
         args.AddRange(extraArgs);
         var environment = new Dictionary<string, string>
         {

@@ -19,8 +19,15 @@ public sealed class HsmCommit : StagedPlanTask
             // -question reports pending writes; HsmLocked=true (CI) refuses them. Neither writes anything.
             var w = Committer.Analyse(plan, settings, d);
             if (w is null) return;
+            // A fresh CI checkout lacks the git-ignored generated files (.env.hsm, .env.<service>): creating one whose
+            // content is exactly what the committed hsm.lock records is not a change to the stack, so HsmLocked allows it.
+            var lockFile = plan.Files.FirstOrDefault(f => f.Kind == "lock")?.Target;
+            var recorded = lockFile is null ? new SortedDictionary<string, string>() : Lock.HsmLock.Read(lockFile, label(lockFile), new DiagnosticBag()).Files;
+            bool Vouched(PlannedFile f) => !FailIfNotIncremental && f.Op == "create" && f.Kind != "lock"
+                && recorded.TryGetValue(label(f.Target), out var h) && h == f.StagedHash;
             foreach (var f in w.Changes)
             {
+                if (Vouched(f)) continue;
                 var verb = f.Op == "delete" ? "deleted" : f.Op == "create" ? "created" : "rewritten";
                 if (FailIfNotIncremental)
                     d.Error(Codes.WouldWrite, new SourceSpan(label(f.Target), 0, 0), $"-question: '{label(f.Target)}' would be {verb}.");

@@ -35,6 +35,9 @@ public abstract class HsmTask : MsTask, ICancelableTask
     /// </summary>
     public string? BuildLockScope { get; set; }
 
+    /// <summary>$(MSBuildProjectFullPath): where diagnostics about no particular file are anchored (not the .targets file).</summary>
+    public string? ProjectFile { get; set; }
+
     /// <summary>HsmToolTimeout: how long one uv or git run may take (seconds, or hh:mm:ss; default 30 minutes).</summary>
     public string? ToolTimeout { get; set; }
 
@@ -48,11 +51,12 @@ public abstract class HsmTask : MsTask, ICancelableTask
     protected virtual bool RecoverOnLock => true;
 
     private BuildLock? _taskLock;
+    private SignalCancellation? _signals;
 
     public sealed override bool Execute()
     {
         var diagnostics = new DiagnosticBag();
-        using var signals = SignalCancellation.Register(Cancellation);
+        using var signals = _signals = SignalCancellation.Register(Cancellation);
         try
         {
             Tools = new ToolOptions(ToolOptions.ParseTimeout(ToolTimeout, diagnostics, SourceSpan.None), line => Log.LogMessage(MessageImportance.High, "{0}", line));
@@ -69,8 +73,16 @@ public abstract class HsmTask : MsTask, ICancelableTask
             // A coded cancellation (spec §9), never HSM9001: a commit in progress was rolled back before this point.
             var by = signals.Signal is string sig ? $" by {sig}" : "";
             var where = e is BuildCancelledException c ? c.Detail : "before anything in the project changed; nothing was changed.";
-            diagnostics.Add(new Diagnostic(Codes.Cancelled, Severity.Error, $"The build was cancelled{by} {where}", SourceSpan.None));
+            var cancelled = new Diagnostic(Codes.Cancelled, Severity.Error, $"The build was cancelled{by} {where}", SourceSpan.None);
+            diagnostics.Add(cancelled);
             Report(diagnostics);
+            if (signals.Exiting)
+            {
+                // The process exits as soon as this task returns: the loggers may never print, so say it on stderr too,
+                // and make the exit code say it was the signal (128 + signal number), not success.
+                Console.Error.WriteLine($"{ProjectFile} : error {cancelled.Code}: {cancelled.Message}");
+                Environment.ExitCode = signals.Signal?.Contains("SIGINT") == true ? 130 : 143;
+            }
             return false;
         }
         catch (Exception e)
@@ -120,7 +132,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
     {
         // A diagnostic about no particular file (a missing tool, a property, a cancellation) is anchored at the project
         // file, not at the .targets file in the NuGet cache that MSBuild would name.
-        string? file = d.Span.File is null ? BuildEngine?.ProjectFileOfTaskNode
+        string? file = d.Span.File is null ? (string.IsNullOrEmpty(ProjectFile) ? null : ProjectFile)
             : Path.IsPathRooted(d.Span.File) ? d.Span.File : Path.GetFullPath(Path.Combine(ProjectDirectory, d.Span.File));
         switch (d.Severity)
         {
@@ -152,8 +164,32 @@ public abstract class HsmTask : MsTask, ICancelableTask
     {
         if (BuildEngine is not IBuildEngine3 engine) return work();
         engine.Yield();
-        try { return work(); }
-        finally { engine.Reacquire(); }
+        T result;
+        try { result = work(); }
+        catch
+        {
+            // The work's own exception (a cancellation with its rollback) is what counts; when the process is exiting
+            // (SIGTERM) the node is not taken back at all: the report must not wait for a scheduler that is going away.
+            if (_signals?.Exiting != true) Reacquire(engine);
+            throw;
+        }
+        if (!Reacquire(engine)) throw new BuildCancelledException("after this step had finished (its work is complete).");
+        return result;
+    }
+
+    /// <summary>False when MSBuild refuses because the build was cancelled meanwhile (MSB4188, BuildAbortedException).</summary>
+    private bool Reacquire(IBuildEngine3 engine)
+    {
+        try
+        {
+            engine.Reacquire();
+            return true;
+        }
+        catch (Exception e) when (e.GetType().Name == "BuildAbortedException")
+        {
+            Cancellation.Cancel();
+            return false;
+        }
     }
 
     protected static bool IsTrue(string? v) => string.Equals(v?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
