@@ -54,7 +54,10 @@ public static class Stager
             Path.GetDirectoryName(Path.GetFullPath(req.PyProjectPath))!, Path.GetDirectoryName(Path.GetFullPath(req.LockPath))! };
         bool Writable(string target, SourceSpan span, string what)
         {
-            if (writable.Any(w => Paths.ProjectPaths.IsInside(w, target))) return true;
+            // The folder is what must lie inside (real path): a symbolic link as the file itself is written
+            // through to its target by the commit (spec §9), a linked folder on the way out is refused.
+            var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
+            if (writable.Any(w => Paths.ProjectPaths.IsInside(w, folder))) return true;
             d.Error(Codes.OutsideProject, span, $"{what} '{label(target)}' lies outside the project directory and the configured artifact folders; Hsm never writes or deletes there. Give a path inside the project.");
             return false;
         }

@@ -162,6 +162,23 @@ public sealed class SafetyTests : IDisposable
     }
 
     [Fact]
+    public void A_uv_service_folder_reached_through_a_symbolic_link_out_of_the_project_is_never_edited()
+    {
+        Directory.CreateDirectory(Path.Combine(Outside, "worker"));
+        var victim = Path.Combine(Outside, "worker", "pyproject.toml");
+        File.WriteAllText(victim, "[project]\nname = \"victim\"\nversion = \"1.0\"\ndependencies = []\n");
+        Directory.CreateSymbolicLink(Path.Combine(Proj, "linked"), Outside);
+        Write("hsm-registry/services/worker.yaml", "name: worker\ndependencies: [langchain]\nsources:\n  prod: { type: local, path: linked/worker }\ndeployment_profiles:\n  default: { mode: managed, runtime: uv }\n");
+        Write("hsm.yaml", "project:\n  name: corpus\nservices:\n  standalone: [worker]\n");
+        var (before, outsideBefore) = (SafetyCorpusTests.Snapshot(Proj), SafetyCorpusTests.Snapshot(Outside));
+        var ds = SafetyCorpusTests.Build(Proj, "prod");
+        var e = Assert.Single(ds, d => d.Severity == Severity.Error);
+        Assert.Equal((Codes.OutsideProject, "hsm-registry/services/worker.yaml"), (e.Code, e.Span.File));
+        Assert.Equal(before, SafetyCorpusTests.Snapshot(Proj));
+        Assert.Equal(outsideBefore, SafetyCorpusTests.Snapshot(Outside));
+    }
+
+    [Fact]
     public void A_deselected_uv_service_env_file_is_deleted_while_it_holds_what_hsm_wrote()
     {
         Write("hsm-registry/services/worker.yaml", "name: worker\nenv: { LOG: debug }\nsources:\n  prod: { type: local, path: worker }\ndeployment_profiles:\n  default: { mode: managed, runtime: uv }\n");
