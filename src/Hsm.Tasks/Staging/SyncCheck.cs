@@ -123,8 +123,10 @@ public static class SyncCheck
             var r = ToolRunner.Run(exe!, args, s.ProjectDirectory, cancel, timeout: TimeSpan.FromMinutes(2));
             if (r.ExitCode != 0)
             {
+                // Compose reads the env files the generated file references: never echo their values (spec §9).
+                var output = SecretValues.Redact(r.Output.Trim(), SecretValues.CollectFromResolved(s.IntermediateDirectory, s.ProjectDirectory));
                 d.Error(Codes.ComposeInvalid, new SourceSpan(ResolveLabel(s, plan.Compose!), 0, 0),
-                    $"Docker Compose rejects the generated file{(set.Count > 1 ? $" merged with {Path.GetFileName(user)}" : "")}: {r.Output.Trim()}");
+                    $"Docker Compose rejects the generated file{(set.Count > 1 ? $" merged with {Path.GetFileName(user)}" : "")}: {output}");
                 return;
             }
         }
