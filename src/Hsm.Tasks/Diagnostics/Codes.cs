@@ -76,6 +76,9 @@ public static class Codes
     public const string PyProjectInvalid = "HSM3005";
     public const string CheckoutDiffers = "HSM3006";
 
+    // 3007-3019: uv-runtime services
+    public const string UvServiceNotAProject = "HSM3007";
+
     // 4xxx: commit and IO
     public const string Recovered = "HSM4001";
     public const string GeneratedFileEdited = "HSM4002";
