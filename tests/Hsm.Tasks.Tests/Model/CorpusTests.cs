@@ -38,6 +38,8 @@ public class CorpusTests
         public bool Stage;
         /// <summary>Codes that must not be reported at all (<c>absent: CODE</c>), e.g. a warning that allow_privileged silences.</summary>
         public List<string> Absent = new();
+        /// <summary>Texts no diagnostic may contain (<c>hidden: TEXT</c>): secrets read from env files and external maps.</summary>
+        public List<string> Hidden = new();
         public override string ToString() => Name;
     }
 
@@ -93,6 +95,7 @@ public class CorpusTests
                 else if (raw.StartsWith("mode:", StringComparison.Ordinal)) c.Mode = raw[5..].Trim();
                 else if (raw.StartsWith("stage:", StringComparison.Ordinal)) c.Stage = raw[6..].Trim() == "true";
                 else if (raw.StartsWith("absent:", StringComparison.Ordinal)) c.Absent.Add(raw[7..].Trim());
+                else if (raw.StartsWith("hidden:", StringComparison.Ordinal)) c.Hidden.Add(raw[7..].Trim());
             }
             EndBlock();
             if (c != null) yield return c;
@@ -164,6 +167,7 @@ public class CorpusTests
         Assert.True(elapsed < TimeSpan.FromSeconds(5), $"case '{c.Name}' took {elapsed}");
         Assert.DoesNotContain(ds, x => x.Code == Codes.Internal);
         foreach (var code in c.Absent) Assert.False(ds.Any(x => x.Code == code), $"{code} must not be reported; {report}");
+        foreach (var text in c.Hidden) Assert.False(ds.Any(x => (x.Message + x.Span).Contains(text, StringComparison.Ordinal)), $"a diagnostic quotes '{text}'; {report}");
     }
 
     [Fact]
