@@ -50,13 +50,14 @@ public static class EnvFileParser
                 var c = p.Peek;
                 if (c is '=' or ':' or '\n') { sep = c; break; }
                 if (IsSpace(c) || c is '_' or '.' or '-' or '[' or ']' || char.IsLetterOrDigit(c)) { p.Advance(1); continue; }
-                Fail(p.Line, p.Column, $"unexpected character '{Printable(c)}' in variable name; Compose rejects this line");
+                // The line may be a pasted secret: say where, never what (spec §9 "Secrets").
+                Fail(p.Line, p.Column, $"unexpected character in the variable name at column {p.Column}; Compose rejects this line");
                 return entries;
             }
             var key = text.Substring(keyStart, p.Pos - keyStart).TrimEnd();
             if (key.Any(IsSpace))
             {
-                Fail(keyLine, keyColumn, $"variable name '{key}' contains a space; Compose rejects this line");
+                Fail(keyLine, keyColumn, $"the variable name contains a space (column {keyColumn + key.IndexOf(key.First(IsSpace))}); Compose rejects this line");
                 return entries;
             }
             if (key.Length == 0)
@@ -187,7 +188,7 @@ public static class EnvFileParser
             }
             if (j >= v.Length)
             {
-                error = $"invalid template '{v.Substring(i)}': '${{' without a closing '}}'";
+                error = "invalid template in the value: '${' without a closing '}'"; // the value itself is never quoted
                 return false;
             }
             i = j;

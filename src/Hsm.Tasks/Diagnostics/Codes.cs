@@ -41,6 +41,12 @@ public static class Codes
 
     // 1035-1059: files that are not regular files, grammars checked at load, risky container settings
     public const string NotRegularFile = "HSM1035";
+    public const string InvalidRequirement = "HSM1036";
+    public const string InvalidImageReference = "HSM1037";
+    public const string InvalidContainerName = "HSM1038";
+    public const string InvalidNetworkAlias = "HSM1039";
+    public const string InvalidEnvKey = "HSM1040";
+    public const string RiskySetting = "HSM1041";
 
     // 2xxx: resolution
     public const string ImpliedConflict = "HSM2001";
@@ -71,6 +77,9 @@ public static class Codes
     public const string CloneFailed = "HSM3004";
     public const string PyProjectInvalid = "HSM3005";
     public const string CheckoutDiffers = "HSM3006";
+
+    // 3007-3019: uv-runtime services
+    public const string UvServiceNotAProject = "HSM3007";
 
     // 4xxx: commit and IO
     public const string Recovered = "HSM4001";

@@ -134,6 +134,12 @@ public sealed class ResolvedService
     public SortedDictionary<string, string> Params { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Libraries of a uv-runtime service (requirement names).</summary>
     public List<string> Dependencies { get; set; } = new();
+    /// <summary>
+    /// Registry libraries a uv-runtime service's <see cref="Dependencies"/> name that the stack itself does
+    /// not select (spec §5.4): resolved like stack libraries (mode: forced, <c>modes:</c>, else the service's),
+    /// so a local one gets its path source in the service's pyproject.toml. Null when there are none.
+    /// </summary>
+    public List<ResolvedLibrary>? DependencyLibraries { get; set; }
     public string? RegistryFile { get; set; }
 
     [JsonIgnore] public bool InCompose => ProfileMode == "managed" && Runtime is "docker" or "podman";

@@ -63,17 +63,18 @@ public static class ManifestParser
         var m = new ServiceManifest { Name = stem, File = label, Span = root.Span };
         var r = Top(root, $"service '{stem}'", d, "name", "version", "description", "sources", "implies", "conflicts", "dependencies",
             "container_name", "network_aliases", "ports", "volumes", "env", "env_file", "healthcheck", "depends_on", "command", "compose",
-            "deployment_profiles", "type", "entrypoints", "library_groups");
+            "deployment_profiles", "type", "entrypoints", "library_groups", "allow_privileged");
         if (r is null) return m;
+        var risky = new List<RiskyFinding>();
         CheckName(r, stem, ComponentKind.Service, d);
         r.String("version");
         m.Description = r.String("description");
         r.Ignore("type", "entrypoints", "library_groups");
-        m.ContainerName = r.String("container_name");
-        m.NetworkAliases.AddRange(Strings(r.ScalarList("network_aliases")));
+        m.ContainerName = Checked(r.Scalar("container_name"), Grammars.CheckContainerName, Codes.InvalidContainerName, "container_name", d);
+        m.NetworkAliases.AddRange(Strings(CheckedList(r.ScalarList("network_aliases"), Grammars.CheckNetworkAlias, Codes.InvalidNetworkAlias, "network alias", d)));
         m.Ports.AddRange(Strings(r.ScalarList("ports")));
-        m.Volumes.AddRange(Strings(r.ScalarList("volumes")));
-        m.Env.AddRange(Pairs(r.ScalarMap("env")));
+        m.Volumes.AddRange(Strings(RiskyVolumes(r.ScalarList("volumes"), risky)));
+        m.Env.AddRange(Pairs(CheckedEnv(r.ScalarMap("env"), "env", d)));
         m.EnvFiles.AddRange(Names(r.ScalarList("env_file", allowSingle: true)).Select(p => new Located<string>(NormalizePath(p.Value), p.Span)));
         m.Healthcheck = r.Json("healthcheck");
         if (r.Node("healthcheck") is { } hc and not YMapping) d.Error(Codes.WrongType, hc.Span, "'healthcheck' must be a map (test, interval, retries, ...).");
@@ -81,16 +82,21 @@ public static class ManifestParser
         if (r.Node("command") is YMapping cm) d.Error(Codes.WrongType, cm.Span, "'command' must be a string or a list of strings.");
         if (r.Node("compose") is { } compose)
         {
-            if (compose is YMapping cmap) { m.Compose = (System.Text.Json.Nodes.JsonObject)cmap.ToJson(); m.ComposeSpan = cmap.Span; }
+            if (compose is YMapping cmap) { m.Compose = (System.Text.Json.Nodes.JsonObject)cmap.ToJson(); m.ComposeSpan = cmap.Span; risky.AddRange(RiskySettings.InCompose(cmap));
+                // compose: keys that pass through unchanged follow the same grammars as hsm's own fields
+                if (cmap["image"] is YScalar ci && !ci.IsNull && Grammars.CheckImage(ci.Value) is { } badImage)
+                    d.Error(Codes.InvalidImageReference, ci.Span, $"'compose.image: {ci.Value}' is not a valid image reference: {badImage}.");
+                Checked(cmap["container_name"] as YScalar, Grammars.CheckContainerName, Codes.InvalidContainerName, "compose.container_name", d); }
             else d.Error(Codes.WrongType, compose.Span, "'compose' must be a map of Compose service keys.");
         }
         m.DependsOn.AddRange(Names(r.ScalarList("depends_on")));
         ReadDependencies(r, m, d);
-        ReadSources(r, m, isService: true, d);
+        ReadSources(r, m, isService: true, d, risky);
         ReadProfiles(r, m, d);
         CheckReservedServiceName(r, m, stem, label, d);
         ReadImplies(r.Node("implies"), m.Implies, $"service '{stem}'", d);
         m.Conflicts.AddRange(Names(r.ScalarList("conflicts")));
+        RiskySettings.Report(stem, label, r.ScalarList("allow_privileged", allowSingle: true), risky, d);
         r.Finish();
         return m;
     }
@@ -116,12 +122,19 @@ public static class ManifestParser
         if (node is not YSequence seq) { d.Error(Codes.WrongType, node.Span, "'dependencies' must be a list."); return; }
         foreach (var item in seq.Items)
         {
-            if (item is YScalar s && !s.IsNull) { m.Dependencies.Add(new(s.Value, s.Span)); continue; }
+            if (item is YScalar s && !s.IsNull)
+            {
+                if (Grammars.CheckRequirement(s.Value) is { } why) d.Error(Codes.InvalidRequirement, s.Span, $"Dependency '{s.Value}' is not a PEP 508 requirement: {why}.");
+                else m.Dependencies.Add(new(s.Value, s.Span));
+                continue;
+            }
             var ir = MapReader.For(item, "a dependency", d, "name", "version");
             if (ir is null) continue;
             var name = ir.Scalar("name");
             var version = ir.String("version");
             if (name is null) d.Error(Codes.MissingField, item.Span, "A dependency needs a 'name'.");
+            else if (!Grammars.Identifier.IsMatch(name.Value)) d.Error(Codes.InvalidRequirement, name.Span, $"Dependency name '{name.Value}' is not a PEP 508 distribution name.");
+            else if (version is not (null or "*") && Grammars.CheckRequirement($"{name.Value}=={version}") != null) d.Error(Codes.InvalidRequirement, ir.Scalar("version")!.Span, $"Dependency version '{version}' of '{name.Value}' is not a PEP 440 version.");
             else m.Dependencies.Add(new(version is null or "*" ? name.Value : $"{name.Value}=={version}", name.Span));
             ir.Finish();
         }
@@ -161,7 +174,7 @@ public static class ManifestParser
                         if (x.KeyNode(key) is YScalar kn)
                             d.Warning(Codes.IgnoredField, kn.Span, $"'{key}' of profile '{k.Value}' is used only when the profile's runtime is uv (a process run by `dotnet run`/HsmUp); a container's command is the service-level 'command'. It is ignored here.");
                 p.External.AddRange(Pairs(x.ScalarMap("external")));
-                p.Env.AddRange(Pairs(x.ScalarMap("env")));
+                p.Env.AddRange(Pairs(CheckedEnv(x.ScalarMap("env"), $"deployment_profiles.{k.Value}.env", d)));
                 if (p.Mode == "external" && p.External.Count == 0)
                     d.Warning(Codes.MissingField, p.Span, $"External profile '{k.Value}' has no 'external' map (host, port): no connection variables can be written for it.");
                 x.Finish();
@@ -170,7 +183,7 @@ public static class ManifestParser
         }
     }
 
-    private static void ReadSources(MapReader r, ComponentManifest m, bool isService, DiagnosticBag d)
+    private static void ReadSources(MapReader r, ComponentManifest m, bool isService, DiagnosticBag d, List<RiskyFinding>? risky = null)
     {
         var sr = MapReader.For(r.Map["sources"], "'sources'", d, "prod", "dev");
         if (sr is null) return;
@@ -178,13 +191,13 @@ public static class ManifestParser
         {
             var node = sr.Node(key);
             if (node is null) continue;
-            var src = ReadSource(node, key, m.Name, isService, d);
+            var src = ReadSource(node, key, m.Name, isService, d, risky);
             if (src != null) m.Sources[key] = src;
         }
         sr.Finish();
     }
 
-    private static SourceDef? ReadSource(YNode node, string key, string component, bool isService, DiagnosticBag d)
+    private static SourceDef? ReadSource(YNode node, string key, string component, bool isService, DiagnosticBag d, List<RiskyFinding>? risky)
     {
         string what = $"source '{key}' of '{component}'";
         var probe = MapReader.For(node, what, d);
@@ -231,11 +244,14 @@ public static class ManifestParser
                     s.Extras = new();
                     foreach (var x in extras)
                     {
-                        if (RegistryLoader.IsValidName(x.Value)) s.Extras.Add(x.Value);
-                        else d.Error(Codes.InvalidSource, x.Span, $"Extra '{x.Value}' is not a valid extra name (letters, digits, '.', '_', '-').");
+                        if (Grammars.Identifier.IsMatch(x.Value)) s.Extras.Add(x.Value);
+                        else d.Error(Codes.InvalidSource, x.Span, $"Extra '{x.Value}' is not a PEP 508 extra name (letters and digits, with '.', '_' or '-' only between them).");
                     }
                 }
-                s.Markers = r.String("markers");
+                var markers = r.Scalar("markers");
+                if (markers != null && Grammars.CheckMarker(markers.Value) is { } bad)
+                    d.Error(Codes.InvalidRequirement, markers.Span, $"'markers: {markers.Value}' is not a PEP 508 environment marker: {bad}.");
+                else s.Markers = markers?.Value;
                 break;
             case "git":
             {
@@ -261,16 +277,18 @@ public static class ManifestParser
                 break;
             case "docker-image":
                 s.Image = r.String("image");
+                if (!string.IsNullOrWhiteSpace(s.Image) && Grammars.CheckImage(s.Image) is { } badImage)
+                    d.Error(Codes.InvalidImageReference, r.Scalar("image")!.Span, $"'image: {s.Image}' is not a valid image reference: {badImage}.");
                 if (string.IsNullOrWhiteSpace(s.Image) && r.Node("image") is null or YScalar) d.Error(Codes.MissingField, node.Span, $"The {what} (docker-image) needs an 'image'.");
                 break;
         }
         if (isService)
         {
-            s.ContainerName = r.String("container_name");
+            s.ContainerName = Checked(r.Scalar("container_name"), Grammars.CheckContainerName, Codes.InvalidContainerName, "container_name", d);
             s.Ports.AddRange(Strings(r.ScalarList("ports")));
-            s.Volumes.AddRange(Strings(r.ScalarList("volumes")));
-            s.NetworkAliases.AddRange(Strings(r.ScalarList("network_aliases")));
-            s.Env.AddRange(Pairs(r.ScalarMap("env")));
+            s.Volumes.AddRange(Strings(RiskyVolumes(r.ScalarList("volumes"), risky)));
+            s.NetworkAliases.AddRange(Strings(CheckedList(r.ScalarList("network_aliases"), Grammars.CheckNetworkAlias, Codes.InvalidNetworkAlias, "network alias", d)));
+            s.Env.AddRange(Pairs(CheckedEnv(r.ScalarMap("env"), $"sources.{key}.env", d)));
             s.EnvFiles.AddRange(Names(r.ScalarList("env_file", allowSingle: true)).Select(p => new Located<string>(NormalizePath(p.Value), p.Span)));
         }
         r.Finish();
@@ -450,6 +468,38 @@ public static class ManifestParser
             }
             into.Add(e);
         }
+    }
+
+    /// <summary>A scalar checked against its grammar: its value, or null (reported at its node) when invalid.</summary>
+    private static string? Checked(YScalar? s, Func<string, string?> check, string code, string what, DiagnosticBag d)
+    {
+        if (s is null || s.IsNull) return null;
+        if (check(s.Value) is not { } why) return s.Value;
+        d.Error(code, s.Span, $"'{what}: {s.Value}' is not valid: {why}.");
+        return null;
+    }
+
+    private static List<YScalar>? CheckedList(List<YScalar>? list, Func<string, string?> check, string code, string what, DiagnosticBag d) =>
+        list?.Where(s => Checked(s, check, code, what, d) != null).ToList();
+
+    private static List<(YScalar Key, YScalar Value)>? CheckedEnv(List<(YScalar Key, YScalar Value)>? env, string where, DiagnosticBag d)
+    {
+        if (env is null) return null;
+        var ok = new List<(YScalar, YScalar)>();
+        foreach (var (k, v) in env)
+        {
+            if (Grammars.CheckEnvKey(k.Value) is { } why) d.Error(Codes.InvalidEnvKey, k.Span, $"'{k.Value}' in {where} is not a valid environment variable name: {why}.");
+            else ok.Add((k, v));
+        }
+        return ok;
+    }
+
+    private static List<YScalar>? RiskyVolumes(List<YScalar>? volumes, List<RiskyFinding>? risky)
+    {
+        if (volumes != null && risky != null)
+            foreach (var v in volumes)
+                if (RiskySettings.InVolume(v) is { } f) risky.Add(f);
+        return volumes;
     }
 
     private static IEnumerable<string> Strings(List<YScalar>? list) => list?.Select(s => s.Value) ?? Enumerable.Empty<string>();

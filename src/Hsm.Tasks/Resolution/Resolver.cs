@@ -110,6 +110,8 @@ public sealed class Resolver
             var svc = BuildService(c, extra);
             if (svc != null) stack.Services.Add(svc);
         }
+        foreach (var svc in stack.Services.Where(s => s.Runtime == "uv" && s.ProfileMode == "managed"))
+            ResolveDependencyLibraries(svc, stack, extra);
         foreach (var ((kind, name), gs) in _groups.OrderBy(k => k.Key.Item1).ThenBy(k => k.Key.Item2, StringComparer.Ordinal))
         {
             if (gs is null) continue;
@@ -411,9 +413,35 @@ public sealed class Resolver
 
     private static List<Origin> Origins(Comp c) => c.Origins.Select(o => o.Origin).OrderBy(o => o.Path, StringComparer.Ordinal).ToList();
 
-    private ResolvedLibrary? BuildLibrary(Comp c, SortedSet<string> extra)
+    /// <summary>
+    /// Spec §5.4: the registry libraries a uv-runtime service depends on become managed entries of its own
+    /// pyproject.toml with their chosen source (a local one as a path source, never a bare name), even when
+    /// the stack itself does not select them. Their mode: the Mode property, a <c>modes:</c> key, else the service's.
+    /// </summary>
+    private void ResolveDependencyLibraries(ResolvedService svc, ResolvedStack stack, SortedSet<string> extra)
+    {
+        foreach (var dep in svc.Dependencies)
+        {
+            var name = Hsm.Python.Requirements.NameOf(dep);
+            if (name is null || !_r.Exists(ComponentKind.Library, name)) continue; // a plain PyPI requirement
+            var key = RegistryLoader.NormalizeName(ComponentKind.Library, name);
+            if (_libs.ContainsKey(key) || stack.Libraries.Any(l => RegistryLoader.NormalizeName(ComponentKind.Library, l.Package) == key)) continue;
+            if (svc.DependencyLibraries?.Any(l => RegistryLoader.NormalizeName(ComponentKind.Library, l.Name) == key) == true) continue;
+            var manifest = _r.Library(name);
+            if (manifest is null) continue; // unreadable: reported
+            var origin = new Origin { Rule = "dependency", Path = $"dependencies of service {svc.Name}" };
+            var at = (_svcs.GetValueOrDefault(RegistryLoader.NormalizeName(ComponentKind.Service, svc.Name))?.Manifest as ServiceManifest)
+                ?.Dependencies.FirstOrDefault(x => x.Value == dep).Span ?? SourceSpan.None;
+            var c = new Comp { Name = manifest.Name, Kind = ComponentKind.Library, Manifest = manifest, Origins = { new OriginAt(origin, at) } };
+            var lib = BuildLibrary(c, extra, defaultMode: svc.Mode);
+            if (lib != null) (svc.DependencyLibraries ??= new()).Add(lib);
+        }
+    }
+
+    private ResolvedLibrary? BuildLibrary(Comp c, SortedSet<string> extra, string? defaultMode = null)
     {
         var mode = ModeOf(c, out var modeOrigin);
+        if (modeOrigin == "default" && defaultMode != null) { mode = defaultMode; modeOrigin = "the mode of the service that depends on it"; }
         var s = PickSource(c, mode);
         if (s is null) return null;
         var src = new LibrarySource
@@ -423,7 +451,7 @@ public sealed class Resolver
         };
         if (s.Type == "local")
         {
-            src.Editable = s.Editable ?? (mode == "dev");
+            src.Editable = mode == "dev" && (s.Editable ?? true); // editable only in dev (spec §5.4): a prod build never depends on a live working tree
             var abs = Abs(s.Path!);
             if (!Directory.Exists(abs))
             {

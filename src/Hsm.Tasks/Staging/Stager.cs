@@ -138,10 +138,11 @@ public static class Stager
             clonedTargets[Path.GetFullPath(target).Replace('\\', '/').TrimEnd('/')] = staged.Replace('\\', '/');
             return staged;
         }
-        foreach (var lib in stack.Libraries)
+        foreach (var lib in stack.Libraries.Concat(stack.Services.SelectMany(s => s.DependencyLibraries ?? new())))
         {
             var src = lib.Source;
             if (src.Type != "local" || src.Path is null) continue;
+            if (clonedTargets.ContainsKey(Path.GetFullPath(Path.Combine(req.ProjectDirectory, src.Path)).Replace('\\', '/').TrimEnd('/'))) continue; // two services, one library
             var target = Path.GetFullPath(Path.Combine(req.ProjectDirectory, src.Path));
             if (src.Url != null && !Directory.Exists(target)) CloneFor("library", lib.Name, src.Url, src.Ref, target);
             else if (src.Url != null && src.Ref != null && Directory.Exists(Path.Combine(target, ".git")))
@@ -154,7 +155,7 @@ public static class Stager
         foreach (var lib in stack.Libraries)
             if (Relative(lib, Path.GetDirectoryName(req.PyProjectPath)!, req.ProjectDirectory, label(req.PyProjectPath), d, out var rel))
                 rootDesired.Add(Requirements.FromLibrary(lib, rel));
-        StagePython(req.PyProjectPath, rootDesired, null);
+        StagePython(req.PyProjectPath, rootDesired, null, isService: false);
 
         foreach (var svc in stack.Services.Where(s => s.Runtime == "uv" && s.ProfileMode == "managed" && s.Source != null))
         {
@@ -174,18 +175,30 @@ public static class Stager
             foreach (var dep in svc.Dependencies)
             {
                 var name = Requirements.NameOf(dep);
-                var lib = name is null ? null : stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Package) == Requirements.NormalizeName(name));
-                if (lib != null && dep.Trim() == name && Relative(lib, dir, req.ProjectDirectory, label(Path.Combine(dir, "pyproject.toml")), d, out var rel))
-                    desired.Add(Requirements.FromLibrary(lib, rel)); // a library of the stack: its requirement and source, as in the root
+                var norm = name is null ? null : Requirements.NormalizeName(name);
+                var lib = norm is null ? null
+                    : stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Package) == norm)
+                      ?? stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Name) == norm)
+                      ?? svc.DependencyLibraries?.FirstOrDefault(l => Requirements.NormalizeName(l.Name) == norm || Requirements.NormalizeName(l.Package) == norm);
+                if (lib != null)
+                {
+                    // A registry library (of the stack, or named only here): its source as in the root — a local one
+                    // is a path source relative to this pyproject.toml, never a bare name (spec §5.4). A requirement
+                    // written with its own specifier, extras or marker keeps them.
+                    if (!Relative(lib, dir, req.ProjectDirectory, label(Path.Combine(dir, "pyproject.toml")), d, out var rel)) continue;
+                    var entry = Requirements.FromLibrary(lib, rel);
+                    var written = dep.Trim();
+                    desired.Add(written == name ? entry : entry with { Requirement = entry.Package + written[name!.Length..] });
+                }
                 else if (name != null)
                     desired.Add(new ManagedDependency(name, dep.Trim(), null));
                 else
                     d.Error(Codes.InvalidSource, new SourceSpan(svc.RegistryFile, 0, 0), $"'{dep}' in the dependencies of service '{svc.Name}' is not a PEP 508 requirement.");
             }
-            StagePython(Path.Combine(dir, "pyproject.toml"), desired, readFrom);
+            StagePython(Path.Combine(dir, "pyproject.toml"), desired, readFrom, isService: true);
         }
 
-        void StagePython(string pyproject, List<ManagedDependency> desired, string? cloneDir)
+        void StagePython(string pyproject, List<ManagedDependency> desired, string? cloneDir, bool isService)
         {
             var pyLabel = label(pyproject);
             var readPath = cloneDir is null ? pyproject : Path.Combine(cloneDir, "pyproject.toml");
@@ -195,7 +208,17 @@ public static class Stager
             oldLock.Owned.TryGetValue(pyLabel, out var owned);
             var py = PyProjectEditor.Apply(original, desired, owned, pyLabel, stack.ProjectName, stack.ProjectVersion, d);
             if (py.Owned.Entries.Count > 0 || py.Owned.Created.Count > 0) newLock.Owned[pyLabel] = py.Owned;
-            if (desired.Count == 0 && (owned?.Entries.Count ?? 0) == 0) return; // not required, not touched
+            if (desired.Count == 0 && (owned?.Entries.Count ?? 0) == 0)
+            {
+                // The root with nothing to manage is not required and not touched. A uv-runtime service is
+                // always locked and synced in its own folder (spec §5.4), so its own pyproject.toml must exist.
+                if (!isService) return;
+                if (original is null)
+                {
+                    d.Error(Codes.UvServiceNotAProject, new SourceSpan(pyLabel, 0, 0), $"'{pyLabel}' does not exist, so uv cannot lock and sync the uv-runtime service that runs in '{label(Path.GetDirectoryName(pyproject)!)}'. Add a pyproject.toml there (uv init), or give the service a docker runtime.");
+                    return;
+                }
+            }
             var project = new UvProject { PyProject = pyproject, CheckSource = readPath };
             foreach (var (t, c) in clonedTargets) project.Redirects[t] = c;
             if (py.NewText != null && py.NewText != original)

@@ -72,7 +72,9 @@ public static class SyncCheck
             if (Directory.Exists(checkDir)) Directory.Delete(checkDir, true);
             Directory.CreateDirectory(checkDir);
             // Path sources are relative to the project's final folder; those pointing into a fresh clone are redirected to it.
-            var text = Stager.Utf8NoBom.GetString(File.ReadAllBytes(project.CheckSource));
+            var source = Stager.ReadArtifact(project.CheckSource, ResolveLabel(s, project.PyProject), d);
+            if (source is null) return; // replaced by a special file since it was staged: reported
+            var text = Stager.Utf8NoBom.GetString(source);
             File.WriteAllText(Path.Combine(checkDir, "pyproject.toml"), PyProjectEditor.AbsolutizePathSources(text, pyDir, project.Redirects), Stager.Utf8NoBom);
             var uvLock = Path.Combine(Path.GetDirectoryName(project.CheckSource)!, "uv.lock");
             if (!File.Exists(uvLock)) uvLock = Path.Combine(pyDir, "uv.lock");
@@ -117,6 +119,12 @@ public static class SyncCheck
         }
         var files = new List<string>();
         var user = ComposeRenderer.UserComposeFile(s.ProjectDirectory);
+        if (user != null && IO.GuardedFile.KindOf(user) is var userKind && userKind != IO.FileKind.Regular)
+        {
+            // Compose would block reading a FIFO: the project's own Compose file is refused like any file hsm reads.
+            d.Error(Codes.NotRegularFile, new SourceSpan(ResolveLabel(s, user), 0, 0), IO.GuardedFile.NotRegularMessage(ResolveLabel(s, user), userKind, "the project's own Compose file"));
+            return;
+        }
         var runs = new List<List<string>> { new() { staged } };
         if (user != null) runs.Add(new() { user, staged });
         foreach (var set in runs)
@@ -128,8 +136,10 @@ public static class SyncCheck
             log($"hsm: {s.ComposeCommand} ({exe}) config on {string.Join(" + ", set.Select(Path.GetFileName))}: exit code {r.ExitCode}");
             if (r.ExitCode != 0)
             {
+                // Compose reads the env files the generated file references: never echo their values (spec §9).
+                var output = SecretValues.Redact(r.Output.Trim(), SecretValues.CollectFromResolved(s.IntermediateDirectory, s.ProjectDirectory));
                 d.Error(Codes.ComposeInvalid, new SourceSpan(ResolveLabel(s, plan.Compose!), 0, 0),
-                    $"Docker Compose rejects the generated file{(set.Count > 1 ? $" merged with {Path.GetFileName(user)}" : "")}: {r.Output.Trim()}");
+                    $"Docker Compose rejects the generated file{(set.Count > 1 ? $" merged with {Path.GetFileName(user)}" : "")}: {output}");
                 return;
             }
         }

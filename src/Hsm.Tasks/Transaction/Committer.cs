@@ -95,7 +95,8 @@ public static class Committer
             }
             if (e is IOException or UnauthorizedAccessException)
             {
-                d.Error(Codes.CommitIo, SourceSpan.None, $"The commit failed ({e.Message})." + restored);
+                d.Error(e is UnauthorizedAccessException ? Codes.ReadOnlyTarget : Codes.CommitIo, SourceSpan.None, // permission denied: a read-only file or folder, say so
+                    (e is UnauthorizedAccessException ? "The commit could not write a file: a file or folder is read-only or not writable" : "The commit failed") + $" ({e.Message})." + restored);
                 return null;
             }
             throw; // HSM9001, after the rollback

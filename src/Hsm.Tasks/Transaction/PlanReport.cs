@@ -143,7 +143,8 @@ public static class PlanReport
         return origins[0];
     }
 
-    private static string ReadOrEmpty(string path) => File.Exists(path) ? File.ReadAllText(path) : "";
+    private static string ReadOrEmpty(string path) =>
+        IO.GuardedFile.Read(path, Staging.Stager.ArtifactMaxBytes).Bytes is { } b ? Staging.Stager.Utf8NoBom.GetString(b) : ""; // never opens a FIFO
 
     /// <summary>The service blocks of a Compose file in Hsm's own layout (two-space indent under `services:`).</summary>
     public static Dictionary<string, string> ServiceBlocks(string text)

@@ -56,7 +56,7 @@ public class EnvFileParserTests
 
     [Theory]
     [InlineData("A=1\nB C=2\n", 2, "space")]
-    [InlineData("A=1\n\nA$=1\n", 3, "unexpected character '$'")]
+    [InlineData("A=1\n\nA$=1\n", 3, "unexpected character in the variable name at column 2")]
     [InlineData("A=1\nB=\"open\nC=2\n", 2, "unterminated quoted value")]
     [InlineData("A='open\n", 1, "unterminated")]
     [InlineData("=1\n", 1, "empty")]

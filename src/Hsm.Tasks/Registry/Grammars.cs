@@ -1,0 +1,192 @@
+using System.Text.RegularExpressions;
+
+namespace Hsm.Registry;
+
+/// <summary>
+/// The grammars values of the registry are checked against when it loads (spec §9 "Validation at load,
+/// located"), so that neither uv nor <c>docker compose up</c> fails late on a value hsm let through.
+/// Each check returns null when the value is valid, else the reason (never the value itself).
+/// </summary>
+public static class Grammars
+{
+    private const RegexOptions O = RegexOptions.CultureInvariant;
+
+    // ---------- PEP 508 ----------
+
+    /// <summary>A PEP 508 identifier (distribution names and extras): letters and digits, with '.', '_', '-' inside.</summary>
+    public static readonly Regex Identifier = new(@"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$", O);
+
+    private static readonly string[] MarkerVariables =
+    {
+        "python_version", "python_full_version", "os_name", "sys_platform", "platform_release", "platform_system",
+        "platform_version", "platform_machine", "platform_python_implementation", "implementation_name",
+        "implementation_version", "extra", "extras", "dependency_groups",
+    };
+
+    private static readonly Regex MarkerToken = new(@"\G\s*(?:(?<op>===|==|!=|<=|>=|~=|<|>)|(?<paren>[()])|(?<str>'[^']*'|""[^""]*"")|(?<word>[A-Za-z_][A-Za-z0-9_.]*))", O);
+
+    /// <summary>Checks a PEP 508 environment marker (<c>python_version &gt;= "3.10" and sys_platform == "linux"</c>).</summary>
+    public static string? CheckMarker(string marker)
+    {
+        var tokens = new List<(string Kind, string Text, int Pos)>();
+        int pos = 0;
+        while (pos < marker.Length)
+        {
+            if (marker[pos..].Trim().Length == 0) break;
+            var m = MarkerToken.Match(marker, pos);
+            if (!m.Success) return $"unexpected character at column {FirstNonSpace(marker, pos) + 1}";
+            var kind = m.Groups["op"].Success ? "op" : m.Groups["paren"].Success ? m.Value.Trim() : m.Groups["str"].Success ? "str" : "word";
+            var text = m.Value.Trim();
+            if (kind == "word" && text is "and" or "or" or "in" or "not") kind = text;
+            tokens.Add((kind, text, m.Index + (m.Value.Length - m.Value.TrimStart().Length)));
+            pos = m.Index + m.Length;
+        }
+        if (tokens.Count == 0) return "it is empty";
+        int i = 0;
+        string? error = null;
+        string Where() => i < tokens.Count ? $"'{tokens[i].Text}' at column {tokens[i].Pos + 1}" : "the end";
+
+        bool Var()
+        {
+            if (i >= tokens.Count) { error = "a marker variable or a quoted string is missing at the end"; return false; }
+            var t = tokens[i];
+            if (t.Kind == "str") { i++; return true; }
+            if (t.Kind == "word")
+            {
+                if (!MarkerVariables.Contains(t.Text)) { error = $"'{t.Text}' (column {t.Pos + 1}) is not a marker variable (python_version, sys_platform, platform_machine, extra, ...); strings must be quoted"; return false; }
+                i++; return true;
+            }
+            error = $"a marker variable or a quoted string is expected at {Where()}";
+            return false;
+        }
+        bool Expr()
+        {
+            if (i < tokens.Count && tokens[i].Kind == "(")
+            {
+                i++;
+                if (!Or()) return false;
+                if (i >= tokens.Count || tokens[i].Kind != ")") { error = $"')' is expected at {Where()}"; return false; }
+                i++;
+                return true;
+            }
+            if (!Var()) return false;
+            if (i < tokens.Count && tokens[i].Kind == "op") i++;
+            else if (i < tokens.Count && tokens[i].Kind == "in") i++;
+            else if (i + 1 < tokens.Count && tokens[i].Kind == "not" && tokens[i + 1].Kind == "in") i += 2;
+            else { error = $"a comparison (==, !=, <, <=, >, >=, ~=, ===, in, not in) is expected at {Where()}"; return false; }
+            return Var();
+        }
+        bool And()
+        {
+            if (!Expr()) return false;
+            while (i < tokens.Count && tokens[i].Kind == "and") { i++; if (!Expr()) return false; }
+            return true;
+        }
+        bool Or()
+        {
+            if (!And()) return false;
+            while (i < tokens.Count && tokens[i].Kind == "or") { i++; if (!And()) return false; }
+            return true;
+        }
+        if (!Or()) return error;
+        return i < tokens.Count ? $"'and' or 'or' is expected at {Where()}" : null;
+    }
+
+    private static int FirstNonSpace(string s, int from)
+    {
+        while (from < s.Length && char.IsWhiteSpace(s[from])) from++;
+        return from;
+    }
+
+    private static readonly Regex VersionClause = new(@"^\s*(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z*+!._-]+\s*$", O);
+    private static readonly Regex RequirementHead = new(@"^\s*(?<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[(?<extras>[^\]]*)\])?\s*", O);
+
+    /// <summary>Checks a PEP 508 requirement (<c>name[extra]&gt;=1,&lt;2; marker</c> or <c>name @ url ; marker</c>).</summary>
+    public static string? CheckRequirement(string requirement)
+    {
+        var m = RequirementHead.Match(requirement);
+        if (!m.Success || m.Groups["name"].Length == 0) return "it does not start with a distribution name";
+        if (m.Groups["extras"].Success && CheckExtras(m.Groups["extras"].Value) is { } ex) return ex;
+        var rest = requirement[m.Length..];
+        string? marker = null;
+        if (rest.StartsWith('@'))
+        {
+            // name @ url [; marker]: the marker needs whitespace before ';' (the URL may contain ';').
+            var semi = Regex.Match(rest, @"\s;");
+            var url = (semi.Success ? rest[1..semi.Index] : rest[1..]).Trim();
+            if (url.Length == 0 || url.Any(char.IsWhiteSpace) || !url.Contains(':')) return "'@' must be followed by a URL";
+            if (semi.Success) marker = rest[(semi.Index + 2)..];
+        }
+        else
+        {
+            var semi = rest.IndexOf(';');
+            var spec = (semi < 0 ? rest : rest[..semi]).Trim();
+            if (semi >= 0) marker = rest[(semi + 1)..];
+            if (spec.StartsWith('(') && spec.EndsWith(')')) spec = spec[1..^1];
+            if (spec.Length > 0)
+                foreach (var clause in spec.Split(','))
+                    if (!VersionClause.IsMatch(clause)) return "its version specifier is not PEP 440 (e.g. \">=1.0,<2\")";
+        }
+        if (marker != null && CheckMarker(marker) is { } me) return "its marker is invalid: " + me;
+        return null;
+    }
+
+    private static string? CheckExtras(string list)
+    {
+        var items = list.Split(',').Select(x => x.Trim()).ToList();
+        if (items.Count == 1 && items[0].Length == 0) return null; // name[] is allowed
+        foreach (var x in items)
+            if (!Identifier.IsMatch(x)) return "an extra in '[...]' is not a valid extra name";
+        return null;
+    }
+
+    // ---------- containers ----------
+
+    private const string Alnum = "[a-z0-9]+";
+    private const string Separator = "(?:[._]|__|[-]+)";
+    private const string PathComponent = Alnum + "(?:" + Separator + Alnum + ")*";
+    private const string DomainComponent = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+    private const string Domain = "(?:" + DomainComponent + @"(?:\." + DomainComponent + @")*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?";
+
+    /// <summary>distribution/reference's grammar after the registry host: path[:tag][@digest].</summary>
+    private static readonly Regex RemoteReference = new(
+        "^(?<name>" + PathComponent + "(?:/" + PathComponent + ")*)" +
+        @"(?::[\w][\w.-]{0,127})?" +
+        "(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$", O);
+
+    private static readonly Regex DomainRx = new("^" + Domain + "$", O);
+
+    /// <summary>Checks a Docker image reference (<c>qdrant/qdrant:v1.12.0</c>, <c>ghcr.io/org/x@sha256:…</c>). A value with <c>${…}</c> is left to Compose.</summary>
+    public static string? CheckImage(string image)
+    {
+        if (image.Contains('$')) return null;
+        if (image.Length == 0) return "it is empty";
+        // Docker reads the first component as a registry host only when it has '.' or ':' or is localhost.
+        var slash = image.IndexOf('/');
+        var first = slash < 0 ? null : image[..slash];
+        var hasDomain = first != null && (first.Contains('.') || first.Contains(':') || first == "localhost" || first.StartsWith('['));
+        if (hasDomain && !DomainRx.IsMatch(first!)) return $"'{first}' is not a valid registry host";
+        var rest = hasDomain ? image[(slash + 1)..] : image;
+        var m = RemoteReference.Match(rest);
+        if (!m.Success)
+            return rest.Split(':', '@')[0].Any(char.IsUpper) ? "repository names must be lowercase" : "it does not follow Docker's reference grammar ([registry/]name[:tag][@digest], lowercase name)";
+        if (image.Length - rest.Length + m.Groups["name"].Length > 255) return "the repository name is longer than 255 characters";
+        return null;
+    }
+
+    private static readonly Regex ContainerNameRx = new("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", O);
+
+    /// <summary>Docker's container name grammar <c>[a-zA-Z0-9][a-zA-Z0-9_.-]+</c>.</summary>
+    public static string? CheckContainerName(string name) =>
+        name.Contains('$') || ContainerNameRx.IsMatch(name) ? null : "container names are at least two characters of letters, digits, '_', '.' and '-', starting with a letter or digit";
+
+    private static readonly Regex AliasRx = new(@"^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]{0,251}[a-zA-Z0-9])?$", O);
+
+    /// <summary>A network alias is a DNS name on the Compose network: letters, digits, '_', '.', '-', starting and ending with a letter or digit.</summary>
+    public static string? CheckNetworkAlias(string alias) =>
+        alias.Contains('$') || (AliasRx.IsMatch(alias) && !alias.Contains("..")) ? null : "network aliases are host names: letters, digits, '_', '.' and '-', starting and ending with a letter or digit, at most 253 characters";
+
+    /// <summary>An environment variable name that Compose, env files and uv all accept: <c>[A-Za-z_][A-Za-z0-9_.-]*</c>.</summary>
+    public static string? CheckEnvKey(string key) =>
+        Hsm.Compose.EnvRenderer.IsValidKey(key) ? null : "environment variable names start with a letter or '_' and hold only letters, digits, '_', '.' and '-'";
+}

@@ -1,0 +1,107 @@
+using ComposeRules = Hsm.Compose.ComposeRules;
+using Hsm.Diagnostics;
+using Hsm.Yaml;
+
+namespace Hsm.Registry;
+
+/// <summary>One risky container setting found in a registry file: the key <c>allow_privileged</c> names, where, and what it does.</summary>
+public readonly record struct RiskyFinding(string Key, SourceSpan Span, string What);
+
+/// <summary>
+/// Container settings from a registry that give a container power over the host (spec §9 "Risky
+/// container settings"): allowed, but each is a warning naming the registry file and key unless the
+/// service lists the key in <c>allow_privileged</c>. A registry arrives in pull requests that reviewers
+/// skim; these are the lines worth a second look.
+/// </summary>
+public static class RiskySettings
+{
+    /// <summary>The keys <c>allow_privileged</c> may list.</summary>
+    public static readonly IReadOnlyList<string> Keys = new[]
+    {
+        "privileged", "pid", "network_mode", "ipc", "uts", "userns_mode", "cgroup", "cap_add", "devices", "security_opt", "volumes",
+    };
+
+    private static readonly string[] HostNamespaceKeys = { "pid", "network_mode", "ipc", "uts", "userns_mode", "cgroup" };
+
+    /// <summary>Host folders whose bind mount (or any folder inside them) hands the container the host.</summary>
+    private static readonly string[] SensitiveTrees = { "/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/var/lib/docker", "/var/lib/containers", "/var/run/docker.sock", "/run/docker.sock" };
+
+    /// <summary>Folders that contain the engine's socket: mounting them mounts the socket.</summary>
+    private static readonly string[] SocketParents = { "/var", "/run", "/var/run", "/run/podman", "/var/run/podman", "/run/containerd", "/var/run/containerd" };
+
+    /// <summary>Risky keys of a <c>compose:</c> block (its volumes included).</summary>
+    public static IEnumerable<RiskyFinding> InCompose(YMapping compose)
+    {
+        foreach (var (k, v) in compose.Entries)
+        {
+            switch (k.Value)
+            {
+                case "privileged" when v is YScalar s && s.AsBool() != false:
+                    yield return new("privileged", k.Span, "'compose.privileged: true' gives the container every capability and the host's devices");
+                    break;
+                case var key when HostNamespaceKeys.Contains(key) && v is YScalar s && s.Value.Trim().Equals("host", StringComparison.OrdinalIgnoreCase):
+                    yield return new(key, k.Span, $"'compose.{key}: host' shares the host's {(key == "network_mode" ? "network stack" : key + " namespace")} with the container");
+                    break;
+                case "cap_add" or "devices" or "security_opt" when v is not YScalar { IsNull: true } && !(v is YSequence { Items.Count: 0 }):
+                    yield return new(k.Value, k.Span, k.Value switch
+                    {
+                        "cap_add" => "'compose.cap_add' gives the container extra kernel capabilities",
+                        "devices" => "'compose.devices' hands host devices to the container",
+                        _ => "'compose.security_opt' changes the container's confinement (seccomp, AppArmor, SELinux)",
+                    });
+                    break;
+                case "volumes" when v is YSequence seq:
+                    foreach (var item in seq.Items)
+                    {
+                        if (item is YScalar vs && InVolume(vs) is { } f) yield return f;
+                        else if (item is YMapping vm && vm["source"] is YScalar src && vm["type"] is YScalar { Value: "bind" } or null
+                                 && SensitiveSource(src.Value) is { } why)
+                            yield return new("volumes", src.Span, $"the bind mount of '{src.Value}' {why}");
+                    }
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A short-syntax volume that bind-mounts a sensitive host path, or null.</summary>
+    public static RiskyFinding? InVolume(YScalar volume)
+    {
+        var (source, _, _) = ComposeRules.SplitVolume(volume.Value.Trim());
+        if (source is null || SensitiveSource(source) is not { } why) return null;
+        return new RiskyFinding("volumes", volume.Span, $"the bind mount of '{source}' {why}");
+    }
+
+    private static string? SensitiveSource(string source)
+    {
+        var s = source.Trim().Replace('\\', '/');
+        if (s.EndsWith("docker.sock", StringComparison.Ordinal) || s.EndsWith("podman.sock", StringComparison.Ordinal)
+            || s.EndsWith("containerd.sock", StringComparison.Ordinal) || s.EndsWith("/pipe/docker_engine", StringComparison.OrdinalIgnoreCase))
+            return "gives the container the container engine's socket (root on the host)";
+        if (!s.StartsWith('/')) return null; // relative paths stay in the project; named volumes are not host paths
+        while (s.Contains("//")) s = s.Replace("//", "/");
+        s = s.Length > 1 ? s.TrimEnd('/') : s;
+        if (s.Split('/').Contains("..")) s = Path.GetFullPath(s).Replace('\\', '/');
+        if (s == "/") return "gives the container the host's whole file system";
+        if (SocketParents.Contains(s)) return "includes the container engine's socket (root on the host)";
+        foreach (var t in SensitiveTrees)
+            if (s == t || s.StartsWith(t + "/", StringComparison.Ordinal)) return $"exposes the host's {t}";
+        return null;
+    }
+
+    /// <summary>
+    /// Reads <c>allow_privileged</c> (unknown keys are errors) and warns about every finding whose key it
+    /// does not list, naming the registry file and the key.
+    /// </summary>
+    public static void Report(string service, string file, List<YScalar>? allow, IEnumerable<RiskyFinding> findings, DiagnosticBag d)
+    {
+        var allowed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var a in allow ?? new())
+        {
+            if (Keys.Contains(a.Value)) allowed.Add(a.Value);
+            else d.Error(Codes.InvalidValue, a.Span, $"'{a.Value}' in allow_privileged of service '{service}' is not a risky setting Hsm checks ({string.Join(", ", Keys)}).{Suggest.DidYouMean(a.Value, Keys)}");
+        }
+        foreach (var f in findings)
+            if (!allowed.Contains(f.Key))
+                d.Warning(Codes.RiskySetting, f.Span, $"{file}: service '{service}': {f.What}. If the registry means it, list '{f.Key}' in the service's allow_privileged; otherwise remove it.");
+    }
+}
