@@ -328,6 +328,19 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         var pull = p.Build(none.Append("-t:HsmUp").Append("-p:HsmPull=sometimes").ToArray());
         Assert.Equal("HSM5004", Assert.Single(pull.Errors).Code);
 
+        // container_engine: podman → `podman compose` (Podman is not installed on the test machines: the
+        // command line is what can be checked here).
+        if (ToolOnPath("podman") is null)
+        {
+            p.Write("hsm.yaml", "project:\n  name: hsm-noengine\n  container_engine: podman\n  registry: reg\nservices:\n  standalone:\n    - { name: redis }\n");
+            var podman = p.Build("-p:HsmUvPath=" + standin, "-p:HsmComposeValidate=false", "-p:HsmPull=never", "-t:HsmUp");
+            var e = Assert.Single(podman.Errors);
+            Assert.Equal("HSM6001", e.Code);
+            Assert.Contains("'podman compose'", e.Text);
+            Assert.Contains($"hsm: podman compose --project-directory {p.Dir} -f {p.PathOf("docker-compose.hsm.yml")} up --detach --wait --wait-timeout 300 --pull never", podman.Output);
+            p.Write("hsm.yaml", "project:\n  name: hsm-noengine\n  registry: reg\nservices:\n  standalone:\n    - { name: redis }\n");
+        }
+
         // dotnet run prints the error MSBuild-style and exits 1.
         var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = sdk.PackagesFolder, ["MSBUILDDISABLENODEREUSE"] = "1", ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0", ["MSBUILDTERMINALLOGGER"] = "off" };
         var (code, text) = SharedTools.Run("dotnet", new[] { "run", "--project", "hsm.proj" }.Concat(none), p.Dir, env, timeoutMs: 600_000);
@@ -356,6 +369,9 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         p.BeginErrorReadLine();
         return p;
     }
+
+    private static string? ToolOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
     private static string Text(StringBuilder log) { lock (log) return log.ToString(); }
 
