@@ -307,6 +307,40 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_quickstart_sample_comes_up_healthy_and_HsmStatus_checks_it()
+    {
+        if (!Engine.Require(output)) return;
+        var standin = SharedTools.Tool("uv-standin");
+        if (standin is null) return;
+        using var p = new TestProject(sdk, "runsample");
+        var name = "hsm-runsample-" + Path.GetFileName(p.Dir)[^6..];
+        // The sample as shipped, with the offline stand-in images, no fixed host ports or container name
+        // (the engine is shared) and a project name of its own.
+        p.Write("hsm.yaml", p.Read("hsm.yaml").Replace("name: my-rag-app", "name: " + name));
+        var qdrant = p.Read("hsm-registry/services/qdrant.yaml");
+        p.Write("hsm-registry/services/qdrant.yaml", qdrant.Replace("qdrant/qdrant:v1.12.0", "hsm-test/qdrant:1").Replace("\"6333:6333\"", "\"6333\"").Replace("container_name: vector-db\n", ""));
+        var redis = p.Read("hsm-registry/services/redis.yaml");
+        p.Write("hsm-registry/services/redis.yaml", redis.Replace("redis:7-alpine", "hsm-test/redis:7").Replace("\"6379:6379\"", "\"6379\""));
+        var s = new Stack(p, name, standin);
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            var up = p.BuildOk("-p:HsmUvPath=" + standin, "-p:HsmPull=never", "-t:HsmUp");
+            output.WriteLine($"sample: HsmUp (build included) {watch.Elapsed.TotalSeconds:0.0} s; " + up.Output.Split('\n').FirstOrDefault(l => l.Contains("stack up in"))?.Trim());
+            Assert.Contains("hsm: qdrant: running, healthy", up.Output);
+            Assert.Contains("docs", Exec(s, "qdrant", "python3", "-c", "import os; print(os.environ['QDRANT__COLLECTION'])"));
+            var status = p.BuildOk("-p:HsmUvPath=" + standin, "-t:HsmStatus");
+            Assert.Contains("hsm: qdrant: ok (container running, healthy, image hsm-test/qdrant:1)", status.Output);
+            Assert.Contains("hsm: redis: ok (container running, healthy, image hsm-test/redis:7)", status.Output);
+            Assert.Contains("hsm: qdrant-adapter: ok (installed", status.Output);
+            p.BuildOk("-p:HsmUvPath=" + standin, "-t:HsmDown", "-p:HsmDownVolumes=true");
+            Assert.Empty(Containers(name));
+            Assert.Empty(Volumes(name));
+        }
+        finally { CleanUp(s); }
+    }
+
+    [Fact]
     public void Without_a_container_engine_every_command_fails_with_HSM6001_and_an_invalid_pull_with_HSM5004()
     {
         // No engine needed: the Compose command does not exist.
@@ -327,6 +361,19 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         }
         var pull = p.Build(none.Append("-t:HsmUp").Append("-p:HsmPull=sometimes").ToArray());
         Assert.Equal("HSM5004", Assert.Single(pull.Errors).Code);
+
+        // container_engine: podman → `podman compose` (Podman is not installed on the test machines: the
+        // command line is what can be checked here).
+        if (ToolOnPath("podman") is null)
+        {
+            p.Write("hsm.yaml", "project:\n  name: hsm-noengine\n  container_engine: podman\n  registry: reg\nservices:\n  standalone:\n    - { name: redis }\n");
+            var podman = p.Build("-p:HsmUvPath=" + standin, "-p:HsmComposeValidate=false", "-p:HsmPull=never", "-t:HsmUp");
+            var e = Assert.Single(podman.Errors);
+            Assert.Equal("HSM6001", e.Code);
+            Assert.Contains("'podman compose'", e.Text);
+            Assert.Contains($"hsm: podman compose --project-directory {p.Dir} -f {p.PathOf("docker-compose.hsm.yml")} up --detach --wait --wait-timeout 300 --pull never", podman.Output);
+            p.Write("hsm.yaml", "project:\n  name: hsm-noengine\n  registry: reg\nservices:\n  standalone:\n    - { name: redis }\n");
+        }
 
         // dotnet run prints the error MSBuild-style and exits 1.
         var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = sdk.PackagesFolder, ["MSBUILDDISABLENODEREUSE"] = "1", ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0", ["MSBUILDTERMINALLOGGER"] = "off" };
@@ -356,6 +403,9 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         p.BeginErrorReadLine();
         return p;
     }
+
+    private static string? ToolOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
     private static string Text(StringBuilder log) { lock (log) return log.ToString(); }
 

@@ -35,7 +35,12 @@ public sealed class StackRunner
     /// <summary>Starts the containers and waits until every one is healthy (or running, without a healthcheck).</summary>
     public bool UpContainers(DiagnosticBag d, CancellationToken cancel)
     {
-        if (Compose is null || _plan.Containers.Count == 0) return true;
+        if (_plan.Containers.Count == 0) return true;
+        if (Compose is null)
+        {
+            d.Error(Codes.NotBuilt, new SourceSpan(_plan.Label(_plan.Settings.ComposePath), 0, 0), $"The stack has container services but {_plan.Settings.ComposePath} is missing: run `dotnet build` first.");
+            return false;
+        }
         _progress($"hsm: {Compose.Display(ComposeDriver.UpArgs(_plan.Settings.Pull, _plan.Settings.TimeoutSeconds))}");
         var (up, states) = Compose.UpWithProgress(_plan.Settings.Pull, _plan.Settings.TimeoutSeconds, _progress, cancel);
         if (up.Started && up.ExitCode == 0) return true;
@@ -139,7 +144,7 @@ public sealed class StackRunner
         bool startedContainers = false;
         try
         {
-            if (Compose != null && _plan.Containers.Count > 0)
+            if (_plan.Containers.Count > 0)
             {
                 startedContainers = true;
                 if (!UpContainers(d, cancel)) return 1;

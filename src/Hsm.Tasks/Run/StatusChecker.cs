@@ -19,6 +19,12 @@ public static class StatusChecker
     {
         var lines = new List<string>();
         // ---- containers ----
+        if (plan.Containers.Count > 0 && compose is null)
+            foreach (var svc in plan.Containers)
+            {
+                lines.Add($"hsm: {svc.Name}: container not checked ({plan.Label(plan.Settings.ComposePath)} is missing)");
+                d.Error(Codes.NotBuilt, plan.LockSpan(svc.Name), $"Service '{svc.Name}' cannot be checked: {plan.Settings.ComposePath} is missing; run `dotnet build` first.");
+            }
         if (plan.Containers.Count > 0 && compose != null)
         {
             var (states, r) = compose.Ps(cancel);
