@@ -175,8 +175,8 @@ public static class Stager
             Add(Path.Combine(req.ProjectDirectory, old), null, "env");
 
         // ---- files HsmPublish wrote (spec §12): its entries are carried over as they are ----
-        foreach (var (key, hash) in oldLock.Files)
-            if (Hsm.Publish.PublishStager.IsPublishEntry(key, composeLabel)) newLock.Files.TryAdd(key, hash);
+        foreach (var key in Hsm.Publish.PublishStager.PublishEntries(oldLock.Files.Keys, composeLabel))
+            newLock.Files.TryAdd(key, oldLock.Files[key]);
 
         // ---- hsm.lock ----
         var lockText = newLock.Write();

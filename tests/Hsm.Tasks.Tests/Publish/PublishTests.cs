@@ -440,6 +440,15 @@ public sealed class PublishTests
     [InlineData("/etc/passwd.yaml", false)]
     [InlineData("deploy/k/notes.txt", false)]
     [InlineData("sub/compose.hsm.yaml", false)]
-    public void Only_publish_entries_are_carried_over(string key, bool expected) =>
+    public void Only_publish_entries_are_carried_over(string key, bool expected)
+    {
         Assert.Equal(expected, PublishStager.IsPublishEntry(key, "sub/compose.hsm.yaml"));
+        var keys = new[] { key, "deploy/kubernetes/kustomization.yaml", "deploy/swarm/docker-stack.yml" };
+        Assert.Equal(expected && key.StartsWith("deploy/", StringComparison.Ordinal) && !key.Contains("/k/"), PublishStager.PublishEntries(keys, "sub/compose.hsm.yaml").Contains(key));
+    }
+
+    [Fact]
+    public void Keys_outside_a_published_folder_are_not_carried_over() =>
+        Assert.Equal(new[] { "deploy/k8s/kustomization.yaml", "deploy/k8s/x-service.yaml" },
+            PublishStager.PublishEntries(new[] { "deploy/k8s/kustomization.yaml", "deploy/k8s/x-service.yaml", "old/compose.hsm.yml", "deploy/other/y.yaml" }, "docker-compose.hsm.yml"));
 }
