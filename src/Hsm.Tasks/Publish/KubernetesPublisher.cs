@@ -93,7 +93,7 @@ public static class KubernetesPublisher
             {
                 if (HasInterpolation(value))
                 {
-                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "env"),
+                    d.Warning(Codes.PublishNotFaithful, at.OfEnv(s, key),
                         $"kubernetes: the env variable {key} of service '{s.Name}' uses Compose interpolation, which Kubernetes does not do; it is left out of the ConfigMap '{s.Name}-env'. Set it in an overlay (a Secret or ConfigMap patch).");
                     continue;
                 }

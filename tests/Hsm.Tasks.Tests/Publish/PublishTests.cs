@@ -48,7 +48,8 @@ public sealed class PublishTests
         // What has no faithful form is a warning at the registry line that set it, naming the service.
         Assert.Contains(d.Items, x => x.Code == Codes.PublishNotFaithful && x.Severity == Severity.Warning && x.Message.Contains("container_name 'vector-db' of service 'qdrant'")
             && x.Span == new SourceSpan("hsm-registry/services/qdrant.yaml", 3, 1));
-        Assert.Contains(d.Items, x => x.Code == Codes.PublishNotFaithful && x.Message.Contains("QDRANT__SERVICE__API_KEY of service 'qdrant' uses Compose interpolation"));
+        Assert.Contains(d.Items, x => x.Code == Codes.PublishNotFaithful && x.Message.Contains("QDRANT__SERVICE__API_KEY of service 'qdrant' uses Compose interpolation")
+            && x.Span == new SourceSpan("hsm-registry/services/qdrant.yaml", 10, 3));
         Assert.Contains(d.Items, x => x.Code == Codes.PublishEnvFileOutside && x.Message.Contains("'config/redis.env' of service 'redis'")
             && x.Span == new SourceSpan("hsm-registry/services/redis.yaml", 4, 1));
         Assert.DoesNotContain(d.Items, x => x.Severity == Severity.Error);
