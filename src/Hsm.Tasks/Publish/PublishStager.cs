@@ -96,7 +96,7 @@ public static class PublishStager
         var lockLabel = label(req.LockPath);
         var oldLock = HsmLock.Read(req.LockPath, lockLabel, d);
         var newLock = HsmLock.Read(req.LockPath, lockLabel, new DiagnosticBag()); // stack and owned stay as the chain wrote them
-        var publishLabel = label(req.PublishPath);
+        var publishLabel = label(Path.TrimEndingDirectorySeparator(req.PublishPath)).TrimEnd('/');
         bool Mine(string key) => key.StartsWith(publishLabel + "/", StringComparison.Ordinal) && !key[(publishLabel.Length + 1)..].Contains('/')
             && IsPublishEntry(key, "");
         var recorded = oldLock.Files.Where(kv => Mine(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);

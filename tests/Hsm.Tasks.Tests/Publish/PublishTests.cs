@@ -335,6 +335,19 @@ public sealed class PublishTests
         Assert.Contains("kind: \"library\"", lockText);
     }
 
+    [Fact]
+    public void A_publish_path_with_a_trailing_separator_records_the_same_keys()
+    {
+        using var p = new PublishProject();
+        var d = new DiagnosticBag();
+        var stack = p.Resolve(d)!;
+        var plan = PublishStager.Stage(stack, p.PublishRequest(K8s, publishPath: p.PathOf("deploy/k8s") + Path.DirectorySeparatorChar), d);
+        Assert.True(plan != null, PublishProject.Errors(d));
+        var lockText = File.ReadAllText(plan!.Files.Single(f => f.Kind == "lock").Staged!);
+        Assert.Contains("\"deploy/k8s/kustomization.yaml\":", lockText);
+        Assert.DoesNotContain("//", lockText);
+    }
+
     [Theory]
     [InlineData("helm", "deploy/x", "HsmPublishTarget is 'helm'")]
     [InlineData("kubernetes", "..", "HsmPublishPath")]
