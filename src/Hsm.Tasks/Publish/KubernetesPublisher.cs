@@ -93,7 +93,7 @@ public static class KubernetesPublisher
             {
                 if (HasInterpolation(value))
                 {
-                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "env"),
+                    d.Warning(Codes.PublishNotFaithful, at.OfEnv(s, key),
                         $"kubernetes: the env variable {key} of service '{s.Name}' uses Compose interpolation, which Kubernetes does not do; it is left out of the ConfigMap '{s.Name}-env'. Set it in an overlay (a Secret or ConfigMap patch).");
                     continue;
                 }
@@ -114,6 +114,7 @@ public static class KubernetesPublisher
                 {
                     var rel = RelativeFrom(ctx.PublishDirectory, ctx.ProjectDirectory, f);
                     envs.Add(rel);
+                    EnvFileSyntax(s, f, ctx.ProjectDirectory, d);
                     if (rel.StartsWith("../", StringComparison.Ordinal))
                         d.Warning(Codes.PublishEnvFileOutside, at.Of(s, "env_file"),
                             $"kubernetes: the env file '{f}' of service '{s.Name}' is outside the published folder; kustomize reads it only with `--load-restrictor LoadRestrictionsNone` (`kubectl apply -k` cannot). Apply with `kubectl kustomize --load-restrictor LoadRestrictionsNone <folder> | kubectl apply -f -`, or keep env files below HsmPublishPath.");
@@ -392,6 +393,34 @@ public static class KubernetesPublisher
                 continue;
             }
             d.Warning(Codes.PublishNotFaithful, at.Of(s, key), $"kubernetes: the Compose key '{key}' of service '{s.Name}' (compose:) is not published; add its Kubernetes form in an overlay.");
+        }
+    }
+
+    /// <summary>
+    /// kustomize reads an env file line by line as KEY=VALUE, literally: unlike Compose it keeps quotes,
+    /// an <c>export </c> prefix and a trailing <c># comment</c> in the value. Such lines are reported by file,
+    /// line and key (never the value).
+    /// </summary>
+    static void EnvFileSyntax(ResolvedService s, string envFile, string projectDirectory, DiagnosticBag d)
+    {
+        var path = Path.Combine(projectDirectory, envFile);
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return; } // the resolver reported it
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].TrimStart();
+            if (line.Length == 0 || line[0] == '#') continue;
+            var eq = line.IndexOf('=');
+            var key = (eq < 0 ? line : line[..eq]).Trim();
+            var value = eq < 0 ? "" : line[(eq + 1)..];
+            string? why = line.StartsWith("export ", StringComparison.Ordinal) ? "starts with 'export '"
+                : value.TrimStart().StartsWith('"') || value.TrimStart().StartsWith('\'') ? "has a quoted value"
+                : value.Contains(" #", StringComparison.Ordinal) ? "has a comment after the value"
+                : null;
+            if (why != null)
+                d.Warning(Codes.PublishNotFaithful, new SourceSpan(envFile, i + 1, 1),
+                    $"kubernetes: {envFile}:{i + 1} ({key}, env file of service '{s.Name}') {why}; kustomize's secretGenerator reads env files literally, so the Secret's value would differ from what Compose passes. Write it as KEY=value.");
         }
     }
 

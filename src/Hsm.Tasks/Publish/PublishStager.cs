@@ -43,6 +43,20 @@ public static class PublishStager
         key != composeLabel && key.Contains('/') && !key.StartsWith('/') && !key.Contains('\\') && !key.Contains(':')
         && !key.Split('/').Any(p => p is "" or "." or "..") && FileName.IsMatch(key[(key.LastIndexOf('/') + 1)..]);
 
+    /// <summary>
+    /// The hsm.lock <c>files:</c> keys the chain carries over: publish entries (<see cref="IsPublishEntry"/>) in a
+    /// folder whose entries include a <c>kustomization.yaml</c> or a <c>docker-stack.yml</c> (every publish
+    /// writes one), so a stale key of another kind is not kept forever.
+    /// </summary>
+    public static List<string> PublishEntries(ICollection<string> keys, string composeLabel)
+    {
+        static string Folder(string k) => k[..k.LastIndexOf('/')];
+        var candidates = keys.Where(k => IsPublishEntry(k, composeLabel)).ToList();
+        var roots = candidates.Where(k => k.EndsWith("/kustomization.yaml", StringComparison.Ordinal) || k.EndsWith("/" + SwarmPublisher.FileName, StringComparison.Ordinal))
+            .Select(Folder).ToHashSet(StringComparer.Ordinal);
+        return candidates.Where(k => roots.Contains(Folder(k))).ToList();
+    }
+
     /// <summary>Checks HsmPublishTarget, HsmPublishPath and the endpoint mode; null when one is invalid.</summary>
     public static bool Validate(PublishRequest req, DiagnosticBag d)
     {
@@ -82,7 +96,7 @@ public static class PublishStager
         var lockLabel = label(req.LockPath);
         var oldLock = HsmLock.Read(req.LockPath, lockLabel, d);
         var newLock = HsmLock.Read(req.LockPath, lockLabel, new DiagnosticBag()); // stack and owned stay as the chain wrote them
-        var publishLabel = label(req.PublishPath);
+        var publishLabel = label(Path.TrimEndingDirectorySeparator(req.PublishPath)).TrimEnd('/');
         bool Mine(string key) => key.StartsWith(publishLabel + "/", StringComparison.Ordinal) && !key[(publishLabel.Length + 1)..].Contains('/')
             && IsPublishEntry(key, "");
         var recorded = oldLock.Files.Where(kv => Mine(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);

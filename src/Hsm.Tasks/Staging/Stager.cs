@@ -260,8 +260,8 @@ public static class Stager
             if (kind == LockFileKind.Publish) newLock.Files[key] = trusted[key];
 
         // ---- files HsmPublish wrote (spec §12): its entries are carried over as they are ----
-        foreach (var (key, hash) in oldLock.Files)
-            if (Hsm.Publish.PublishStager.IsPublishEntry(key, composeLabel)) newLock.Files.TryAdd(key, hash);
+        foreach (var key in Hsm.Publish.PublishStager.PublishEntries(oldLock.Files.Keys, composeLabel))
+            newLock.Files.TryAdd(key, oldLock.Files[key]);
 
         // ---- hsm.lock ----
         var lockText = newLock.Write();

@@ -29,7 +29,7 @@ public sealed class HsmPublish : ResolvingTask
             ProjectDirectory = Path.GetFullPath(ProjectDirectory),
             IntermediateDirectory = IntermediateDirectory,
             Target = target,
-            PublishPath = Path.GetFullPath(PublishPath),
+            PublishPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(PublishPath)),
             LockPath = LockPath,
             Locked = IsTrue(Locked),
             GeneratorVersion = HsmStage.GeneratorVersion,

@@ -48,7 +48,8 @@ public sealed class PublishTests
         // What has no faithful form is a warning at the registry line that set it, naming the service.
         Assert.Contains(d.Items, x => x.Code == Codes.PublishNotFaithful && x.Severity == Severity.Warning && x.Message.Contains("container_name 'vector-db' of service 'qdrant'")
             && x.Span == new SourceSpan("hsm-registry/services/qdrant.yaml", 3, 1));
-        Assert.Contains(d.Items, x => x.Code == Codes.PublishNotFaithful && x.Message.Contains("QDRANT__SERVICE__API_KEY of service 'qdrant' uses Compose interpolation"));
+        Assert.Contains(d.Items, x => x.Code == Codes.PublishNotFaithful && x.Message.Contains("QDRANT__SERVICE__API_KEY of service 'qdrant' uses Compose interpolation")
+            && x.Span == new SourceSpan("hsm-registry/services/qdrant.yaml", 10, 3));
         Assert.Contains(d.Items, x => x.Code == Codes.PublishEnvFileOutside && x.Message.Contains("'config/redis.env' of service 'redis'")
             && x.Span == new SourceSpan("hsm-registry/services/redis.yaml", 4, 1));
         Assert.DoesNotContain(d.Items, x => x.Severity == Severity.Error);
@@ -237,6 +238,8 @@ public sealed class PublishTests
             Assert.DoesNotContain("--save 60 1", text);
         }
         Assert.DoesNotContain(all.Items, x => x.Message.Contains(Secret1) || x.Message.Contains(Secret2));
+        // kustomize would keep the quotes Compose strips: reported by file, line and key only.
+        Assert.Contains(all.Items, x => x.Code == Codes.PublishNotFaithful && x.Span == new SourceSpan("config/redis.env", 4, 1) && x.Message.Contains("(QUOTED, env file of service 'redis') has a quoted value"));
         // ... and yet the files are referenced, so the values reach the containers at deploy time.
         Assert.Contains("\"../../config/qdrant.env\"", p.Read("deploy/kubernetes/kustomization.yaml"));
         Assert.Contains("\"../../config/qdrant.env\"", p.Read("deploy/swarm/docker-stack.yml"));
@@ -330,6 +333,19 @@ public sealed class PublishTests
         foreach (var (key, hash) in published) Assert.Contains($"\"{key}\": \"{hash}\"", lockText.Replace($"{key}: ", $"\"{key}\": "));
         Assert.Contains("docker-compose.hsm.yml", lockText);
         Assert.Contains("kind: \"library\"", lockText);
+    }
+
+    [Fact]
+    public void A_publish_path_with_a_trailing_separator_records_the_same_keys()
+    {
+        using var p = new PublishProject();
+        var d = new DiagnosticBag();
+        var stack = p.Resolve(d)!;
+        var plan = PublishStager.Stage(stack, p.PublishRequest(K8s, publishPath: p.PathOf("deploy/k8s") + Path.DirectorySeparatorChar), d);
+        Assert.True(plan != null, PublishProject.Errors(d));
+        var lockText = File.ReadAllText(plan!.Files.Single(f => f.Kind == "lock").Staged!);
+        Assert.Contains("\"deploy/k8s/kustomization.yaml\":", lockText);
+        Assert.DoesNotContain("//", lockText);
     }
 
     [Theory]
@@ -440,6 +456,15 @@ public sealed class PublishTests
     [InlineData("/etc/passwd.yaml", false)]
     [InlineData("deploy/k/notes.txt", false)]
     [InlineData("sub/compose.hsm.yaml", false)]
-    public void Only_publish_entries_are_carried_over(string key, bool expected) =>
+    public void Only_publish_entries_are_carried_over(string key, bool expected)
+    {
         Assert.Equal(expected, PublishStager.IsPublishEntry(key, "sub/compose.hsm.yaml"));
+        var keys = new[] { key, "deploy/kubernetes/kustomization.yaml", "deploy/swarm/docker-stack.yml" };
+        Assert.Equal(expected && key.StartsWith("deploy/", StringComparison.Ordinal) && !key.Contains("/k/"), PublishStager.PublishEntries(keys, "sub/compose.hsm.yaml").Contains(key));
+    }
+
+    [Fact]
+    public void Keys_outside_a_published_folder_are_not_carried_over() =>
+        Assert.Equal(new[] { "deploy/k8s/kustomization.yaml", "deploy/k8s/x-service.yaml" },
+            PublishStager.PublishEntries(new[] { "deploy/k8s/kustomization.yaml", "deploy/k8s/x-service.yaml", "old/compose.hsm.yml", "deploy/other/y.yaml" }, "docker-compose.hsm.yml"));
 }

@@ -109,7 +109,8 @@ public sealed class SwarmDeployTests(ITestOutputHelper output)
         {
             if (!swarmWasActive)
                 Assert.Equal(0, Docker("swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:2377").Code);
-            var deploy = SharedTools.Run("docker", new[] { "stack", "deploy", "--resolve-image", "never", "-c", SwarmPublisher.FileName, ns }, stackDir, env, 180_000);
+            // The documented command, from the project folder: relative paths in the file resolve from the file's own folder.
+            var deploy = SharedTools.Run("docker", new[] { "stack", "deploy", "--resolve-image", "never", "-c", "deploy/swarm/" + SwarmPublisher.FileName, ns }, p.Dir, env, 180_000);
             Assert.True(deploy.ExitCode == 0, deploy.Output);
 
             // Tasks become healthy (each service's healthcheck, run by the engine).
