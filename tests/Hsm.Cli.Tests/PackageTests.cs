@@ -34,14 +34,38 @@ public sealed class PackedTools : IDisposable
             ["DOTNET_CLI_HOME"] = Path.Combine(Root, "home"),
             ["NUGET_PACKAGES"] = Path.Combine(Root, "packages"),
         };
+        // Packed from a copy of the sources: the SDK's own end-to-end tests pack src/Hsm.Sdk at the same time
+        // (dotnet test hsm.sln runs test assemblies in parallel), and two packs must not share obj/.
+        var source = Path.Combine(Root, "src-copy");
+        CopySources(source);
         foreach (var project in new[] { "Hsm.Sdk", "Hsm.Cli", "Hsm.Templates" })
         {
             var (code, output) = SharedTools.Run("dotnet", new[]
             {
-                "pack", Path.Combine(SharedTools.RepoRoot, "src", project, project + ".csproj"), "-c", "Release", "-o", Feed,
+                "pack", Path.Combine(source, "src", project, project + ".csproj"), "-c", "Release", "-o", Feed,
                 "-p:HsmVersion=" + Version, "-nodeReuse:false", "--nologo",
-            }, SharedTools.RepoRoot, new Dictionary<string, string> { ["MSBUILDDISABLENODEREUSE"] = "1", ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0" }, timeoutMs: 600_000);
+            }, source, new Dictionary<string, string> { ["MSBUILDDISABLENODEREUSE"] = "1", ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0" }, timeoutMs: 600_000);
             if (code != 0 || !File.Exists(Package(project))) throw new InvalidOperationException($"dotnet pack {project} failed:\n{output}");
+        }
+    }
+
+    private static void CopySources(string to)
+    {
+        var repo = SharedTools.RepoRoot;
+        foreach (var f in new[] { "Directory.Build.props", "Directory.Build.rsp", "global.json", "nuget.config", "README.md" })
+            if (File.Exists(Path.Combine(repo, f))) { Directory.CreateDirectory(to); File.Copy(Path.Combine(repo, f), Path.Combine(to, f)); }
+        foreach (var dir in new[] { "src", Path.Combine("docs", "schemas") })
+        {
+            var from = Path.Combine(repo, dir);
+            foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            {
+                var rel = Path.GetRelativePath(repo, file);
+                var parts = rel.Split(Path.DirectorySeparatorChar);
+                if (parts.Contains("bin") || parts.Contains("obj")) continue;
+                var target = Path.Combine(to, rel);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
         }
     }
 
