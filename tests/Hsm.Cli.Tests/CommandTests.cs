@@ -345,6 +345,24 @@ public class CommandTests
     }
 
     [Fact]
+    public void Commands_keep_a_BOM_and_CRLF_and_undo_exactly()
+    {
+        using var p = new CliProject().WithStack();
+        var text = "\uFEFF# mine\r\nproject:\r\n  name: 'my-rag-app'   # quoted\r\n\r\nservices:\r\n  standalone: [redis]\r\n";
+        File.WriteAllBytes(Path.Combine(p.Dir, "hsm.yaml"), System.Text.Encoding.UTF8.GetBytes(text));
+        var before = p.Bytes("hsm.yaml");
+        Assert.Equal(0xEF, before[0]);
+        p.Ok("add", "milvus");
+        p.Ok("add", "vector-db-client");
+        var edited = p.Read("hsm.yaml");
+        Assert.Equal("# mine\r\nproject:\r\n  name: 'my-rag-app'   # quoted\r\n\r\nlibraries:\r\n  groups:\r\n    # Group for vector database clients\r\n    vector-db-client:\r\nservices:\r\n  standalone: [redis, milvus]\r\n", edited.TrimStart('\uFEFF'));
+        Assert.Equal(0xEF, p.Bytes("hsm.yaml")[0]);
+        p.Ok("remove", "vector-db-client");
+        p.Ok("remove", "milvus");
+        Assert.Equal(before, p.Bytes("hsm.yaml"));
+    }
+
+    [Fact]
     public void Build_commands_report_a_missing_project_file()
     {
         using var p = new CliProject();
