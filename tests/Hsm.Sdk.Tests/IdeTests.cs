@@ -48,6 +48,7 @@ public sealed class IdeTests(PackedSdk sdk)
         Assert.Matches(@"    - service qdrant \(deselected, was implies from", text);
         Assert.Matches(@"    \+ service milvus \(implies from", text);
         Assert.Contains("hsm: 5 file(s) updated", text);
+        Assert.DoesNotContain("netstandard2.0", text); // no target framework label on the project line
         Assert.False(Directory.Exists(p.PathOf("bin")), "no empty bin/ for hsm.proj");
     }
 
@@ -108,6 +109,50 @@ public sealed class IdeTests(PackedSdk sdk)
         // The global property wins and says so.
         var prod = p.BuildOk("-p:Mode=Prod");
         Assert.Equal("the Mode property", Items(prod.Log!, "HsmLibrary")["qdrant-adapter"]["ModeOrigin"]);
+    }
+
+    /// <summary>The help links as the terminal logger renders them (OSC 8 hyperlinks on the code): code → URI.</summary>
+    private static List<(string Code, string Link)> HelpLinks(string output) =>
+        Regex.Matches(output, @"\x1b\]8;;([^\x1b\x07]+)(?:\x1b\\|\x07)(HSM\d{4})").Select(m => (m.Groups[2].Value, m.Groups[1].Value)).ToList();
+
+    [Fact]
+    public void Help_links_open_the_error_pages_shipped_in_the_package_and_errors_come_in_file_line_order()
+    {
+        using var p = new TestProject(sdk, "help");
+        p.Write("hsm.yaml", "project:\n  name: x\n  colour: red\nservices:\n  standalone:\n    - redis\n    - { name: qdrant, mode: fast }\n");
+        var r = p.Build("-tl:on");
+        Assert.False(r.Succeeded);
+        var links = HelpLinks(r.Output);
+        Assert.Contains(links, l => l.Code == "HSM1007");
+        Assert.Contains(links, l => l.Code == "HSM1010");
+        foreach (var (code, link) in links)
+        {
+            Assert.StartsWith("file://", link);
+            Assert.EndsWith($"/docs/errors/{code}.md", link);
+            var file = new Uri(link).LocalPath;
+            Assert.True(File.Exists(file), link);
+            Assert.StartsWith($"# {code}", File.ReadAllText(file));
+        }
+        // Logged in file/line order.
+        var positions = r.Errors.Where(e => e.Code.StartsWith("HSM", StringComparison.Ordinal)).Select(e => (e.File, e.LineNumber)).ToList();
+        Assert.True(positions.Count >= 2);
+        Assert.Equal(positions.OrderBy(x => x.File, StringComparer.Ordinal).ThenBy(x => x.LineNumber).ToList(), positions);
+
+        var own = p.Build("-tl:on", "-p:HsmHelpLinkBase=https://example.org/hsm/errors");
+        Assert.Contains(("HSM1007", "https://example.org/hsm/errors/HSM1007.md"), HelpLinks(own.Output));
+    }
+
+    [Fact]
+    public void The_package_ships_the_schemas_and_the_error_pages()
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(sdk.PackagePath);
+        var entries = zip.Entries.Select(e => e.FullName.Replace('\\', '/')).ToList();
+        foreach (var kind in new[] { "hsm", "library", "service", "library_group", "service_group" })
+            Assert.Contains($"schemas/{kind}.schema.json", entries);
+        Assert.Contains("schemas/compose-spec.json", entries);
+        Assert.Contains("schemas/compose-spec.LICENSE", entries);
+        foreach (var page in Directory.EnumerateFiles(Path.Combine(Hsm.Tests.SharedTools.RepoRoot, "docs", "errors"), "HSM*.md"))
+            Assert.Contains("docs/errors/" + Path.GetFileName(page), entries);
     }
 
     [Theory]

@@ -65,8 +65,9 @@ public sealed class ResolvedLibrary
     /// <summary>Distribution name written into pyproject.toml (source `package`, default the name).</summary>
     public string Package { get; set; } = "";
     public string Mode { get; set; } = "prod";
-    /// <summary>Where the mode came from (Resolver.ModeOf): the Mode property, a standalone entry, `modes`, a group, default.</summary>
-    public string ModeOrigin { get; set; } = "default";
+    /// <summary>Where the mode came from (Resolver.ModeOf): the Mode property, a standalone entry, `modes`, a group, default.
+    /// Not part of resolved.json (nor of the stack hash): it is the ModeOrigin metadata of the items HsmResolve outputs.</summary>
+    [JsonIgnore] public string ModeOrigin { get; set; } = "default";
     public string? Group { get; set; }
     public List<Origin> Origins { get; set; } = new();
     public LibrarySource Source { get; set; } = new();
@@ -101,8 +102,8 @@ public sealed class ResolvedService
 {
     public string Name { get; set; } = "";
     public string Mode { get; set; } = "prod";
-    /// <summary>Where the mode came from (Resolver.ModeOf).</summary>
-    public string ModeOrigin { get; set; } = "default";
+    /// <summary>Where the mode came from (Resolver.ModeOf); not serialized, see <see cref="ResolvedLibrary.ModeOrigin"/>.</summary>
+    [JsonIgnore] public string ModeOrigin { get; set; } = "default";
     public string? Group { get; set; }
     public List<Origin> Origins { get; set; } = new();
     public string Profile { get; set; } = "default";

@@ -31,7 +31,11 @@ public sealed class ResolveOptions
 /// </summary>
 public sealed class Resolver
 {
-    private sealed record OriginAt(Origin Origin, SourceSpan Span);
+    /// <param name="Root">For an implied selection: the hsm.yaml position that selected the component whose implies chain led here.</param>
+    private sealed record OriginAt(Origin Origin, SourceSpan Span, SourceSpan? Root = null);
+
+    /// <summary>The hsm.yaml position behind an origin: its own (a selection or standalone entry), or the root of an implies chain.</summary>
+    private static SourceSpan? ManifestRoot(OriginAt o) => o.Root ?? (o.Origin.Rule is "selection" or "standalone" && o.Span.File != null ? o.Span : null);
 
     private sealed class Comp
     {
@@ -215,8 +219,11 @@ public sealed class Resolver
         if (!gm.IsMany && gs.Selected.Count > 0)
         {
             var (other, otherOrigin) = gs.Selected[0];
-            _d.Error(Codes.ImpliedConflict, at,
-                $"Group '{gm.Name}' is 1-of-N but two options are selected: '{other}' ({Describe(otherOrigin)}) and '{opt.Name}' ({Describe(origin)}).");
+            var message = $"Group '{gm.Name}' is 1-of-N but two options are selected: '{other}' ({Describe(otherOrigin)}) and '{opt.Name}' ({Describe(origin)}).";
+            _d.Error(Codes.ImpliedConflict, at, message);
+            // An implied option: also at the hsm.yaml line whose selection implied it, where the user decides.
+            if (origin.Root is { } root && root != at)
+                _d.Error(Codes.ImpliedConflict, root, $"This selection implies '{opt.Name}' ({origin.Origin.Path} at {at}), but group '{gm.Name}' is 1-of-N and '{other}' is already selected ({Describe(otherOrigin)}).");
             return;
         }
         gs.Selected.Add((opt.Name, origin));
@@ -291,18 +298,19 @@ public sealed class Resolver
             _pendingImplies.Remove(next);
             next.ImpliesDone = true;
             var from = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} {next.Name}" };
-            foreach (var e in next.Manifest.Implies) ApplyImplies(e, from);
+            var root = next.Origins.Select(ManifestRoot).FirstOrDefault(r => r != null);
+            foreach (var e in next.Manifest.Implies) ApplyImplies(e, from, root);
             foreach (var (group, option) in next.Options.OrderBy(o => o.Group, StringComparer.Ordinal).ToList())
             {
                 var optFrom = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} group {group} option {option.Name}" };
-                foreach (var e in option.Implies) ApplyImplies(e, optFrom);
+                foreach (var e in option.Implies) ApplyImplies(e, optFrom, root);
             }
         }
     }
 
-    private void ApplyImplies(ImpliesEntry e, Origin from)
+    private void ApplyImplies(ImpliesEntry e, Origin from, SourceSpan? root)
     {
-        var origin = new OriginAt(from, e.Span);
+        var origin = new OriginAt(from, e.Span, root);
         if (e.TargetKind == "service")
         {
             if (!_r.Exists(ComponentKind.Service, e.Target)) return; // reported when the registry file was loaded

@@ -125,7 +125,11 @@ public abstract class HsmTask : MsTask, ICancelableTask
 
     protected void Report(DiagnosticBag diagnostics)
     {
-        foreach (var d in diagnostics.Items) LogDiagnostic(d);
+        // In file and line order (stable: diagnostics at one position keep their order); those without a file last.
+        foreach (var d in diagnostics.Items.Select((d, i) => (d, i))
+                     .OrderBy(x => x.d.Span.File is null ? 1 : 0).ThenBy(x => x.d.Span.File, StringComparer.Ordinal)
+                     .ThenBy(x => x.d.Span.Line).ThenBy(x => x.d.Span.Column).ThenBy(x => x.i).Select(x => x.d))
+            LogDiagnostic(d);
     }
 
     private void LogDiagnostic(Diagnostic d)

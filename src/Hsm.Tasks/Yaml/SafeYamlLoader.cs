@@ -87,12 +87,17 @@ public static class SafeYamlLoader
                 diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, tab.Line, tab.Col), "YAML syntax error: a tab is used for indentation; YAML allows only spaces there.");
                 return null;
             }
-            diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, line, col), $"YAML syntax error: {CleanMessage(msg)}");
+            diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, line, col), $"YAML syntax error: {CleanMessage(msg)}{SyntaxHints.For(msg, text, line)}");
             return null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Never let a parser defect escape as a stack trace (spec §7).
+            if (SyntaxHints.UnclosedBracket(text) is { } open)
+            {
+                diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, open.Line, open.Col), $"YAML syntax error: the '{open.Bracket}' opened here is never closed. Hint: close it with '{(open.Bracket == '[' ? ']' : '}')}', or write the list or map in block style (one item per line).");
+                return null;
+            }
             diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, 1, 1), $"'{label}' cannot be read as YAML: {e.Message}");
             return null;
         }

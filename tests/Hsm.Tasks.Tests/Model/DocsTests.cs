@@ -35,6 +35,34 @@ public class DocsTests
         }
     }
 
+    /// <summary>Each page's Example shows a real message of its code (no `...` placeholder message, no `(...)`) and its Fix says what to do.</summary>
+    [Fact]
+    public void Every_page_has_a_real_example_and_fix()
+    {
+        var bad = new List<string>();
+        foreach (var page in Directory.EnumerateFiles(Path.Combine(Docs, "errors"), "HSM*.md").OrderBy(p => p, StringComparer.Ordinal))
+        {
+            var code = Path.GetFileNameWithoutExtension(page);
+            var text = File.ReadAllText(page);
+            var example = Section(text, "## Example");
+            var fix = Section(text, "## Fix");
+            if (!Regex.IsMatch(example, $@"\b(error|warning|message) {code}: \S")) bad.Add($"{code}: the example shows no {code} message");
+            if (Regex.IsMatch(example, $@"{code}: \.\.\.|\(\.\.\.\)|^\s*\.\.\.\s*$", RegexOptions.Multiline)) bad.Add($"{code}: placeholder '...' in the example");
+            if (fix.Trim().Length < 20 || fix.Trim() == "...") bad.Add($"{code}: no real fix");
+        }
+        Assert.True(bad.Count == 0, string.Join("\n", bad));
+        Assert.Contains("adopt", File.ReadAllText(Path.Combine(Docs, "errors", "HSM2011.md")));
+    }
+
+    private static string Section(string text, string heading)
+    {
+        var i = text.IndexOf(heading, StringComparison.Ordinal);
+        if (i < 0) return "";
+        var rest = text[(i + heading.Length)..];
+        var next = rest.IndexOf("\n## ", StringComparison.Ordinal);
+        return next < 0 ? rest : rest[..next];
+    }
+
     [Fact]
     public void Every_page_has_a_code()
     {
