@@ -96,7 +96,8 @@ public static class Stager
         {
             if (content is null) { AddRemoval(target, fileLabel, kind); return; }
             var f = Add(target, content, kind);
-            newLock.Files[fileLabel] = f.StagedHash!;
+            if (f.StagedHash is null) return; // not writable there (reported)
+            newLock.Files[fileLabel] = f.StagedHash;
             if (f.Op != "replace") return;
             trusted.TryGetValue(fileLabel, out var recorded);
             var header = kind == "compose" && StartsWithHeader(target);
@@ -311,8 +312,8 @@ public static class Stager
         rel = null;
         if (lib.Source.Type != "local" || lib.Source.Path is null) return true;
         var abs = Path.GetFullPath(Path.Combine(projectDir, lib.Source.Path));
-        rel = Path.GetRelativePath(pyDir, abs).Replace('\\', '/');
-        if (!Path.IsPathRooted(rel)) return true;
+        rel = Paths.ProjectPaths.RelativeFrom(pyDir, abs);
+        if (rel != null) return true;
         d.Error(Codes.NoRelativePath, SourceSpan.None, $"The path of '{lib.Name}' ({abs}) has no relative path from {pyLabel} (another drive?); Hsm never writes absolute paths into committed files.");
         return false;
     }

@@ -266,7 +266,7 @@ public sealed class CommitJournal
             "move-dir" => Directory.Exists(e.Target) && !Directory.Exists(e.Staged!),
             _ => StagePlan.HashFile(e.Target) == e.StagedHash,
         });
-        var names = string.Join(", ", doc.Entries.Select(e => Path.GetRelativePath(projectDirectory, e.Target).Replace('\\', '/')));
+        var names = string.Join(", ", doc.Entries.Select(e => Resolution.ResolvePipeline.Label(projectDirectory, e.Target)));
         foreach (var e in doc.Entries.Concat(doc.Guarded)) if (e.Op != "move-dir" && File.Exists(e.Temp)) File.Delete(e.Temp);
         if (allInPlace)
         {
