@@ -16,6 +16,7 @@ public sealed class PackageLayoutTests(PackedSdk sdk)
         {
             "Sdk/Sdk.props", "Sdk/Sdk.targets", "build/Hsm.Sdk.props", "build/Hsm.Sdk.targets",
             "tasks/net8.0/Hsm.Tasks.dll", "tasks/net8.0/Hsm.Tasks.deps.json", "tasks/net8.0/YamlDotNet.dll", "tasks/net8.0/Tomlyn.dll",
+            "tasks/net8.0/Hsm.Tasks.runtimeconfig.json", // `dotnet run` starts Hsm.Tasks.dll as a program (docs/run.md)
         })
             Assert.Contains(required, entries);
         Assert.DoesNotContain(entries, e => Path.GetFileName(e).StartsWith("Microsoft.Build", StringComparison.OrdinalIgnoreCase));

@@ -61,6 +61,8 @@ public sealed class ProcessRunner
         // the service to the build's pipes. setsid gives it a session (and process group) of its own.
         const string script = "echo $$ > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; exec \"$@\" >> \"$HSM_RUN_LOG\" 2>&1 < /dev/null";
         var setsid = ToolRunner.Which("setsid");
+        // Without setsid (macOS): a background job of a shell that exits at once (nohup: no SIGHUP).
+        const string background = "nohup /bin/sh -c '" + script + "' \"$0\" \"$@\" > /dev/null 2>&1 &";
         var psi = new ProcessStartInfo(setsid ?? "/bin/sh")
         {
             UseShellExecute = false,
@@ -70,7 +72,7 @@ public sealed class ProcessRunner
             RedirectStandardInput = true,
         };
         if (setsid != null) { psi.ArgumentList.Add("-f"); psi.ArgumentList.Add("/bin/sh"); }
-        psi.ArgumentList.Add("-c"); psi.ArgumentList.Add(script); psi.ArgumentList.Add(pidFile);
+        psi.ArgumentList.Add("-c"); psi.ArgumentList.Add(setsid != null ? script : background); psi.ArgumentList.Add(pidFile);
         psi.ArgumentList.Add(UvPath);
         foreach (var a in UvRunArgs(p)) psi.ArgumentList.Add(a);
         psi.Environment["HSM_RUN_LOG"] = log;
@@ -83,8 +85,7 @@ public sealed class ProcessRunner
             var output = launcher.StandardOutput.ReadToEndAsync();
             var error = launcher.StandardError.ReadToEndAsync();
             launcher.WaitForExit(30_000);
-            if (setsid == null) { /* without setsid the shell itself is the service; it is running now */ }
-            else if (launcher.HasExited && launcher.ExitCode != 0) return (0, $"setsid failed ({launcher.ExitCode}): {output.Result}{error.Result}");
+            if (launcher.HasExited && launcher.ExitCode != 0) return (0, $"{(setsid != null ? "setsid" : "sh")} failed ({launcher.ExitCode}): {output.Result}{error.Result}");
         }
         catch (System.ComponentModel.Win32Exception e)
         {
