@@ -85,7 +85,7 @@ public static class PublishStager
     {
         string label(string p) => ResolvePipeline.Label(req.ProjectDirectory, p);
         if (!Validate(req, d)) return null;
-        var ctx = new PublishContext(req.ProjectDirectory, req.PublishPath, req.GeneratorVersion, StackHash(stack), req.SwarmEndpointMode);
+        var ctx = new PublishContext(req.ProjectDirectory, req.PublishPath, req.GeneratorVersion, Staging.Stager.CanonicalHash(stack), req.SwarmEndpointMode);
         var files = req.Target == PublishText.KubernetesTarget ? KubernetesPublisher.Publish(stack, ctx, d) : SwarmPublisher.Publish(stack, ctx, d);
         if (files is null || d.HasErrors) return null;
 
@@ -166,16 +166,6 @@ public static class PublishStager
         if (d.HasErrors) return null;
         plan.Save(Path.Combine(stageDir, "plan.json"));
         return plan;
-    }
-
-    /// <summary>A hash of the canonical resolved stack (without the build settings and the extra inputs).</summary>
-    public static string StackHash(ResolvedStack stack)
-    {
-        var (settings, extra) = (stack.Settings, stack.ExtraInputs);
-        stack.Settings = new Dictionary<string, string>(StringComparer.Ordinal);
-        stack.ExtraInputs = new List<string>();
-        try { return StagePlan.Hash(stack.ToJson())[..16]; }
-        finally { stack.Settings = settings; stack.ExtraInputs = extra; }
     }
 }
 

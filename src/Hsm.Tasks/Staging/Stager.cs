@@ -332,7 +332,7 @@ public static class Stager
     /// two are set aside for the serialisation instead of cloning the stack (a JSON round trip that cost as
     /// much as the Compose rendering on large stacks); the JSON is the same.
     /// </summary>
-    private static string CanonicalHash(ResolvedStack stack)
+    public static string CanonicalHash(ResolvedStack stack)
     {
         var (settings, extra) = (stack.Settings, stack.ExtraInputs);
         var cloned = stack.Libraries.Where(l => l.Source.Clone).ToList(); // whether a folder existed is not part of the stack (spec §9)

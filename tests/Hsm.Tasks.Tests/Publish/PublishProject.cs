@@ -69,7 +69,7 @@ internal sealed class PublishProject : IDisposable
     {
         var stack = Resolve(d, forcedMode);
         if (stack is null) return null;
-        var ctx = new PublishContext(Dir, PublishPath(target), "0.0.0-test", PublishStager.StackHash(stack), endpointMode);
+        var ctx = new PublishContext(Dir, PublishPath(target), "0.0.0-test", Hsm.Staging.Stager.CanonicalHash(stack), endpointMode);
         return target == PublishText.KubernetesTarget ? KubernetesPublisher.Publish(stack, ctx, d) : SwarmPublisher.Publish(stack, ctx, d);
     }
 

@@ -19,7 +19,7 @@ public sealed class SymlinkWriteThroughTests
             File.WriteAllText(Path.Combine(dir, "shared", "pyproject.toml"), "[project]\nname = \"corpus\"\nversion = \"0.1.0\"\ndependencies = [\"httpx\"]\n");
             File.CreateSymbolicLink(Path.Combine(dir, "pyproject.toml"), "shared/pyproject.toml");
             File.CreateSymbolicLink(Path.Combine(dir, "docker-compose.hsm.yml"), Path.Combine(dir, "shared", "compose.yml")); // dangling: its target is created
-            File.WriteAllText(Path.Combine(dir, "shared", "env.local"), "");
+            // Dangling: a file that exists and hsm.lock does not record is the user's (HSM4006, spec §9).
             File.CreateSymbolicLink(Path.Combine(dir, ".env.hsm.local"), "shared/env.local");
 
             var (stack, d) = ModelKit.Resolve(dir);
