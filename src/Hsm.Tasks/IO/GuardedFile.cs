@@ -105,6 +105,26 @@ public static class GuardedFile
         }
     }
 
+    /// <summary>
+    /// A content fingerprint for the build's incremental check: the sha256 of a regular file (streamed),
+    /// <c>special:&lt;kind&gt;</c> for anything else (never opened: the stage reports it), null when missing.
+    /// </summary>
+    public static string? Fingerprint(string path)
+    {
+        var kind = KindOf(path);
+        if (kind == FileKind.Missing) return null;
+        if (kind != FileKind.Regular) return "special:" + kind.ToString().ToLowerInvariant();
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 81920, FileOptions.SequentialScan);
+            return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(fs));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "unreadable"; // the stage reports why
+        }
+    }
+
     /// <summary>The sentence for a non-regular file where hsm expects one.</summary>
     public static string NotRegularMessage(string label, FileKind kind, string what) =>
         $"'{label}' is {Describe(kind)}, not a regular file; Hsm expects {what} there and never opens a pipe, socket, device or directory in its place. Replace it with a regular file.";
