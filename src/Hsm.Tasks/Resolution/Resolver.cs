@@ -524,6 +524,8 @@ public sealed class Resolver
             svc.Source = new ServiceSource { Type = s.Type, Key = s.Key, Image = s.Image, Path = s.Path, Dockerfile = s.Dockerfile, Url = s.Url, Ref = s.Ref, Subdirectory = s.Subdirectory };
             if (s.Type is "build" or "local" && s.Path != null && svc.Runtime != "uv" && !Directory.Exists(Abs(s.Path)))
                 _d.Warning(Codes.LocalPathMissing, s.PathSpan, $"The build context '{s.Path}' of service '{c.Name}' does not exist (relative to the project directory).");
+            else if (s.Type is "build" or "local" && s.Path != null && svc.Runtime == "uv" && !Directory.Exists(Abs(s.Path)))
+                _d.Error(Codes.LocalPathMissing, s.PathSpan, $"The folder '{s.Path}' of uv-runtime service '{c.Name}' does not exist (relative to the project directory); uv locks and syncs the service there. Check it out there, or give the service a git source to clone.");
         }
         if (s != null) RelativizeSourcePaths(c.Name, s, svc.Source!);
         svc.ContainerName = s?.ContainerName ?? m.ContainerName;
