@@ -142,6 +142,7 @@ public class EditorTests
     public void One_edit_touches_only_the_lines_it_must(string name, string variant, bool bom, string text)
     {
         var doc = YamlText.FromBytes(Bytes(text, bom));
+        Assert.True(doc.Root != null, $"{name} ({variant}) is not YAML");
         var (seq, _) = ManifestEditor.Standalone(doc, "libraries");
         if (seq is { Flow: false, Items.Count: > 0 })
             Assert.Equal((0, 1), Changed(doc, ManifestEditor.AddStandalone(doc, "libraries", "zz-new")));

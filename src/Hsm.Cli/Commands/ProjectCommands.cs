@@ -33,7 +33,7 @@ public static class ProjectCommands
         {
             var ws = cli.Workspace(r);
             foreach (var line in Templates.Init(ws.Directory, r.GetValue(name))) ws.Out.WriteLine(line);
-            ws.Out.WriteLine("Project initialised. Next: 'hsm registry add library …' or 'hsm add <name>', then 'hsm sync'.");
+            ws.Out.WriteLine("Project initialised. Next: 'hsm registry add library <name>' or 'hsm add <name>', then 'hsm sync'.");
             return Cli.Ok;
         });
         return cmd;

@@ -208,7 +208,7 @@ public static class RegistryCommands
             var member = RegistryLoader.MemberKind(kind);
             foreach (var o in opts)
                 if (!registry.Exists(member, o))
-                    throw new CliError(Codes.BadGroupOption, new SourceSpan("hsm", 0, 0), $"Option '{o}' of group '{n}' is not a {Common.KindWord(member)} of the registry.{Suggest.DidYouMean(o, registry.NamesOf(member))} Add it first ('hsm registry add {Common.KindWord(member)} {o} …').");
+                    throw new CliError(Codes.BadGroupOption, new SourceSpan("hsm", 0, 0), $"Option '{o}' of group '{n}' is not a {Common.KindWord(member)} of the registry.{Suggest.DidYouMean(o, registry.NamesOf(member))} Add it first with 'hsm registry add {Common.KindWord(member)} {o}'.");
             return WriteNew(ws, kind, n, sb.ToString(), r.GetValue(force));
         });
         return cmd;
@@ -233,7 +233,7 @@ public static class RegistryCommands
         var label = ws.Label(path);
         var existing = Common.FileOf(registry, kind, name);
         if ((existing != null || File.Exists(path)) && !force)
-            throw new CliError(Codes.RegistryEntryExists, new SourceSpan(ws.Label(existing ?? path), 1, 1), $"The registry already has {Common.KindWord(kind)} '{name}'. Pass --force to overwrite it, or edit it ('hsm registry implies …').");
+            throw new CliError(Codes.RegistryEntryExists, new SourceSpan(ws.Label(existing ?? path), 1, 1), $"The registry already has {Common.KindWord(kind)} '{name}'. Pass --force to overwrite it, or edit the file (by hand or with 'hsm registry implies add').");
         var other = kind is ComponentKind.Library ? ComponentKind.Service : kind is ComponentKind.Service ? ComponentKind.Library : (ComponentKind?)null;
         if (other is { } o && registry.Exists(o, name))
             throw new CliError(Codes.NameClash, new SourceSpan(ws.Label(Common.FileOf(registry, o, name)!), 1, 1), $"'{name}' is already a {Common.KindWord(o)}; libraries and services share one namespace.");
