@@ -105,7 +105,7 @@ public sealed class CancellationEndToEndTests(PackedSdk sdk, ITestOutputHelper o
         Assert.True(changed.Count == 0, "not restored (content or timestamp): " + string.Join(", ", changed));
         Assert.False(File.Exists(p.PathOf("obj/hsm/commit.journal")));
         bool gone = false;
-        for (int i = 0; i < 100 && !gone; i++) { gone = SharedTools.Run("pgrep", new[] { "-g", b.Process.Id.ToString() }).ExitCode != 0; if (!gone) Thread.Sleep(100); }
+        for (int i = 0; i < 600 && !gone; i++) { gone = SharedTools.Run("pgrep", new[] { "-g", b.Process.Id.ToString() }).ExitCode != 0; if (!gone) Thread.Sleep(100); }
         Assert.True(gone, "uv (or an MSBuild node) is still running after the cancelled build");
 
         // Nothing is left to recover: the next build commits the switch.

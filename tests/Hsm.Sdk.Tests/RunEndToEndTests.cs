@@ -203,7 +203,7 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
             // Stop one container by hand and kill the process: HsmStatus fails, naming both, with HSM codes.
             Assert.Equal(0, Docker("stop", s.Name + "-web-1").ExitCode);
             Assert.Equal(0, SharedTools.Run("kill", new[] { workerPid.ToString() }).ExitCode);
-            for (int i = 0; i < 100 && Alive(workerPid); i++) Thread.Sleep(100);
+            for (int i = 0; i < 600 && Alive(workerPid); i++) Thread.Sleep(100);
             var bad = p.Build(Props(s, "-t:HsmStatus"));
             Assert.False(bad.Succeeded, bad.Output);
             var web = Assert.Single(bad.Errors, e => e.Code == "HSM6003");

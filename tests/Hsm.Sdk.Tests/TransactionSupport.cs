@@ -92,6 +92,6 @@ public static class Txn
         SharedTools.Run("kill", new[] { "-9", "--", "-" + proc.Id });
         if (!proc.WaitForExit(30_000)) throw new TimeoutException("the killed build did not exit");
         // Let the kernel reap the rest of the group (MSBuild nodes, uv) before the next build starts.
-        for (int i = 0; i < 50 && SharedTools.Run("pgrep", new[] { "-g", proc.Id.ToString() }).ExitCode == 0; i++) Thread.Sleep(100);
+        for (int i = 0; i < 600 && SharedTools.Run("pgrep", new[] { "-g", proc.Id.ToString() }).ExitCode == 0; i++) Thread.Sleep(100);
     }
 }

@@ -284,7 +284,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         Assert.NotEqual(0, proc.ExitCode);
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(55), $"the build waited for uv ({sw.Elapsed.TotalSeconds:0} s)");
         bool groupGone = false;
-        for (int i = 0; i < 50 && !groupGone; i++) { groupGone = SharedTools.Run("pgrep", new[] { "-g", proc.Id.ToString() }).ExitCode != 0; if (!groupGone) Thread.Sleep(100); }
+        for (int i = 0; i < 600 && !groupGone; i++) { groupGone = SharedTools.Run("pgrep", new[] { "-g", proc.Id.ToString() }).ExitCode != 0; if (!groupGone) Thread.Sleep(100); }
         Assert.True(groupGone, "uv (or an MSBuild node) is still running after the cancelled build");
         Assert.Equal(before, p.Snapshot());
     }

@@ -17,9 +17,9 @@ public sealed class BuildLockTests
 
             // Acquire waits, calling back while it waits, and gets it once the first holder lets go.
             var messages = 0;
-            var sw = Stopwatch.StartNew();
             var waiter = System.Threading.Tasks.Task.Run(() => BuildLock.Acquire(dir, CancellationToken.None, _ => Interlocked.Increment(ref messages), TimeSpan.FromMilliseconds(100)));
-            Thread.Sleep(600);
+            // Event-based, not timed: wait (hang guard only) until the waiter has said twice that it waits.
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref messages) >= 2, HangGuard.Limit), "the waiter never reported waiting");
             Assert.False(waiter.IsCompleted);
             first!.Dispose();
             using var second = waiter.Result;
