@@ -249,7 +249,8 @@ public sealed class CommitJournalTests : IDisposable
         var d = new DiagnosticBag();
         Assert.Null(Committer.Commit(Plan(plan), Settings, CancellationToken.None, d, _ => { }));
         var e = Assert.Single(d.Items, i => i.Severity == Severity.Error);
-        Assert.Equal(Codes.CommitIo, e.Code);
+        // .NET reports a folder in the temp file's place as access denied: HSM4031 (not writable), else HSM4003.
+        Assert.Contains(e.Code, new[] { Codes.CommitIo, Codes.ReadOnlyTarget });
         Directory.Delete(blocker, true);
         Assert.Equal(old, State());
         Assert.Equal(times, new[] { "a.txt", "b.txt", "u.txt" }.ToDictionary(n => n, n => File.GetLastWriteTimeUtc(P(n))));
