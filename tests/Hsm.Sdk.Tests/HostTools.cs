@@ -66,7 +66,7 @@ public sealed class HostTools : IDisposable
     public void InstallUv()
     {
         File.WriteAllText(UvOnPath, $"#!/bin/sh\nexec '{SharedTools.Tool("uv-standin")}' \"$@\"\n");
-        File.SetUnixFileMode(UvOnPath, (UnixFileMode)0b111_101_101);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(UvOnPath, (UnixFileMode)0b111_101_101);
     }
 
     /// <summary>

@@ -36,6 +36,6 @@ public sealed class Unwritable : IDisposable
     public void Dispose()
     {
         if (_immutable) SharedTools.Run("chattr", new[] { "-i", _path });
-        else File.SetUnixFileMode(_path, _mode);
+        else if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_path, _mode);
     }
 }
