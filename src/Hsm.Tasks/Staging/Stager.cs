@@ -260,9 +260,6 @@ public static class Stager
         foreach (var (key, kind) in trusted.Kinds)
             if (kind == LockFileKind.Publish) newLock.Files[key] = trusted[key];
 
-        // ---- files HsmPublish wrote (spec §12): its entries are carried over as they are ----
-        foreach (var key in Hsm.Publish.PublishStager.PublishEntries(oldLock.Files.Keys, composeLabel))
-            newLock.Files.TryAdd(key, oldLock.Files[key]);
 
         // ---- hsm.lock ----
         var lockText = newLock.Write();
@@ -371,7 +368,8 @@ public static class Stager
     /// project's hsm could generate, inside the folder it belongs to: the configured Compose path (or an
     /// earlier one: a <c>.yml</c>/<c>.yaml</c> file in the project or in the Compose path's folder),
     /// <c>.env.hsm</c>, <c>.env.hsm.local</c>, <c>.env.&lt;service&gt;</c> for a valid, unreserved service
-    /// name (in the project directory), or a file under <c>deploy/</c>. Containment is checked on real paths
+    /// name (in the project directory), or a file HsmPublish wrote (under <c>deploy/</c>, or in a folder with its
+    /// <c>kustomization.yaml</c> or <c>docker-stack.yml</c>, inside the project). Containment is checked on real paths
     /// (no <c>..</c> out, no absolute key, no symbolic link out). Any other key is error HSM4008 at its line.
     /// </summary>
     public static TrustedFileSet TrustedFiles(HsmLock oldLock, StageRequest req, string composeLabel, DiagnosticBag d)
@@ -379,6 +377,7 @@ public static class Stager
         var result = new TrustedFileSet();
         var project = req.ProjectDirectory;
         var composeFolder = Path.GetDirectoryName(Path.GetFullPath(req.ComposePath))!;
+        var publishKeys = Hsm.Publish.PublishStager.PublishEntries(oldLock.Files.Keys, composeLabel).ToHashSet(StringComparer.Ordinal);
         foreach (var (key, hash) in oldLock.Files)
         {
             LockFileKind? kind = null;
@@ -387,10 +386,11 @@ public static class Stager
             else if (EnvRenderer.IsGeneratedFileName(key)) kind = LockFileKind.Env;
             else if (key.StartsWith(".env", StringComparison.Ordinal) && !key.Contains('/'))
                 why = "no service name produces it (a reserved or invalid name)";
-            else if (key.StartsWith(PublishFolder + "/", StringComparison.Ordinal))
+            else if (key.StartsWith(PublishFolder + "/", StringComparison.Ordinal) || publishKeys.Contains(key))
             {
-                if (Paths.ProjectPaths.ResolveKey(project, key, new[] { Path.Combine(project, PublishFolder) }) != null) kind = LockFileKind.Publish;
-                else why = "it leaves the publish folder";
+                // HsmPublish's files: under deploy/, or in a folder of its own (HsmPublishPath) that holds its kustomization.yaml or docker-stack.yml.
+                if (Paths.ProjectPaths.ResolveKey(project, key, new[] { project }) != null) kind = LockFileKind.Publish;
+                else why = "it leaves the project directory";
             }
             else if (key.EndsWith(".yml", StringComparison.Ordinal) || key.EndsWith(".yaml", StringComparison.Ordinal))
             {
