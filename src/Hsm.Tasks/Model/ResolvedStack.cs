@@ -34,7 +34,17 @@ public sealed class ResolvedStack
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>The options of the canonical form the stack hash is taken of: where a mode came from is not part of the stack.</summary>
+    private static readonly JsonSerializerOptions CanonicalJsonOptions = new(JsonOptions)
+    {
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver
+        {
+            Modifiers = { ti => { for (int i = ti.Properties.Count - 1; i >= 0; i--) if (ti.Properties[i].Name == "modeOrigin") ti.Properties.RemoveAt(i); } },
+        },
+    };
+
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions).Replace("\r\n", "\n") + "\n";
+    public string ToCanonicalJson() => JsonSerializer.Serialize(this, CanonicalJsonOptions).Replace("\r\n", "\n") + "\n";
     public static ResolvedStack FromJson(string json) => JsonSerializer.Deserialize<ResolvedStack>(json, JsonOptions)
         ?? throw new InvalidDataException("resolved.json is empty");
 }
@@ -65,9 +75,9 @@ public sealed class ResolvedLibrary
     /// <summary>Distribution name written into pyproject.toml (source `package`, default the name).</summary>
     public string Package { get; set; } = "";
     public string Mode { get; set; } = "prod";
-    /// <summary>Where the mode came from (Resolver.ModeOf): the Mode property, a standalone entry, `modes`, a group, default.
-    /// Not part of resolved.json (nor of the stack hash): it is the ModeOrigin metadata of the items HsmResolve outputs.</summary>
-    [JsonIgnore] public string ModeOrigin { get; set; } = "default";
+    /// <summary>Where the mode came from (Resolver.ModeOf): the Mode property, HsmComponentMode, a standalone entry, `modes`,
+    /// a group, default. In resolved.json (HsmList prints it; the ModeOrigin metadata of the items), not in the stack hash.</summary>
+    public string ModeOrigin { get; set; } = "default";
     public string? Group { get; set; }
     public List<Origin> Origins { get; set; } = new();
     public LibrarySource Source { get; set; } = new();
@@ -102,8 +112,8 @@ public sealed class ResolvedService
 {
     public string Name { get; set; } = "";
     public string Mode { get; set; } = "prod";
-    /// <summary>Where the mode came from (Resolver.ModeOf); not serialized, see <see cref="ResolvedLibrary.ModeOrigin"/>.</summary>
-    [JsonIgnore] public string ModeOrigin { get; set; } = "default";
+    /// <summary>Where the mode came from (Resolver.ModeOf); see <see cref="ResolvedLibrary.ModeOrigin"/>.</summary>
+    public string ModeOrigin { get; set; } = "default";
     public string? Group { get; set; }
     public List<Origin> Origins { get; set; } = new();
     public string Profile { get; set; } = "default";

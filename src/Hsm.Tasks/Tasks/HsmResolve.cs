@@ -51,8 +51,26 @@ public sealed class HsmResolve : ResolvingTask
             item.SetMetadata("Runtime", ProjectXml.Escape(s.Runtime));
             return item;
         }).ToArray();
+        WriteIfChanged(Path.Combine(IntermediateDirectory, "binlog-embed.txt"), string.Concat(BinlogEmbeds(request, stack).Select(f => f + "\n")));
         // The same items for the builds that skip this target (read by _HsmComponentItems with built-in tasks only).
         WriteIfChanged(Path.Combine(IntermediateDirectory, "components.proj"), ComponentsProject(Libraries, Services));
+    }
+
+    /// <summary>
+    /// The files _HsmComponentItems embeds in the binlog (issue 14): hsm.yaml, the registry files read and
+    /// resolved.json — except any that holds an <c>external</c> map (its values may be credentials, and no
+    /// binlog may quote them, spec §9). A file that cannot be read is left out too.
+    /// </summary>
+    private IEnumerable<string> BinlogEmbeds(ResolveRequest request, ResolvedStack stack)
+    {
+        static bool MayHoldSecrets(string path)
+        {
+            var read = Hsm.IO.GuardedFile.Read(path, 1 << 20);
+            return read.Bytes is null || System.Text.Encoding.UTF8.GetString(read.Bytes).Contains("external", StringComparison.Ordinal);
+        }
+        foreach (var f in new[] { request.ManifestPath }.Concat(request.RegistryFilesRead!))
+            if (!MayHoldSecrets(f)) yield return f;
+        if (!stack.Services.Any(s => s.External is { Count: > 0 })) yield return Path.GetFullPath(Path.Combine(IntermediateDirectory, "resolved.json"));
     }
 
     private static TaskItem Item(string kind, string name, string mode, string modeOrigin, string source, string? group, List<Origin> origins)
