@@ -142,9 +142,10 @@ public sealed class CommitJournalTests : IDisposable
         var (plan, old, _) = Scenario();
         using var cts = new CancellationTokenSource();
         CommitJournal.StepObserver = (_, n) => { if (n == "done:a.txt") cts.Cancel(); };
-        // The rollback runs before the exception leaves the commit; HsmTask reports it as HSM5005.
-        Assert.Throws<BuildCancelledException>(() => Committer.Commit(new StagePlan { Files = plan },
+        var e = Assert.Throws<BuildCancelledException>(() => Committer.Commit(new StagePlan { Files = plan },
             new SyncSettings { ProjectDirectory = Proj, IntermediateDirectory = Obj, PythonSync = "none" }, cts.Token, new DiagnosticBag(), _ => { }));
+        Assert.IsAssignableFrom<OperationCanceledException>(e); // a cancellation (HSM5005), reported with what the rollback did
+        Assert.Equal("during the commit. Every file was restored; nothing in the project changed.", e.Detail);
         Assert.Equal(old, State());
     }
 
