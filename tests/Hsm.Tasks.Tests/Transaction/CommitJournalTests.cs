@@ -145,7 +145,8 @@ public sealed class CommitJournalTests : IDisposable
         var e = Assert.Throws<BuildCancelledException>(() => Committer.Commit(new StagePlan { Files = plan },
             new SyncSettings { ProjectDirectory = Proj, IntermediateDirectory = Obj, PythonSync = "none" }, cts.Token, new DiagnosticBag(), _ => { }));
         Assert.IsAssignableFrom<OperationCanceledException>(e); // a cancellation (HSM5005), reported with what the rollback did
-        Assert.Equal("during the commit. Every file was restored; nothing in the project changed.", e.Detail);
+        Assert.StartsWith("during the commit. Every file was restored", e.Detail);
+        Assert.EndsWith("nothing in the project changed.", e.Detail);
         Assert.Equal(old, State());
     }
 
