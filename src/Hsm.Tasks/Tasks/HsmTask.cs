@@ -16,8 +16,11 @@ public abstract class HsmTask : MsTask, ICancelableTask
 
     [Required] public string ProjectDirectory { get; set; } = "";
 
-    /// <summary>$(MSBuildProjectName): the `&lt;project&gt; -&gt; &lt;path&gt;` lines start with it (see <see cref="BuildOutputReport"/>).</summary>
-    public string ProjectName { get; set; } = "hsm";
+    /// <summary>The project's name: the `&lt;project&gt; -&gt; &lt;path&gt;` lines start with it (see <see cref="BuildOutputReport"/>).</summary>
+    protected string ProjectName => Path.GetFileNameWithoutExtension(ProjectFileOrEngine ?? "hsm");
+
+    /// <summary>The project file: <see cref="ProjectFile"/>, else the one the engine runs this task for.</summary>
+    protected string? ProjectFileOrEngine => !string.IsNullOrEmpty(ProjectFile) ? ProjectFile : BuildEngine?.ProjectFileOfTaskNode;
 
     /// <summary>$(HsmHelpLinkBase): the help link of HSMnnnn is &lt;base&gt;HSMnnnn.md (default: the pages shipped in the package).</summary>
     public string? HelpLinkBase { get; set; }
@@ -80,7 +83,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
             {
                 // The process exits as soon as this task returns: the loggers may never print, so say it on stderr too,
                 // and make the exit code say it was the signal (128 + signal number), not success.
-                Console.Error.WriteLine($"{ProjectFile} : error {cancelled.Code}: {cancelled.Message}");
+                Console.Error.WriteLine($"{ProjectFileOrEngine} : error {cancelled.Code}: {cancelled.Message}");
                 Environment.ExitCode = signals.Signal?.Contains("SIGINT") == true ? 130 : 143;
             }
             return false;
@@ -136,7 +139,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
     {
         // A diagnostic about no particular file (a missing tool, a property, a cancellation) is anchored at the project
         // file, not at the .targets file in the NuGet cache that MSBuild would name.
-        string? file = d.Span.File is null ? (string.IsNullOrEmpty(ProjectFile) ? null : ProjectFile)
+        string? file = d.Span.File is null ? ProjectFileOrEngine
             : Path.IsPathRooted(d.Span.File) ? d.Span.File : Path.GetFullPath(Path.Combine(ProjectDirectory, d.Span.File));
         switch (d.Severity)
         {
