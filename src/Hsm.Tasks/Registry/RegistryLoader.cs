@@ -12,7 +12,7 @@ namespace Hsm.Registry;
 /// </summary>
 public sealed class RegistryLoader
 {
-    public static readonly Regex NamePattern = new("^[a-z0-9][a-z0-9._-]{0,62}$", RegexOptions.CultureInvariant);
+    private static readonly Regex NamePattern = new("^[a-z0-9][a-z0-9._-]{0,62}$", RegexOptions.CultureInvariant);
     private static readonly string[] Subfolders = { "libraries", "services", "library_groups", "service_groups" };
 
     private readonly DiagnosticBag _d;
@@ -35,11 +35,6 @@ public sealed class RegistryLoader
             if (libs.TryGetValue(NormalizeName(ComponentKind.Library, key.Item2), out var lib))
                 _d.Error(Codes.NameClash, new SourceSpan(svc.Label, 1, 1), $"'{key.Item2}' is defined both as a library ('{lib}') and as a service ('{svc.Label}'); libraries and services share one namespace. Rename one.");
     }
-
-    /// <summary>Every *.yaml file of the registry folders (the inputs of HsmResolve).</summary>
-    public static IEnumerable<string> AllFiles(IEnumerable<string> folders) =>
-        folders.Where(Directory.Exists).SelectMany(f => Subfolders.Select(s => Path.Combine(f, s)))
-            .Where(Directory.Exists).SelectMany(d => Directory.EnumerateFiles(d, "*.yaml"));
 
     public static string NormalizeName(ComponentKind kind, string name)
     {
