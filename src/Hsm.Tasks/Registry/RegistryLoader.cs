@@ -38,14 +38,9 @@ public sealed class RegistryLoader
 
     public static string NormalizeName(ComponentKind kind, string name)
     {
-        var n = name.ToLowerInvariant();
-        if (kind != ComponentKind.Library) return n;
-        // Fast path (the common case, called for every lookup): nothing for PEP 503 to change.
-        if (n.IndexOfAny(PepSeparators) < 0 && !n.Contains("--", StringComparison.Ordinal)) return n;
-        return Regex.Replace(n, "[-_.]+", "-");
+        // Library names are distribution names (PEP 503); other kinds only fold case.
+        return kind == ComponentKind.Library ? Grammars.Pep503Name(name) : name.ToLowerInvariant();
     }
-
-    private static readonly char[] PepSeparators = { '_', '.' };
 
     public static bool IsValidName(string name) => NamePattern.IsMatch(name.ToLowerInvariant());
 
