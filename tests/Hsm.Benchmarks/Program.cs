@@ -82,7 +82,8 @@ static int Pipeline(string dir, int reps)
     Console.WriteLine($"stack: {st.Libraries.Count} libraries, {st.Services.Count} services, {st.Groups.Count} groups");
     {
         // raw YAML cost: every registry file parsed once (no model built)
-        var files = Hsm.Registry.RegistryLoader.AllFiles(new[] { Path.Combine(dir, "hsm-registry") }).ToList();
+        var files = new[] { "libraries", "services", "library_groups", "service_groups" }.Select(s => Path.Combine(dir, "hsm-registry", s))
+            .Where(Directory.Exists).SelectMany(d => Directory.EnumerateFiles(d, "*.yaml")).ToList();
         var sw = Stopwatch.StartNew();
         foreach (var f in files) Hsm.Yaml.SafeYamlLoader.LoadFile(f, f, new DiagnosticBag());
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "yaml: {0} registry files parsed in {1:F1} ms ({2:F1} us/file)", files.Count, sw.Elapsed.TotalMilliseconds, sw.Elapsed.TotalMilliseconds * 1000 / files.Count));

@@ -52,7 +52,7 @@ public sealed class PackedTools : IDisposable
     private static void CopySources(string to)
     {
         var repo = SharedTools.RepoRoot;
-        foreach (var f in new[] { "Directory.Build.props", "Directory.Build.rsp", "global.json", "nuget.config", "README.md" })
+        foreach (var f in new[] { "Directory.Build.props", "Directory.Build.rsp", "Directory.Packages.props", ".editorconfig", "global.json", "nuget.config", "README.md" })
             if (File.Exists(Path.Combine(repo, f))) { Directory.CreateDirectory(to); File.Copy(Path.Combine(repo, f), Path.Combine(to, f)); }
         foreach (var dir in new[] { "src", Path.Combine("docs", "schemas") })
         {

@@ -74,13 +74,13 @@ public sealed class CancellationEndToEndTests(PackedSdk sdk, ITestOutputHelper o
     }
 
     /// <summary>The signal goes to dotnet alone (`kill <pid>`), or to its whole process group as a terminal's Ctrl+C and most CI runners do.</summary>
-    [Theory]
+    [SkippableTheory]
     [InlineData("TERM", false)]
     [InlineData("TERM", true)]
     [InlineData("INT", true)]
     public void A_signal_during_uv_sync_rolls_the_commit_back_before_exit_and_is_HSM5005(string signal, bool wholeGroup)
     {
-        if (SharedTools.Tool("uv-standin") is null) return;
+        SharedTools.RequireTool("uv-standin");
         using var p = new TestProject(sdk, "sig" + signal.ToLowerInvariant());
         p.BuildOk();
         Txn.SwitchToMilvus(p);
@@ -114,10 +114,10 @@ public sealed class CancellationEndToEndTests(PackedSdk sdk, ITestOutputHelper o
         Assert.Contains("milvus-adapter", p.Read("pyproject.toml"));
     }
 
-    [Fact]
+    [SkippableFact]
     public void HsmToolTimeout_stops_a_uv_that_hangs_after_progress_lines_and_rolls_back()
     {
-        if (SharedTools.Tool("uv-standin") is null) return;
+        SharedTools.RequireTool("uv-standin");
         using var p = new TestProject(sdk, "timeout");
         p.BuildOk();
         Txn.SwitchToMilvus(p);
@@ -142,7 +142,7 @@ public sealed class CancellationEndToEndTests(PackedSdk sdk, ITestOutputHelper o
         Assert.Equal(p.PathOf("hsm.proj"), b.File);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_lock_file_left_by_sudo_is_HSM5007_naming_it_not_an_endless_wait()
     {
         using var p = new TestProject(sdk, "lock-denied");
@@ -166,10 +166,10 @@ public sealed class CancellationEndToEndTests(PackedSdk sdk, ITestOutputHelper o
         p.BuildOk();
     }
 
-    [Fact]
+    [SkippableFact]
     public void Clean_waits_for_the_build_lock_of_a_running_build()
     {
-        if (SharedTools.Tool("uv-standin") is null) return;
+        SharedTools.RequireTool("uv-standin");
         using var p = new TestProject(sdk, "clean-lock");
         p.BuildOk();
         Txn.SwitchToMilvus(p);

@@ -26,10 +26,10 @@ public sealed class CloneSafetyTests(PackedSdk sdk, ITestOutputHelper output)
         new[] { "pyproject.toml", "uv.lock", "docker-compose.hsm.yml", "hsm.lock", ".env.hsm", ".env.hsm.local" }
             .Where(p.Exists).ToDictionary(f => f, p.Read);
 
-    [Fact]
+    [SkippableFact]
     public void A_committed_project_with_a_dev_clone_stays_clean_in_git_and_a_fresh_checkout_builds_locked()
     {
-        if (SharedTools.Tool("uv-standin") is null) return;
+        SharedTools.RequireTool("uv-standin");
         using var p = new TestProject(sdk, "clone-git");
         var origin = Path.Combine(Path.GetDirectoryName(p.Dir)!, "plugin-" + Path.GetFileName(p.Dir) + "-origin");
         Directory.CreateDirectory(origin);

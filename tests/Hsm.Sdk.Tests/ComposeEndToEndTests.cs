@@ -17,7 +17,7 @@ public sealed class ComposeEndToEndTests(PackedSdk sdk)
         """;
 
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("Prod")]
     [InlineData("Dev")]
     public void Sample_outputs_pass_compose_alone_and_merged_with_a_user_file(string mode)
@@ -45,7 +45,7 @@ public sealed class ComposeEndToEndTests(PackedSdk sdk)
         Assert.True(merged.Ok, merged.Output);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Depends_on_healthcheck_named_volume_params_and_literal_variables()
     {
         using var p = new TestProject(sdk, "compose-shape");
@@ -61,7 +61,7 @@ public sealed class ComposeEndToEndTests(PackedSdk sdk)
             Assert.DoesNotContain("--save 60 1", p.Read(f));
     }
 
-    [Fact]
+    [SkippableFact]
     public void External_profile_moves_the_service_out_of_compose_and_into_the_env_files()
     {
         using var p = new TestProject(sdk, "compose-external");
@@ -88,11 +88,10 @@ public sealed class ComposeEndToEndTests(PackedSdk sdk)
         Assert.Contains("QDRANT_HOST=qdrant\n", p.Read(".env.hsm"));
     }
 
-    [Fact]
+    [SkippableFact]
     public void The_real_compose_parser_rejects_a_bad_file_before_anything_is_written()
     {
-        var compose = SharedTools.Tool("compose");
-        if (compose is null) return;
+        var compose = SharedTools.RequireTool("compose");
         using var p = new TestProject(sdk, "compose-validate");
         var validate = new[] { "-p:HsmComposeCommand=" + compose, "-p:HsmComposeValidate=true" };
         p.BuildOk(validate);

@@ -35,10 +35,10 @@ public sealed class CrashRecoveryTests(PackedSdk sdk, ITestOutputHelper output)
         Txn.SwitchToMilvus(p);
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_death_at_every_commit_step_leaves_old_or_new_files_and_the_next_build_converges()
     {
-        if (sdkMissingTools()) return;
+        Hsm.Tests.SharedTools.RequireTool("uv-standin");
         var (p, golden, old, reference) = Prepare("faults");
         var newBytes = reference.Where(kv => Txn.IsArtifact(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
         int steps = 0, recovered = 0;
@@ -74,10 +74,10 @@ public sealed class CrashRecoveryTests(PackedSdk sdk, ITestOutputHelper output)
         Assert.True(recovered > 0);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Kill_9_at_random_moments_never_leaves_a_torn_file()
     {
-        if (sdkMissingTools()) return;
+        Hsm.Tests.SharedTools.RequireTool("uv-standin");
         var (p, golden, old, reference) = Prepare("kill9");
         var newBytes = reference.Where(kv => Txn.IsArtifact(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
         var slow = new Dictionary<string, string> { ["HSM_UV_STANDIN_SLEEP"] = "1" };
@@ -110,6 +110,4 @@ public sealed class CrashRecoveryTests(PackedSdk sdk, ITestOutputHelper output)
         }
         output.WriteLine($"KILL -9: {runs} runs, 0 torn files, 0 non-converged builds; {journalsLeft} kills left a journal, {partlyNew} left a mix of old and new files (recovered)");
     }
-
-    private static bool sdkMissingTools() => Hsm.Tests.SharedTools.Tool("uv-standin") is null;
 }

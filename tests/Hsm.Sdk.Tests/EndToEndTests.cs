@@ -22,7 +22,7 @@ public sealed class EndToEndTests(PackedSdk sdk)
         return text.Replace("\n[tool.uv.sources]\n", "");
     }
 
-    [Fact]
+    [SkippableFact]
     public void Sample_stack_builds_on_the_packed_sdk()
     {
         using var p = new TestProject(sdk, "sample");
@@ -52,7 +52,7 @@ public sealed class EndToEndTests(PackedSdk sdk)
         Assert.DoesNotContain(p.Dir, compose);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Prod_mode_gives_pypi_entries_and_no_editable_sources()
     {
         using var p = new TestProject(sdk, "prod");
@@ -71,7 +71,7 @@ public sealed class EndToEndTests(PackedSdk sdk)
         Assert.Equal(TestProject.SamplePyProject, WithoutManaged(py, "qdrant-adapter"));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Second_build_is_a_no_op_and_inputs_rerun_the_chain()
     {
         using var p = new TestProject(sdk, "incremental");
@@ -113,7 +113,7 @@ public sealed class EndToEndTests(PackedSdk sdk)
         foreach (var t in Chain) Assert.True(again.Skipped(t), $"{t} should be skipped on a no-op Prod build");
     }
 
-    [Fact]
+    [SkippableFact]
     public void Switching_the_one_of_n_selection_replaces_client_and_container_together()
     {
         using var p = new TestProject(sdk, "switch");
@@ -135,7 +135,7 @@ public sealed class EndToEndTests(PackedSdk sdk)
         Assert.True(SharedTools.ComposeConfig(p.Dir, p.PathOf("docker-compose.hsm.yml")).Ok);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Bad_input_is_an_hsm_error_at_file_line_col_and_changes_nothing()
     {
         using var p = new TestProject(sdk, "bad");
@@ -165,7 +165,7 @@ public sealed class EndToEndTests(PackedSdk sdk)
         Assert.DoesNotContain("MSB4018", r2.Output);
     }
 
-    [Fact]
+    [SkippableFact]
     public void HsmList_prints_the_tree_and_Clean_keeps_the_generated_files()
     {
         using var p = new TestProject(sdk, "list-clean");

@@ -18,11 +18,10 @@ public sealed class HostDefaultsTests(PackedSdk sdk, ITestOutputHelper output)
     private static IEnumerable<string> Messages(BuildResult r) =>
         r.Log?.FindChildrenRecursive<Message>().Select(m => m.Text) ?? Enumerable.Empty<string>();
 
-    [Fact]
+    [SkippableFact]
     public void Uv_on_PATH_and_docker_compose_through_DOCKER_CONFIG_are_used_with_no_property_set()
     {
         using var host = HostTools.Create();
-        if (host is null) return;
         using var p = new TestProject(sdk, "defaults") { PassUvStandin = false };
         var env = host.Environment();
         var r = p.BuildOk(Array.Empty<string>(), env);
@@ -55,11 +54,10 @@ public sealed class HostDefaultsTests(PackedSdk sdk, ITestOutputHelper output)
             Assert.Equal(before[f], after[f]);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Without_uv_or_compose_the_defaults_warn_at_hsm_proj_and_still_write_the_files()
     {
         using var host = HostTools.Create(withUv: false, withCompose: false);
-        if (host is null) return;
         using var p = new TestProject(sdk, "defaults-none") { PassUvStandin = false };
         var env = host.Environment();
         env["DOCKER_CONFIG"] = Path.Combine(host.Root, "no-docker-config"); // docker on PATH, but no Compose plugin
@@ -91,10 +89,10 @@ public sealed class HostDefaultsTests(PackedSdk sdk, ITestOutputHelper output)
     /// Windows' lookup (`;`-separated PATH, quoted entries (a folder with a space), PATHEXT extensions, extensionless files skipped),
     /// checked on this machine by evaluating the lookup target with OS=Windows_NT: the same MSBuild code runs there.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public void The_PATH_lookup_follows_Windows_rules_under_OS_Windows_NT()
     {
-        if (SharedTools.Tool("uv-standin") is null) return; // the packed SDK tests run where ../shared is
+        SharedTools.RequireTool("uv-standin"); // the packed SDK tests run where ../shared is
         using var p = new TestProject(sdk, "lookup-win", copySample: false);
         p.Write("hsm.yaml", "project: { name: x }\n");
         var a = p.PathOf("bin a");

@@ -44,13 +44,12 @@ public sealed class HostTools : IDisposable
         return path;
     }
 
-    /// <summary>A host with uv-standin as `uv` on PATH (when <paramref name="withUv"/>) and, when <paramref name="withCompose"/>, the Compose plugin; null when a tool is missing outside CI.</summary>
-    public static HostTools? Create(bool withUv = true, bool withCompose = true)
+    /// <summary>A host with uv-standin as `uv` on PATH (when <paramref name="withUv"/>) and, when <paramref name="withCompose"/>, the Compose plugin; skips the test when a tool is missing (fails it when CI=true).</summary>
+    public static HostTools Create(bool withUv = true, bool withCompose = true)
     {
-        var standin = SharedTools.Tool("uv-standin");
-        if (standin is null) return null;
+        SharedTools.RequireTool("uv-standin");
         string? plugin = null;
-        if (withCompose && ((plugin = ComposePlugin()) is null || DockerCli() is null)) return null;
+        SharedTools.Require(!withCompose || ((plugin = ComposePlugin()) is not null && DockerCli() is not null), "the Compose plugin and the docker CLI");
         var h = new HostTools(Path.Combine(Path.GetTempPath(), "hsm-host-" + Guid.NewGuid().ToString("N")[..8]));
         Directory.CreateDirectory(h.Bin);
         Directory.CreateDirectory(Path.Combine(h.DockerConfig, "cli-plugins"));

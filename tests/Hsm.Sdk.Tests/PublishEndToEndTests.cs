@@ -8,7 +8,7 @@ namespace Hsm.Sdk.Tests;
 [Collection(PackedSdkCollection.Name)]
 public sealed class PublishEndToEndTests(PackedSdk sdk)
 {
-    [Fact]
+    [SkippableFact]
     public void Sample_publishes_a_kustomize_base_and_a_stack_file_transactionally_and_incrementally()
     {
         using var p = new TestProject(sdk, "publish");
@@ -28,11 +28,8 @@ public sealed class PublishEndToEndTests(PackedSdk sdk)
         Assert.Equal(9, resources.Count);
         Assert.Contains(resources, x => x is V1Deployment { Metadata.Name: "qdrant" });
         var built = PublishChecks.KustomizeBuild(dir, loadRestrictionsNone: true);
-        if (built != null)
-        {
-            Assert.True(built.Value.Ok, built.Value.Output);
-            Assert.Equal(10, PublishChecks.StrictDocuments(built.Value.Output).Count); // the 9 resources and the generated Secret
-        }
+        Assert.True(built.Ok, built.Output);
+        Assert.Equal(10, PublishChecks.StrictDocuments(built.Output).Count); // the 9 resources and the generated Secret
         var lockText = p.Read("hsm.lock");
         foreach (var f in Directory.GetFiles(dir))
             Assert.Contains($"\"deploy/kubernetes/{Path.GetFileName(f)}\":", lockText);
@@ -69,7 +66,7 @@ public sealed class PublishEndToEndTests(PackedSdk sdk)
         Assert.Contains("\"deploy/kubernetes/kustomization.yaml\":", p.Read("hsm.lock"));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Publish_needs_a_known_target()
     {
         using var p = new TestProject(sdk, "publish-target");

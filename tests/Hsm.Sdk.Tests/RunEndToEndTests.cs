@@ -84,11 +84,11 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
 
     private sealed record Stack(TestProject Project, string Name, string Uv);
 
-    private Stack? NewStack(string label, bool userCompose = false, bool worker = true, bool library = false)
+    private Stack NewStack(string label, bool userCompose = false, bool worker = true, bool library = false)
     {
-        if (OperatingSystem.IsWindows() || !Engine.Require(output)) return null; // processes: setsid and POSIX signals (docs/run.md)
-        var standin = SharedTools.Tool("uv-standin");
-        if (standin is null) return null;
+        Skip.If(OperatingSystem.IsWindows(), "processes: setsid and POSIX signals (docs/run.md)");
+        Engine.Require();
+        var standin = SharedTools.RequireTool("uv-standin");
         var p = new TestProject(sdk, label, copySample: false);
         var name = "hsm-" + label + "-" + Path.GetFileName(p.Dir)[^6..];
         var services = "    - { name: redis }\n    - { name: web }\n" + (worker ? "    - { name: worker }\n" : "");
@@ -122,11 +122,10 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
 
     // ------------------------------------------------------------------ tests
 
-    [Fact]
+    [SkippableFact]
     public void Dotnet_run_starts_the_stack_health_ordered_with_the_users_compose_file_and_ctrl_c_stops_everything()
     {
         var s = NewStack("run", userCompose: true);
-        if (s is null) return;
         Process? run = null;
         try
         {
@@ -173,11 +172,10 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void HsmUp_then_HsmStatus_passes_and_fails_naming_what_stopped_then_HsmDown_removes_everything()
     {
         var s = NewStack("updown", library: true);
-        if (s is null) return;
         try
         {
             var p = s.Project;
@@ -240,12 +238,11 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         finally { CleanUp(s); }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Dev_mode_builds_the_context_and_bind_mounts_live_sources()
     {
-        if (!Engine.Require(output)) return;
-        var standin = SharedTools.Tool("uv-standin");
-        if (standin is null) return;
+        Engine.Require();
+        var standin = SharedTools.RequireTool("uv-standin");
         using var p = new TestProject(sdk, "rundev", copySample: false);
         var name = "hsm-rundev-" + Path.GetFileName(p.Dir)[^6..];
         p.Write("hsm.yaml", $"project:\n  name: {name}\n  registry: reg\nservices:\n  standalone:\n    - {{ name: site, mode: dev }}\n");
@@ -279,11 +276,10 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_service_that_never_becomes_healthy_fails_HsmUp_naming_it_with_its_last_log_lines()
     {
         var s = NewStack("unhealthy", worker: false);
-        if (s is null) return;
         try
         {
             var p = s.Project;
@@ -306,12 +302,11 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         finally { CleanUp(s); }
     }
 
-    [Fact]
+    [SkippableFact]
     public void The_quickstart_sample_comes_up_healthy_and_HsmStatus_checks_it()
     {
-        if (!Engine.Require(output)) return;
-        var standin = SharedTools.Tool("uv-standin");
-        if (standin is null) return;
+        Engine.Require();
+        var standin = SharedTools.RequireTool("uv-standin");
         using var p = new TestProject(sdk, "runsample");
         var name = "hsm-runsample-" + Path.GetFileName(p.Dir)[^6..];
         // The sample as shipped, with the offline stand-in images, no fixed host ports or container name
@@ -340,12 +335,11 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         finally { CleanUp(s); }
     }
 
-    [Fact]
+    [SkippableFact]
     public void Without_a_container_engine_every_command_fails_with_HSM6001_and_an_invalid_pull_with_HSM5004()
     {
         // No engine needed: the Compose command does not exist.
-        var standin = SharedTools.Tool("uv-standin");
-        if (standin is null) return;
+        var standin = SharedTools.RequireTool("uv-standin");
         using var p = new TestProject(sdk, "noengine", copySample: false);
         p.Write("hsm.yaml", "project:\n  name: hsm-noengine\n  registry: reg\nservices:\n  standalone:\n    - { name: redis }\n");
         p.Write("reg/services/redis.yaml", RedisYaml);
@@ -486,13 +480,8 @@ internal static class Engine
         catch (TimeoutException e) { return e.Message; }
     });
 
-    /// <summary>True when the engine answers; on CI a missing engine fails the test, elsewhere it returns false (the test returns early).</summary>
-    public static bool Require(ITestOutputHelper output)
-    {
-        if (Problem.Value is null) return true;
-        var message = $"No container engine ({Problem.Value}). Run `../shared/tools/container-engine setup` and `eval \"$(../shared/tools/container-engine env)\"` (docs/run.md).";
-        if (Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail(message);
-        output.WriteLine("skipped: " + message);
-        return false;
-    }
+    /// <summary>Returns when the engine answers; otherwise skips the test (fails it when CI=true).</summary>
+    public static void Require() =>
+        SharedTools.Require(Problem.Value is null,
+            $"a container engine ({Problem.Value}); run `../shared/tools/container-engine setup` and `eval \"$(../shared/tools/container-engine env)\"` (docs/run.md)");
 }

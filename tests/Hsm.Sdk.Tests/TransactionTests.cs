@@ -30,10 +30,10 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         Assert.True(diff.Count == 0, $"{context}: these files or timestamps changed: {string.Join(", ", diff)}");
     }
 
-    [Fact]
+    [SkippableFact]
     public void Two_concurrent_builds_serialise_and_equal_a_clean_build()
     {
-        if (SharedTools.Tool("uv-standin") is null) return;
+        SharedTools.RequireTool("uv-standin");
         using var reference = new TestProject(sdk, "conc-ref");
         using var p = new TestProject(sdk, "conc");
         var env = new Dictionary<string, string>
@@ -78,10 +78,10 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         return outputs;
     }
 
-    [Fact]
+    [SkippableFact]
     public void Uv_sync_failure_restores_every_file_byte_identical()
     {
-        if (SharedTools.Tool("uv-standin") is null) return;
+        SharedTools.RequireTool("uv-standin");
         using var p = new TestProject(sdk, "uvfail");
         p.BuildOk();
         Txn.SwitchToMilvus(p);
@@ -108,10 +108,10 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
     /// error says which is which. The edit is made when uv-standin has logged its sync call (it then sleeps),
     /// so the order is fixed by the log, not by timing.
     /// </summary>
-    [Fact]
+    [SkippableFact]
     public void A_save_during_a_failing_uv_sync_is_kept_and_reported()
     {
-        if (SharedTools.Tool("uv-standin") is null) return;
+        SharedTools.RequireTool("uv-standin");
         using var p = new TestProject(sdk, "uvedit");
         p.BuildOk();
         Txn.SwitchToMilvus(p);
@@ -147,7 +147,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         Assert.DoesNotContain(after.Keys, k => Txn.IsHsmTemp(k));
     }
 
-    [Fact]
+    [SkippableFact]
     public void HsmLocked_on_a_changed_stack_fails_with_HSM2012_and_writes_nothing()
     {
         using var p = new TestProject(sdk, "locked");
@@ -161,7 +161,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         Assert.Equal(before, p.Snapshot());
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_hand_edited_compose_file_gets_HSM4002_and_is_regenerated()
     {
         using var p = new TestProject(sdk, "handedit");
@@ -182,7 +182,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         Assert.Equal(before, p.Snapshot());
     }
 
-    [Fact]
+    [SkippableFact]
     public void Question_reports_pending_writes_and_writes_nothing()
     {
         using var p = new TestProject(sdk, "question");
@@ -198,10 +198,10 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         Assert.True(p.Build("-question").Succeeded);
     }
 
-    [Fact]
+    [SkippableFact]
     public void HsmCheck_prints_the_plan_and_changes_nothing()
     {
-        if (SharedTools.Tool("uv-standin") is null) return;
+        SharedTools.RequireTool("uv-standin");
         using var p = new TestProject(sdk, "check");
         p.BuildOk();
         Txn.SwitchToMilvus(p);
@@ -242,7 +242,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         AssertSame(before, FullSnapshot(p), "HsmCheck on a conflicting stack");
     }
 
-    [Fact]
+    [SkippableFact]
     public void Clean_recovers_an_interrupted_commit_first()
     {
         using var p = new TestProject(sdk, "clean");
@@ -261,10 +261,10 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         Assert.Equal(old, now); // rolled back
     }
 
-    [Fact]
+    [SkippableFact]
     public void Ctrl_C_during_uv_lock_stops_uv_and_changes_nothing()
     {
-        if (SharedTools.Tool("uv-standin") is null) return;
+        SharedTools.RequireTool("uv-standin");
         using var p = new TestProject(sdk, "cancel");
         p.BuildOk();
         Txn.SwitchToMilvus(p);

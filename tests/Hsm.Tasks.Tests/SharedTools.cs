@@ -1,10 +1,13 @@
 using System.Diagnostics;
+using Xunit;
 
 namespace Hsm.Tests;
 
 /// <summary>
-/// Locates ../shared (the tools and schemas beside the repository). Tests that need it fail, not skip,
-/// when CI=true and it is missing.
+/// Locates ../shared (the tools and schemas beside the repository) and decides, in one place, what a
+/// test does when something it needs is missing: it is reported as skipped locally and fails when
+/// CI=true. Tests that can skip are <c>[SkippableFact]</c>/<c>[SkippableTheory]</c> (Xunit.SkippableFact):
+/// a plain <c>[Fact]</c> would report the skip as a failure.
 /// </summary>
 public static class SharedTools
 {
@@ -27,14 +30,37 @@ public static class SharedTools
         }
     }
 
-    /// <summary>Path of a tool in ../shared/tools, or null (test should return early) when absent outside CI.</summary>
+    public static bool IsCi => Environment.GetEnvironmentVariable("CI") == "true";
+
+    /// <summary>
+    /// Stops the running test when <paramref name="available"/> is false: a failure when CI=true, a skip
+    /// otherwise (the test must be a SkippableFact or SkippableTheory).
+    /// </summary>
+    public static void Require(bool available, string what)
+    {
+        if (available) return;
+        if (IsCi) throw new InvalidOperationException($"{what} is required on CI but missing");
+        throw new SkipException($"{what} is missing (a failure when CI=true)");
+    }
+
+    /// <summary>Path of a tool in ../shared/tools; skips the test when ../shared is missing (fails it when CI=true).</summary>
+    public static string RequireTool(string name)
+    {
+        var shared = SharedDir;
+        Require(shared != null, "../shared/tools");
+        return Path.Combine(shared!, "tools", name);
+    }
+
+    /// <summary>
+    /// Path of a tool in ../shared/tools, or null when absent outside CI, for callers that run with or
+    /// without it (a build that finds uv on PATH instead). A test that needs the tool calls <see cref="RequireTool"/>.
+    /// </summary>
     public static string? Tool(string name)
     {
         var shared = SharedDir;
         if (shared == null)
         {
-            if (Environment.GetEnvironmentVariable("CI") == "true")
-                throw new InvalidOperationException("../shared/tools is required on CI but missing");
+            if (IsCi) throw new InvalidOperationException("../shared/tools is required on CI but missing");
             return null;
         }
         return Path.Combine(shared, "tools", name);
@@ -54,20 +80,18 @@ public static class SharedTools
         return (p.ExitCode, stdout.Result + stderr.Result);
     }
 
-    /// <summary>Runs check-pyproject on files; returns (ok, output). Returns (true,"skipped") when shared is absent outside CI.</summary>
+    /// <summary>Runs check-pyproject on files; returns (ok, output). Skips the test when ../shared is missing (fails it when CI=true).</summary>
     public static (bool Ok, string Output) CheckPyProject(params string[] files)
     {
-        var tool = Tool("check-pyproject");
-        if (tool == null) return (true, "skipped: ../shared missing");
+        var tool = RequireTool("check-pyproject");
         var (code, output) = Run(tool, files);
         return (code == 0, output);
     }
 
-    /// <summary>Runs the real Compose parser: compose -f f1 [-f f2] config -q.</summary>
+    /// <summary>Runs the real Compose parser: compose -f f1 [-f f2] config -q. Skips the test when ../shared is missing (fails it when CI=true).</summary>
     public static (bool Ok, string Output) ComposeConfig(string projectDir, params string[] files)
     {
-        var tool = Tool("compose");
-        if (tool == null) return (true, "skipped: ../shared missing");
+        var tool = RequireTool("compose");
         var args = new List<string> { "--project-directory", projectDir };
         foreach (var f in files) { args.Add("-f"); args.Add(f); }
         args.Add("config"); args.Add("-q");

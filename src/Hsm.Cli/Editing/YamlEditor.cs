@@ -102,25 +102,12 @@ public sealed class YamlEditor
     private static readonly Regex PlainKey = new(@"^[A-Za-z0-9_./][A-Za-z0-9_./+=<>!~@()-]*(:[A-Za-z0-9_./+=<>!~@()-]+)*$", RegexOptions.CultureInvariant);
     private static readonly Regex Special = new(@"^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|no|No|on|On|off|Off|[-+]?[0-9_]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|\.inf|\.nan)$", RegexOptions.CultureInvariant);
 
-    /// <summary>A scalar as YAML: plain when that reads back as the same string, else double-quoted.</summary>
-    public static string Scalar(string value)
-    {
-        if (value.Length > 0 && PlainSafe.IsMatch(value) && !value.EndsWith(' ') && !Special.IsMatch(value)) return value;
-        var sb = new StringBuilder("\"");
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\r': sb.Append("\\r"); break;
-                default: sb.Append(c); break;
-            }
-        }
-        return sb.Append('"').ToString();
-    }
+    /// <summary>
+    /// A scalar as YAML: plain when that reads back as the same string, else double-quoted with the one
+    /// escaping rule of the generated files (<see cref="Hsm.Compose.YamlEmitter.Quote"/>).
+    /// </summary>
+    public static string Scalar(string value) =>
+        value.Length > 0 && PlainSafe.IsMatch(value) && !value.EndsWith(' ') && !Special.IsMatch(value) ? value : Hsm.Compose.YamlEmitter.Quote(value);
 
     /// <summary>A key of a block map: also plain when it holds ':' not followed by a space (service:qdrant).</summary>
     public static string Key(string key) => PlainKey.IsMatch(key) && !Special.IsMatch(key) ? key : Scalar(key);

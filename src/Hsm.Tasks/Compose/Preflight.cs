@@ -11,13 +11,6 @@ namespace Hsm.Compose;
 /// </summary>
 public static class Preflight
 {
-    /// <summary>The service keys hsm writes itself; a <c>compose:</c> key among them is a clash when hsm writes it for that service.</summary>
-    public static readonly IReadOnlyList<string> GeneratedKeyOrder = new[]
-    {
-        "image", "build", "container_name", "command", "environment", "env_file",
-        "ports", "volumes", "networks", "depends_on", "healthcheck",
-    };
-
     public static void Check(ResolvedStack stack, DiagnosticBag diagnostics)
     {
         var byName = ByName(stack);

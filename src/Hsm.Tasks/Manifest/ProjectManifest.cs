@@ -15,7 +15,6 @@ public sealed class GroupSelection
     public Located<string>? Strategy { get; set; }
     /// <summary>null when absent or null (the group's default applies).</summary>
     public List<Located<string>>? Selection { get; set; }
-    public bool SelectionIsList { get; set; }
     public SourceSpan SelectionSpan { get; set; }
     public Located<string>? Mode { get; set; }
     public Located<string>? Profile { get; set; }
@@ -28,7 +27,6 @@ public sealed class StandaloneEntry
     public string Name { get; init; } = "";
     public SourceSpan Span { get; init; }
     public string Section { get; init; } = "";
-    public int Index { get; init; }
     public Located<string>? Mode { get; set; }
     public Located<string>? Profile { get; set; }
     /// <summary>Stable origin: by name, not index, so reordering hsm.yaml does not change the result.</summary>
@@ -237,7 +235,6 @@ public static class ManifestReader
                 }
                 else if (sel is YSequence seq)
                 {
-                    g.SelectionIsList = true;
                     g.SelectionSpan = seq.Span;
                     g.Selection = new();
                     foreach (var item in seq.Items)
@@ -277,7 +274,7 @@ public static class ManifestReader
             if (item is YScalar s && !s.IsNull)
             {
                 if (!CheckName(s, $"an entry of '{section}.{key}'", d)) continue;
-                list.Add(new StandaloneEntry { Name = s.Value, Span = s.Span, Section = section, Index = i });
+                list.Add(new StandaloneEntry { Name = s.Value, Span = s.Span, Section = section });
                 continue;
             }
             var er = MapReader.For(item, $"an entry of '{section}.{key}'", d, "name", "mode", "profile", "version");
@@ -286,7 +283,7 @@ public static class ManifestReader
             var name = er.Scalar("name");
             if (name is null) { d.Error(Codes.MissingField, item.Span, $"An entry of '{section}.{key}' needs a 'name'."); er.Finish(); continue; }
             if (!CheckName(name, $"an entry of '{section}.{key}'", d)) { er.Finish(); continue; }
-            var e = new StandaloneEntry { Name = name.Value, Span = name.Span, Section = section, Index = i };
+            var e = new StandaloneEntry { Name = name.Value, Span = name.Span, Section = section };
             var mode = er.Scalar("mode");
             if (mode != null && CheckMode(mode, $"{section}.standalone[{i}].mode", d)) e.Mode = new(mode.Value, mode.Span);
             var profile = er.Scalar("profile");

@@ -491,8 +491,7 @@ public static class PyProjectEditor
 
     static string Absolute(string baseDir, string rel)
     {
-        var r = rel.Replace('\\', '/');
-        if (r.StartsWith("/", StringComparison.Ordinal) || (r.Length > 2 && r[1] == ':' && r[2] == '/')) return rel;
+        if (Hsm.Paths.ProjectPaths.IsAbsolute(rel)) return rel;
         return Path.GetFullPath(Path.Combine(baseDir, rel)).Replace('\\', '/');
     }
 }

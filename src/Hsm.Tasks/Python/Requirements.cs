@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Hsm.Model;
+using Hsm.Registry;
 
 namespace Hsm.Python;
 
@@ -8,7 +9,6 @@ namespace Hsm.Python;
 public static class Requirements
 {
     static readonly Regex NameRx = new(@"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)", RegexOptions.CultureInvariant);
-    static readonly Regex SeparatorRx = new(@"[-_.]+", RegexOptions.CultureInvariant);
 
     // packaging.version.VERSION_PATTERN (PEP 440), anchored.
     static readonly Regex Pep440Rx = new(
@@ -19,17 +19,9 @@ public static class Requirements
         @"(?:\+[a-z0-9]+(?:[-_\.][a-z0-9]+)*)?\s*$",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
-    /// <summary>PEP 503 normalisation: lowercase, runs of <c>-_.</c> become one <c>-</c>.</summary>
-    public static string NormalizeName(string name)
-    {
-        // Fast path (called in sorts and lookups over every entry): nothing for the regex to change.
-        if (name.IndexOfAny(NonDashSeparators) < 0 && !name.Contains("--", StringComparison.Ordinal)
-            && (name.Length == 0 || (!char.IsWhiteSpace(name[0]) && !char.IsWhiteSpace(name[^1]))))
-            return name.ToLowerInvariant();
-        return SeparatorRx.Replace(name.Trim(), "-").ToLowerInvariant();
-    }
-
-    static readonly char[] NonDashSeparators = { '_', '.' };
+    /// <summary>PEP 503 normalisation (<see cref="Grammars.Pep503Name"/>) of a name that may carry surrounding white space.</summary>
+    public static string NormalizeName(string name) =>
+        Grammars.Pep503Name(name.Length > 0 && (char.IsWhiteSpace(name[0]) || char.IsWhiteSpace(name[^1])) ? name.Trim() : name);
 
     /// <summary>
     /// The PEP 508 name of a requirement string (<c>x[extra]>=1; marker</c>, <c>x @ file:///...</c>,

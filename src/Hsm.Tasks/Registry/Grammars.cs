@@ -16,6 +16,17 @@ public static class Grammars
     /// <summary>A PEP 508 identifier (distribution names and extras): letters and digits, with '.', '_', '-' inside.</summary>
     public static readonly Regex Identifier = new(@"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$", O);
 
+    private static readonly Regex Pep503Separators = new(@"[-_.]+", O);
+    private static readonly char[] NonDashSeparators = { '_', '.' };
+
+    /// <summary>PEP 503 normalisation of a distribution name: lowercase, runs of <c>-_.</c> become one <c>-</c>.</summary>
+    public static string Pep503Name(string name)
+    {
+        // Fast path (called for every lookup and in sorts): nothing for the regex to change.
+        if (name.IndexOfAny(NonDashSeparators) < 0 && !name.Contains("--", StringComparison.Ordinal)) return name.ToLowerInvariant();
+        return Pep503Separators.Replace(name, "-").ToLowerInvariant();
+    }
+
     private static readonly string[] MarkerVariables =
     {
         "python_version", "python_full_version", "os_name", "sys_platform", "platform_release", "platform_system",

