@@ -183,6 +183,7 @@ public sealed class SafetyTests : IDisposable
     {
         Write("hsm-registry/services/worker.yaml", "name: worker\nenv: { LOG: debug }\nsources:\n  prod: { type: local, path: worker }\ndeployment_profiles:\n  default: { mode: managed, runtime: uv }\n");
         Write("hsm.yaml", "project:\n  name: corpus\nservices:\n  standalone: [redis, worker]\n");
+        Write("worker/pyproject.toml", "[project]\nname = \"worker\"\nversion = \"0.1.0\"\ndependencies = []\n");
         NoErrors(SafetyCorpusTests.Build(Proj, "prod"));
         Assert.Equal("LOG=debug\n", Read(".env.worker"));
         Write("hsm.yaml", "project:\n  name: corpus\nservices:\n  standalone: [redis]\n");
