@@ -7,6 +7,7 @@
 # Variants, run one after the other in every round (so the machine's drift hits them alike):
 #   before     HSM_CLI_FAST=0: `dotnet build hsm.proj -t:HsmSync` with its implicit restore, no MSBuild server
 #   norestore  the restore lever alone (--no-restore when up to date; DOTNET_CLI_USE_MSBUILD_SERVER=0)
+#   nopgo      norestore with DOTNET_TieredPGO=0 (a cold MSBuild without tiered PGO's instrumentation; opt-in variant)
 #   fast       both levers (the default: --no-restore when up to date, and the MSBuild server)
 #   base       <Project Sdk="Microsoft.Build.NoTargets/3.7.0">: `dotnet build hsm.proj` as a user runs it
 #   floor      the same NoTargets project, `dotnet build --no-restore` through the MSBuild server
@@ -85,6 +86,7 @@ run() {
   case "$v" in
     before)    (cd "$d" && env -u MSBUILDDISABLENODEREUSE -u DOTNET_CLI_USE_MSBUILD_SERVER HSM_CLI_FAST=0 "$hsm" sync "${props[@]}") ;;
     norestore) (cd "$d" && env -u MSBUILDDISABLENODEREUSE DOTNET_CLI_USE_MSBUILD_SERVER=0 HSM_CLI_FAST=1 "$hsm" sync "${props[@]}") ;;
+    nopgo)     (cd "$d" && env -u MSBUILDDISABLENODEREUSE DOTNET_CLI_USE_MSBUILD_SERVER=0 HSM_CLI_FAST=1 DOTNET_TieredPGO=0 "$hsm" sync "${props[@]}") ;;
     fast)      (cd "$d" && env -u MSBUILDDISABLENODEREUSE -u DOTNET_CLI_USE_MSBUILD_SERVER -u HSM_CLI_FAST "$hsm" sync "${props[@]}") ;;
     base)      (cd "$d" && env -u MSBUILDDISABLENODEREUSE -u DOTNET_CLI_USE_MSBUILD_SERVER dotnet build hsm.proj -nologo -v:q) ;;
     floor)     (cd "$d" && env -u MSBUILDDISABLENODEREUSE DOTNET_CLI_USE_MSBUILD_SERVER=1 dotnet build hsm.proj --no-restore -nologo -v:q) ;;
