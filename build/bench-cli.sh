@@ -6,8 +6,9 @@
 #
 # Variants, run one after the other in every round (so the machine's drift hits them alike):
 #   before     HSM_CLI_FAST=0: `dotnet build hsm.proj -t:HsmSync` with its implicit restore, no MSBuild server
-#   norestore  the restore lever alone (--no-restore when up to date; DOTNET_CLI_USE_MSBUILD_SERVER=0)
-#   nopgo      norestore with DOTNET_TieredPGO=0 (a cold MSBuild without tiered PGO's instrumentation; opt-in variant)
+#   norestore  the restore lever alone (--no-restore when up to date; DOTNET_CLI_USE_MSBUILD_SERVER=0, and
+#              DOTNET_TieredPGO=1, the runtime's default, set so the tool leaves it alone)
+#   nopgo      what a user with the server off gets: norestore plus DOTNET_TieredPGO=0 set by the tool
 #   fast       both levers (the default: --no-restore when up to date, and the MSBuild server)
 #   base       <Project Sdk="Microsoft.Build.NoTargets/3.7.0">: `dotnet build hsm.proj` as a user runs it
 #   floor      the same NoTargets project, `dotnet build --no-restore` through the MSBuild server
@@ -22,7 +23,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 rounds="${1:-7}"
 sizes="${2-1000}"
 seed="${HSM_BENCH_SEED:-42}"
-variants="${HSM_BENCH_VARIANTS:-before norestore fast}"
+variants="${HSM_BENCH_VARIANTS:-before norestore nopgo fast}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDTERMINALLOGGER=off
 command -v bc >/dev/null || { echo "bench-cli: needs bc" >&2; exit 1; }
 
@@ -84,10 +85,10 @@ run() {
   local v="$1" d="$2" s e
   s=$(date +%s.%N)
   case "$v" in
-    before)    (cd "$d" && env -u MSBUILDDISABLENODEREUSE -u DOTNET_CLI_USE_MSBUILD_SERVER HSM_CLI_FAST=0 "$hsm" sync "${props[@]}") ;;
-    norestore) (cd "$d" && env -u MSBUILDDISABLENODEREUSE DOTNET_CLI_USE_MSBUILD_SERVER=0 HSM_CLI_FAST=1 "$hsm" sync "${props[@]}") ;;
-    nopgo)     (cd "$d" && env -u MSBUILDDISABLENODEREUSE DOTNET_CLI_USE_MSBUILD_SERVER=0 HSM_CLI_FAST=1 DOTNET_TieredPGO=0 "$hsm" sync "${props[@]}") ;;
-    fast)      (cd "$d" && env -u MSBUILDDISABLENODEREUSE -u DOTNET_CLI_USE_MSBUILD_SERVER -u HSM_CLI_FAST "$hsm" sync "${props[@]}") ;;
+    before)    (cd "$d" && env -u MSBUILDDISABLENODEREUSE -u DOTNET_CLI_USE_MSBUILD_SERVER -u DOTNET_TieredPGO HSM_CLI_FAST=0 "$hsm" sync "${props[@]}") ;;
+    norestore) (cd "$d" && env -u MSBUILDDISABLENODEREUSE DOTNET_CLI_USE_MSBUILD_SERVER=0 HSM_CLI_FAST=1 DOTNET_TieredPGO=1 "$hsm" sync "${props[@]}") ;;
+    nopgo)     (cd "$d" && env -u MSBUILDDISABLENODEREUSE -u DOTNET_TieredPGO DOTNET_CLI_USE_MSBUILD_SERVER=0 HSM_CLI_FAST=1 "$hsm" sync "${props[@]}") ;;
+    fast)      (cd "$d" && env -u MSBUILDDISABLENODEREUSE -u DOTNET_CLI_USE_MSBUILD_SERVER -u DOTNET_TieredPGO -u HSM_CLI_FAST "$hsm" sync "${props[@]}") ;;
     base)      (cd "$d" && env -u MSBUILDDISABLENODEREUSE -u DOTNET_CLI_USE_MSBUILD_SERVER dotnet build hsm.proj -nologo -v:q) ;;
     floor)     (cd "$d" && env -u MSBUILDDISABLENODEREUSE DOTNET_CLI_USE_MSBUILD_SERVER=1 dotnet build hsm.proj --no-restore -nologo -v:q) ;;
   esac >"$work/out" 2>&1 || { cat "$work/out" >&2; echo "bench-cli: $v in $d failed" >&2; exit 1; }

@@ -144,6 +144,16 @@ public sealed class FastBuildTests : IDisposable
         Assert.True(plan.SkipRestore);
     }
 
+    [Fact]
+    public void Tiered_PGO_is_turned_off_only_for_a_cold_MSBuild_and_only_when_the_user_has_not_set_it()
+    {
+        Assert.False(Decide().NoTieredPgo); // the server: its steady state keeps PGO
+        Assert.True(FastBuild.Decide(_proj, Array.Empty<string>(), Env(("DOTNET_CLI_USE_MSBUILD_SERVER", "0"))).NoTieredPgo);
+        Assert.True(Decide("-nodeReuse:false").NoTieredPgo);
+        Assert.False(FastBuild.Decide(_proj, Array.Empty<string>(), Env(("DOTNET_CLI_USE_MSBUILD_SERVER", "0"), ("DOTNET_TieredPGO", "1"))).NoTieredPgo);
+        Assert.False(FastBuild.Decide(_proj, Array.Empty<string>(), Env(("MSBUILDDISABLENODEREUSE", "1"), ("HSM_CLI_FAST", "0"))).NoTieredPgo);
+    }
+
     [Theory]
     [InlineData("-nodeReuse:false")]
     [InlineData("/nr:false")]

@@ -66,6 +66,7 @@ public static class BuildCommands
         var plan = FastBuild.Decide(project, extra, Environment.GetEnvironmentVariable);
         if (plan.SkipRestore) psi.ArgumentList.Add("--no-restore");
         if (plan.UseServer) psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "1";
+        if (plan.NoTieredPgo) psi.Environment["DOTNET_TieredPGO"] = "0";
         if (ws.RegistryOption != null) psi.ArgumentList.Add("-p:HsmRegistryPath=" + ws.RegistryOption);
         foreach (var a in extra) psi.ArgumentList.Add(a);
         var start = DateTime.UtcNow;

@@ -14,7 +14,9 @@ public static class FastBuild
     /// hsm.proj.user after every `hsm mode --local`, and the fast path would never apply.)</summary>
     public const string StampName = "hsm-cli.restored";
 
-    public sealed record Plan(bool SkipRestore, bool UseServer, string RestoreReason, string ServerReason);
+    /// <param name="NoTieredPgo">DOTNET_TieredPGO=0 for the child: without the server every command is a cold
+    /// MSBuild, and tiered PGO's instrumentation makes that cold start slower (docs/performance.md).</param>
+    public sealed record Plan(bool SkipRestore, bool UseServer, string RestoreReason, string ServerReason, bool NoTieredPgo = false);
 
     public static bool Enabled(Func<string, string?> env) =>
         env("HSM_CLI_FAST")?.Trim().ToLowerInvariant() is not ("0" or "false" or "off" or "no");
@@ -24,7 +26,10 @@ public static class FastBuild
         if (!Enabled(env)) return new Plan(false, false, "HSM_CLI_FAST=0", "HSM_CLI_FAST=0");
         var (skip, why) = UserChoseRestore(userArgs) is { } r ? (false, r) : RestoreUpToDate(projectFile, userArgs);
         var (server, swhy) = ServerChoice(userArgs, env);
-        return new Plan(skip, server, why, swhy);
+        // A cold MSBuild (no server) starts faster without tiered PGO, unless the user set it. (With the server
+        // the process lives on, and its steady state keeps PGO.)
+        var noPgo = !server && string.IsNullOrEmpty(env("DOTNET_TieredPGO"));
+        return new Plan(skip, server, why, swhy, noPgo);
     }
 
     /// <summary>The name of an MSBuild/dotnet switch without its prefix (-, --, /) and value, lowercased.</summary>
