@@ -33,7 +33,7 @@ work="$(mktemp -d /tmp/hsm-bench-cli.XXXXXX)"
 # packages folder (no other process has it). Ended by id at the end; nothing else is touched.
 mine() {
   local p
-  for p in $(pgrep -u "$(id -u)" -f 'MSBuild.dll' 2>/dev/null || true); do
+  for p in $(pgrep -u "$(id -u)" -f 'nodemode:' 2>/dev/null || true); do   # the server is the MSBuild apphost
     tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "NUGET_PACKAGES=$work/packages" && echo "$p"
   done
   return 0
