@@ -222,4 +222,50 @@ public class PackageTests
         (code, _) = _t.Run(dir, "hsm", "mode", "qdrant-adapter", "fast");
         Assert.Equal(2, code);
     }
+
+    private static readonly Regex RestoreRan = new(@"\(Restore target\(s\)\)");
+
+    [Fact]
+    public void Sync_skips_an_up_to_date_restore_and_restores_when_the_assets_file_is_stale()
+    {
+        var root = Path.Combine(_t.Root, "fast-" + Guid.NewGuid().ToString("N")[..6]);
+        var dir = Path.Combine(root, "app");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(root, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration><packageSources><clear /><add key="local" value="{_t.Feed}" /></packageSources></configuration>
+            """);
+        File.WriteAllText(Path.Combine(root, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(root, "Directory.Build.targets"), "<Project />");
+        _t.Ok(dir, "new", "tool-manifest");
+        _t.Ok(dir, "tool", "install", "Hsm.Cli", "--version", _t.Version, "--add-source", _t.Feed);
+        _t.Ok(dir, "hsm", "init", "--name", "fast-app");
+        var assets = Path.Combine(dir, "obj", "project.assets.json");
+        var stamp = Path.Combine(dir, "obj", "hsm-cli.restored");
+        string Sync()
+        {
+            var output = _t.Ok(dir, "hsm", "sync", "-p:HsmPythonSync=none", "-v:n");
+            Assert.True(File.Exists(Path.Combine(dir, "hsm.lock")), output);
+            return output;
+        }
+
+        Assert.Matches(RestoreRan, Sync());                 // first build: restores, and stamps it
+        Assert.True(File.Exists(stamp));
+        Assert.DoesNotMatch(RestoreRan, Sync());            // nothing changed: --no-restore
+
+        // A restore input above the project written after the last restore: the assets file is stale.
+        var before = File.GetLastWriteTimeUtc(stamp);
+        File.WriteAllText(Path.Combine(root, "Directory.Build.props"), "<Project><PropertyGroup><HsmFastTest>1</HsmFastTest></PropertyGroup></Project>");
+        Assert.Matches(RestoreRan, Sync());
+        Assert.True(File.GetLastWriteTimeUtc(stamp) > before);
+        Assert.DoesNotMatch(RestoreRan, Sync());
+
+        // hsm.proj.user (hsm mode --local) is an input too; and a missing assets file restores.
+        _t.Ok(dir, "hsm", "mode", "--all", "dev", "--local");
+        Assert.Matches(RestoreRan, Sync());
+        File.Delete(assets);
+        Assert.Matches(RestoreRan, Sync());
+        Assert.True(File.Exists(assets));
+        Assert.DoesNotMatch(RestoreRan, Sync());
+    }
 }

@@ -62,8 +62,14 @@ public static class BuildCommands
         psi.RedirectStandardOutput = redirect;
         psi.RedirectStandardError = redirect;
         foreach (var a in new[] { "build", project, "-t:" + target, "-nologo" }) psi.ArgumentList.Add(a);
+        // The fast path (FastBuild; docs/cli.md): no restore when it is provably up to date, the MSBuild server.
+        var plan = FastBuild.Decide(project, extra, Environment.GetEnvironmentVariable);
+        if (plan.SkipRestore) psi.ArgumentList.Add("--no-restore");
+        if (plan.UseServer) psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "1";
+        if (plan.NoTieredPgo) psi.Environment["DOTNET_TieredPGO"] = "0";
         if (ws.RegistryOption != null) psi.ArgumentList.Add("-p:HsmRegistryPath=" + ws.RegistryOption);
         foreach (var a in extra) psi.ArgumentList.Add(a);
+        var start = DateTime.UtcNow;
         Process p;
         try { p = Process.Start(psi)!; }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
@@ -81,6 +87,10 @@ public static class BuildCommands
                 p.BeginErrorReadLine();
             }
             p.WaitForExit();
+            // A build that restored and succeeded: the restore is up to date with every input older than its start.
+            if (p.ExitCode == 0 && !plan.SkipRestore && FastBuild.Enabled(Environment.GetEnvironmentVariable)
+                && !extra.Any(a => FastBuild.SwitchName(a) is "no-restore" or "restore"))
+                FastBuild.Stamp(project, extra, start);
             return p.ExitCode;
         }
     }
