@@ -54,16 +54,7 @@ echo "bench-cli: work folder $work, SDK $ver, rounds $rounds, sizes 12 (sample) 
 )
 hsm="$work/cli/hsm"
 
-mk() { # dir sdk-line
-  mkdir -p "$1"
-  printf '<Project />\n' > "$1/Directory.Build.props"; printf '<Project />\n' > "$1/Directory.Build.targets"
-  cat > "$1/nuget.config" <<NUGET
-<?xml version="1.0" encoding="utf-8"?>
-<configuration><packageSources><add key="local" value="$work/feed" /></packageSources></configuration>
-NUGET
-  printf '{ "msbuild-sdks": { "Hsm.Sdk": "%s", "Microsoft.Build.NoTargets": "3.7.0" } }\n' "$ver" > "$1/global.json"
-  printf '%s\n' "$2" > "$1/hsm.proj"
-}
+. "$repo/build/bench-common.sh"   # mk DIR SDK-LINE
 props=(-p:HsmPythonSync=none -p:HsmComposeValidate=false -v:q)
 mk "$work/base" '<Project Sdk="Microsoft.Build.NoTargets"><PropertyGroup><TargetFramework>netstandard2.0</TargetFramework></PropertyGroup></Project>'
 mk "$work/sample" '<Project Sdk="Hsm.Sdk" />'

@@ -47,16 +47,7 @@ dotnet pack "$repo/src/Hsm.Sdk/Hsm.Sdk.csproj" -c Release -o "$work/feed" -p:Hsm
 dotnet build "$repo/tests/Hsm.Benchmarks/Hsm.Benchmarks.csproj" -c Release -o "$work/benchtool" -nodeReuse:false -v:q >/dev/null
 tool="$work/benchtool/Hsm.Benchmarks"
 
-mk() { # dir sdk-line
-  mkdir -p "$1"
-  printf '<Project />\n' > "$1/Directory.Build.props"; printf '<Project />\n' > "$1/Directory.Build.targets"
-  cat > "$1/nuget.config" <<NUGET
-<?xml version="1.0" encoding="utf-8"?>
-<configuration><packageSources><add key="local" value="$work/feed" /></packageSources></configuration>
-NUGET
-  printf '{ "msbuild-sdks": { "Hsm.Sdk": "%s", "Microsoft.Build.NoTargets": "3.7.0" } }\n' "$ver" > "$1/global.json"
-  printf '%s\n' "$2" > "$1/hsm.proj"
-}
+. "$repo/build/bench-common.sh"   # mk DIR SDK-LINE
 props="-p:HsmPythonSync=none -p:HsmComposeValidate=false"
 # b dir -> prints "seconds maxrss_kb"
 b() {

@@ -108,6 +108,11 @@ public sealed class RegistryLoader
     public IReadOnlyList<string> ParsedFiles =>
         _parsed.Keys.Where(_index.ContainsKey).Select(k => _index[k].Path).OrderBy(p => p, StringComparer.Ordinal).ToList();
 
+    /// <summary>The parsed files that hold an <c>external</c> map with values (which may be credentials, spec §9).</summary>
+    public IReadOnlyList<string> ParsedFilesWithExternalValues =>
+        _parsed.Where(kv => kv.Value is ServiceManifest sm && sm.Profiles.Values.Any(p => p.External.Count > 0) && _index.ContainsKey(kv.Key))
+            .Select(kv => _index[kv.Key].Path).OrderBy(p => p, StringComparer.Ordinal).ToList();
+
     public bool Exists(ComponentKind kind, string name) => _index.ContainsKey((kind, NormalizeName(kind, name)));
 
     public IEnumerable<string> NamesOf(ComponentKind kind) => _index.Keys.Where(k => k.Item1 == kind).Select(k => k.Item2).OrderBy(x => x, StringComparer.Ordinal);

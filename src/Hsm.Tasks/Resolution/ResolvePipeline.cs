@@ -24,6 +24,8 @@ public sealed class ResolveRequest
     public bool ValidateWholeRegistry { get; init; }
     /// <summary>When set, receives the registry files the resolution parsed (absolute paths): the inputs of the next build.</summary>
     public List<string>? RegistryFilesRead { get; init; }
+    /// <summary>When set, receives those of <see cref="RegistryFilesRead"/> that hold an <c>external</c> map with values.</summary>
+    public List<string>? RegistryFilesWithExternalValues { get; init; }
 }
 
 public static class ResolvePipeline
@@ -85,6 +87,7 @@ public static class ResolvePipeline
         }, d);
         var stack = resolver.Resolve();
         req.RegistryFilesRead?.AddRange(registry.ParsedFiles);
+        req.RegistryFilesWithExternalValues?.AddRange(registry.ParsedFilesWithExternalValues);
         stack.RegistryFolders = folders.Select(label).ToList();
         return (d.HasErrors ? null : stack, folders);
     }

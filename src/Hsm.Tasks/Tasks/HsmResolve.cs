@@ -58,18 +58,13 @@ public sealed class HsmResolve : ResolvingTask
 
     /// <summary>
     /// The files _HsmComponentItems embeds in the binlog (issue 14): hsm.yaml, the registry files read and
-    /// resolved.json — except any that holds an <c>external</c> map (its values may be credentials, and no
-    /// binlog may quote them, spec §9). A file that cannot be read is left out too.
+    /// resolved.json — except any that holds an <c>external</c> map with values (they may be credentials, and
+    /// no binlog may quote them, spec §9). What the resolution parsed decides; nothing is read again.
     /// </summary>
     private IEnumerable<string> BinlogEmbeds(ResolveRequest request, ResolvedStack stack)
     {
-        static bool MayHoldSecrets(string path)
-        {
-            var read = Hsm.IO.GuardedFile.Read(path, 1 << 20);
-            return read.Bytes is null || System.Text.Encoding.UTF8.GetString(read.Bytes).Contains("external", StringComparison.Ordinal);
-        }
-        foreach (var f in new[] { request.ManifestPath }.Concat(request.RegistryFilesRead!))
-            if (!MayHoldSecrets(f)) yield return f;
+        yield return request.ManifestPath;
+        foreach (var f in request.RegistryFilesRead!.Except(request.RegistryFilesWithExternalValues!, StringComparer.Ordinal)) yield return f;
         if (!stack.Services.Any(s => s.External is { Count: > 0 })) yield return Path.GetFullPath(Path.Combine(IntermediateDirectory, "resolved.json"));
     }
 

@@ -17,10 +17,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
     [Required] public string ProjectDirectory { get; set; } = "";
 
     /// <summary>The project's name: the `&lt;project&gt; -&gt; &lt;path&gt;` lines start with it (see <see cref="BuildOutputReport"/>).</summary>
-    protected string ProjectName => Path.GetFileNameWithoutExtension(ProjectFileOrEngine ?? "hsm");
-
-    /// <summary>The project file: <see cref="ProjectFile"/>, else the one the engine runs this task for.</summary>
-    protected string? ProjectFileOrEngine => !string.IsNullOrEmpty(ProjectFile) ? ProjectFile : BuildEngine?.ProjectFileOfTaskNode;
+    protected string ProjectName => string.IsNullOrEmpty(ProjectFile) ? "hsm" : Path.GetFileNameWithoutExtension(ProjectFile);
 
     /// <summary>$(HsmHelpLinkBase): the help link of HSMnnnn is &lt;base&gt;HSMnnnn.md (default: the pages shipped in the package).</summary>
     public string? HelpLinkBase { get; set; }
@@ -38,7 +35,8 @@ public abstract class HsmTask : MsTask, ICancelableTask
     /// </summary>
     public string? BuildLockScope { get; set; }
 
-    /// <summary>$(MSBuildProjectFullPath): where diagnostics about no particular file are anchored (not the .targets file).</summary>
+    /// <summary>$(MSBuildProjectFullPath): where diagnostics about no particular file are anchored (not the .targets file,
+    /// which is what the engine's ProjectFileOfTaskNode names), and the name the `-&gt;` lines start with.</summary>
     public string? ProjectFile { get; set; }
 
     /// <summary>HsmToolTimeout: how long one uv or git run may take (seconds, or hh:mm:ss; default 30 minutes).</summary>
@@ -83,7 +81,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
             {
                 // The process exits as soon as this task returns: the loggers may never print, so say it on stderr too,
                 // and make the exit code say it was the signal (128 + signal number), not success.
-                Console.Error.WriteLine($"{ProjectFileOrEngine} : error {cancelled.Code}: {cancelled.Message}");
+                Console.Error.WriteLine($"{ProjectFile} : error {cancelled.Code}: {cancelled.Message}");
                 Environment.ExitCode = signals.Signal?.Contains("SIGINT") == true ? 130 : 143;
             }
             return false;
@@ -139,7 +137,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
     {
         // A diagnostic about no particular file (a missing tool, a property, a cancellation) is anchored at the project
         // file, not at the .targets file in the NuGet cache that MSBuild would name.
-        string? file = d.Span.File is null ? ProjectFileOrEngine
+        string? file = d.Span.File is null ? (string.IsNullOrEmpty(ProjectFile) ? null : ProjectFile)
             : Path.IsPathRooted(d.Span.File) ? d.Span.File : Path.GetFullPath(Path.Combine(ProjectDirectory, d.Span.File));
         switch (d.Severity)
         {

@@ -55,6 +55,7 @@ public abstract class ResolvingTask : HsmTask
                 ["locked"] = IsTrue(Locked) ? "true" : "false",
             },
             RegistryFilesRead = new List<string>(),
+            RegistryFilesWithExternalValues = new List<string>(),
             ValidateWholeRegistry = wholeRegistry,
         };
     }
