@@ -103,23 +103,8 @@ public static class PublishStager
         foreach (var key in recorded.Keys) newLock.Files.Remove(key);
 
         var plan = new StagePlan();
-        var n = 0;
-        void Add(string target, string? content, string kind)
-        {
-            var original = File.Exists(target) ? File.ReadAllBytes(target) : null;
-            var f = new PlannedFile { Target = target, Kind = kind, OriginalHash = original is null ? null : StagePlan.Hash(original) };
-            if (content is null) f.Op = original is null ? "unchanged" : "delete";
-            else
-            {
-                var bytes = Stager.Utf8NoBom.GetBytes(content);
-                f.StagedHash = StagePlan.Hash(bytes);
-                f.Op = original is null ? "create" : f.StagedHash == f.OriginalHash ? "unchanged" : "replace";
-                f.Staged = Path.Combine(stageDir, $"{n++}-{Path.GetFileName(target)}");
-                File.WriteAllBytes(f.Staged, bytes);
-            }
-            plan.Files.Add(f);
-            if (f.Op != "unchanged") plan.Changes.Add($"hsm: {label(target)}: {(f.Op == "create" ? "+" : f.Op == "delete" ? "-" : "~")} {label(target)}");
-        }
+        var planner = new PlanBuilder(plan, stageDir, label, d);
+        void Add(string target, string? content, string kind) => planner.Add(target, content, kind);
 
         foreach (var (name, content) in files)
         {

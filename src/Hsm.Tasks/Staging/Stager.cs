@@ -47,7 +47,6 @@ public static class Stager
         var newLock = new HsmLock();
         newLock.Stack.AddRange(HsmLock.StackOf(stack));
         var plan = new StagePlan();
-        int n = 0;
         // hsm writes and deletes only in the project directory and the folders of the configured artifact
         // paths (spec §9); clones only inside the project. A target elsewhere is HSM4012, never written.
         var writable = new[] { req.ProjectDirectory, Path.GetDirectoryName(Path.GetFullPath(req.ComposePath))!,
@@ -61,28 +60,10 @@ public static class Stager
             d.Error(Codes.OutsideProject, span, $"{what} '{label(target)}' lies outside the project directory and the configured artifact folders; Hsm never writes or deletes there. Give a path inside the project.");
             return false;
         }
-        PlannedFile Add(string target, string? content, string kind)
-        {
-            if (!Writable(target, new SourceSpan(label(target), 0, 0), "The file"))
-                return new PlannedFile { Target = target, Kind = kind, Op = "unchanged" };
-            var original = ReadArtifact(target, label(target), d);
-            var f = new PlannedFile { Target = target, Kind = kind, OriginalHash = original is null ? null : StagePlan.Hash(original) };
-            if (content is null)
-            {
-                f.Op = original is null ? "unchanged" : "delete";
-            }
-            else
-            {
-                var bytes = Utf8NoBom.GetBytes(content);
-                f.StagedHash = StagePlan.Hash(bytes);
-                f.Op = original is null ? "create" : f.StagedHash == f.OriginalHash ? "unchanged" : "replace";
-                f.Staged = Path.Combine(stageDir, $"{n++}-{Path.GetFileName(target)}");
-                File.WriteAllBytes(f.Staged, bytes);
-            }
-            plan.Files.Add(f);
-            if (f.Op != "unchanged") plan.Changes.Add($"hsm: {label(target)}: {(f.Op == "create" ? "+" : f.Op == "delete" ? "-" : "~")} {label(target)}");
-            return f;
-        }
+        var planner = new PlanBuilder(plan, stageDir, label, d);
+        PlannedFile Add(string target, string? content, string kind) =>
+            Writable(target, new SourceSpan(label(target), 0, 0), "The file") ? planner.Add(target, content, kind)
+                : new PlannedFile { Target = target, Kind = kind, Op = "unchanged" };
 
         // hsm.lock is input, not authority (spec §9): an invalid lock stops here, before anything is rendered.
         if (oldLock.Invalid) return null;
@@ -425,5 +406,32 @@ public static class Stager
         var msg = $"'{fileLabel}' was edited by hand since Hsm generated it; {(locked ? "HsmLocked=true forbids regenerating it." : "it is regenerated. Change hsm.yaml or the registry instead.")}";
         if (locked) d.Error(Codes.GeneratedFileEdited, new SourceSpan(fileLabel, 1, 1), msg);
         else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(fileLabel, 1, 1), msg);
+    }
+}
+
+/// <summary>
+/// Plans one file of a stage (the chain's and HsmPublish's): reads what is there through the guarded reader,
+/// writes the staged copy, records create/replace/delete/unchanged with both hashes, and the plan line.
+/// </summary>
+public sealed class PlanBuilder(StagePlan plan, string stageDir, Func<string, string> label, DiagnosticBag d)
+{
+    private int _n;
+
+    public PlannedFile Add(string target, string? content, string kind)
+    {
+        var original = Stager.ReadArtifact(target, label(target), d);
+        var f = new PlannedFile { Target = target, Kind = kind, OriginalHash = original is null ? null : StagePlan.Hash(original) };
+        if (content is null) f.Op = original is null ? "unchanged" : "delete";
+        else
+        {
+            var bytes = Stager.Utf8NoBom.GetBytes(content);
+            f.StagedHash = StagePlan.Hash(bytes);
+            f.Op = original is null ? "create" : f.StagedHash == f.OriginalHash ? "unchanged" : "replace";
+            f.Staged = Path.Combine(stageDir, $"{_n++}-{Path.GetFileName(target)}");
+            File.WriteAllBytes(f.Staged, bytes);
+        }
+        plan.Files.Add(f);
+        if (f.Op != "unchanged") plan.Changes.Add($"hsm: {label(target)}: {(f.Op == "create" ? "+" : f.Op == "delete" ? "-" : "~")} {label(target)}");
+        return f;
     }
 }
