@@ -1,7 +1,7 @@
 using Hsm.Cli.Editing;
-using Hsm.Compose;
 using Hsm.Diagnostics;
 using Hsm.Manifest;
+using Hsm.Pipeline;
 using Hsm.Registry;
 using Hsm.Resolution;
 using Hsm.Yaml;
@@ -19,7 +19,8 @@ public sealed class CliError : Exception
 /// <summary>
 /// The project a command works on: its folder, hsm.yaml and registry (located as the build locates
 /// them: --registry as HsmRegistryPath, then HSM_REGISTRY_PATH, project.registry, hsm-registry), and
-/// the validate-then-write-atomically step every edit goes through.
+/// the validate-then-write-atomically step every edit goes through. Loading and resolving go through
+/// <see cref="HsmPipeline"/>, as in the build.
 /// </summary>
 public sealed class Workspace
 {
@@ -33,19 +34,27 @@ public sealed class Workspace
         Directory = Path.GetFullPath(directory);
         RegistryOption = registryOption;
         Out = output;
+        Pipeline = new HsmPipeline(new PipelineContext { ProjectDirectory = Directory, IntermediateDirectory = Path.Combine(Directory, "obj", "hsm") });
     }
 
-    public string Label(string path) => ResolvePipeline.Label(Directory, path);
+    /// <summary>The build's pipeline for this project (the command line only loads and resolves with it; the build stages and commits).</summary>
+    public HsmPipeline Pipeline { get; }
 
-    public ResolveRequest Request(string manifestPath) => new()
+    public string Label(string path) => Pipeline.Label(path);
+
+    /// <summary>The load and resolve inputs of a manifest: --registry as HsmRegistryPath, then HSM_REGISTRY_PATH, the default settings.</summary>
+    public ResolveInputs Inputs(string manifestPath) => new()
     {
         ManifestPath = manifestPath,
-        ProjectDirectory = Directory,
-        PropertyBaseDirectory = Directory,
         RegistryProperty = RegistryOption,
         RegistryEnvironment = Environment.GetEnvironmentVariable("HSM_REGISTRY_PATH"),
-        Settings = new Dictionary<string, string> { ["pyproject"] = "pyproject.toml", ["compose"] = "docker-compose.hsm.yml", ["pythonSync"] = "auto", ["locked"] = "false" },
     };
+
+    /// <summary>The Resolution layer's request of <see cref="Inputs"/>.</summary>
+    public ResolveRequest Request(string manifestPath) => Pipeline.Request(Inputs(manifestPath));
+
+    /// <summary>The registry folders of this project, located as the build locates them (nothing indexed).</summary>
+    public IReadOnlyList<string> RegistryFolders(ProjectManifest? manifest, DiagnosticBag d) => Pipeline.LocateRegistry(Inputs(ManifestPath), manifest, d);
 
     /// <summary>hsm.yaml as text with positions; HSM1024 when it is missing, the loader's error when it is not YAML.</summary>
     public YamlText ReadManifestText()
@@ -69,11 +78,7 @@ public sealed class Workspace
     }
 
     /// <summary>The registry folders of this project (no file parsed yet).</summary>
-    public RegistryLoader Registry(ProjectManifest? manifest, DiagnosticBag d)
-    {
-        var folders = ResolvePipeline.LocateRegistry(Request(ManifestPath), manifest, d);
-        return new RegistryLoader(folders, Label, d);
-    }
+    public RegistryLoader Registry(ProjectManifest? manifest, DiagnosticBag d) => Pipeline.OpenRegistry(Inputs(ManifestPath), manifest, d);
 
     /// <summary>The registry of the project as it is on disk (for search, show, completion and add).</summary>
     public (RegistryLoader Registry, ProjectManifest? Manifest) LoadRegistry()
@@ -101,11 +106,7 @@ public sealed class Workspace
         {
             var manifest = ParseManifest(edited, d);
             var registry = Registry(manifest, d);
-            if (!d.HasErrors)
-            {
-                var stack = new Resolver(manifest, registry, new ResolveOptions { ProjectDirectory = Directory, Label = Label }, d).Resolve();
-                if (!d.HasErrors) Preflight.Check(stack, d);
-            }
+            if (!d.HasErrors) Pipeline.Resolve(manifest, registry, d);
         }
         catch (HsmException e) { d.Add(e.Diagnostic); }
         // A missing local path of a dev source is a build-time problem (the build may clone it), not the edit's.

@@ -1,57 +1,55 @@
 using Hsm.Compose;
 using Hsm.Diagnostics;
 using Hsm.Model;
+using Hsm.Pipeline;
 using Hsm.Python;
 using Hsm.Registry;
-using Hsm.Resolution;
 using Hsm.Staging;
 using Hsm.Transaction;
 
 namespace Hsm.Benchmarks;
 
 /// <summary>
-/// The in-process work of one full build, as the tasks do it (HsmResolve, HsmStage, HsmCommit) but
-/// without MSBuild: load + resolve (+ pre-flight and resolved.json), render and stage every artifact,
-/// commit (uv off). Used by the benchmarks, the CI smoke test and `pipeline` (Stopwatch per phase).
+/// The in-process work of one full build through the product's <see cref="HsmPipeline"/>, as the tasks run it
+/// (HsmResolve, HsmStage, HsmCommit) but without MSBuild: load + resolve (+ pre-flight and resolved.json),
+/// render and stage every artifact, commit (uv off). Used by the benchmarks, the CI smoke test and
+/// `pipeline` (Stopwatch per phase).
 /// </summary>
 public sealed class InProcessPipeline
 {
     public string ProjectDirectory { get; }
     public string IntermediateDirectory { get; }
+    public HsmPipeline Pipeline { get; }
 
     public InProcessPipeline(string projectDirectory, string? intermediateDirectory = null)
     {
         ProjectDirectory = Path.GetFullPath(projectDirectory);
         IntermediateDirectory = intermediateDirectory ?? Path.Combine(ProjectDirectory, "obj", "hsm");
+        Pipeline = new HsmPipeline(new PipelineContext { ProjectDirectory = ProjectDirectory, IntermediateDirectory = IntermediateDirectory });
     }
 
-    public ResolveRequest Request => new()
+    /// <summary>hsm.yaml in the project, the default registry, uv off.</summary>
+    public ResolveInputs Inputs => new()
     {
         ManifestPath = Path.Combine(ProjectDirectory, "hsm.yaml"),
-        ProjectDirectory = ProjectDirectory,
-        PropertyBaseDirectory = ProjectDirectory,
-        Settings = new Dictionary<string, string>
-        {
-            ["pyproject"] = "pyproject.toml", ["compose"] = "docker-compose.hsm.yml", ["pythonSync"] = "none", ["locked"] = "false",
-        },
+        Settings = new StackSettings { PythonSync = "none" },
     };
+
+    /// <summary>The tools of the commit: uv and Compose off.</summary>
+    private static readonly SyncInputs NoTools = new() { PythonSync = "none", ComposeValidate = "false" };
 
     /// <summary>hsm.yaml and the registry index only (no registry file is parsed).</summary>
     public RegistryLoader Load(DiagnosticBag d)
     {
-        var req = Request;
-        string label(string p) => ResolvePipeline.Label(ProjectDirectory, p);
-        var manifest = Manifest.ManifestReader.Load(req.ManifestPath, label(req.ManifestPath), d) ?? throw Fail(d, "hsm.yaml");
-        return new RegistryLoader(ResolvePipeline.LocateRegistry(req, manifest, d), label, d);
+        var loaded = Pipeline.Load(Inputs, d);
+        if (loaded.Manifest is null) throw Fail(d, "hsm.yaml");
+        return loaded.Registry;
     }
 
     /// <summary>HsmResolve: load, resolve, pre-flight, resolved.json text.</summary>
     public (ResolvedStack Stack, string Json) Resolve(DiagnosticBag d)
     {
-        var (stack, _) = ResolvePipeline.Run(Request, d);
-        if (stack is null) throw Fail(d, "resolve");
-        Preflight.Check(stack, d);
-        if (d.HasErrors) throw Fail(d, "pre-flight");
+        var stack = Pipeline.Resolve(Inputs, d).Stack ?? throw Fail(d, "resolve");
         return (stack, stack.ToJson());
     }
 
@@ -71,10 +69,8 @@ public sealed class InProcessPipeline
     public StagePlan Stage(string resolvedJson, DiagnosticBag d)
     {
         var stack = ResolvedStack.FromJson(resolvedJson);
-        var plan = Stager.Stage(stack, new StageRequest
+        var plan = Pipeline.Stage(stack, new StageInputs
         {
-            ProjectDirectory = ProjectDirectory,
-            IntermediateDirectory = IntermediateDirectory,
             PyProjectPath = Path.Combine(ProjectDirectory, "pyproject.toml"),
             ComposePath = Path.Combine(ProjectDirectory, "docker-compose.hsm.yml"),
             LockPath = Path.Combine(ProjectDirectory, "hsm.lock"),
@@ -84,14 +80,7 @@ public sealed class InProcessPipeline
     }
 
     /// <summary>HsmCommit with uv off.</summary>
-    public CommitOutcome Commit(StagePlan plan, DiagnosticBag d)
-    {
-        var outcome = Committer.Commit(plan, new SyncSettings
-        {
-            ProjectDirectory = ProjectDirectory, IntermediateDirectory = IntermediateDirectory, PythonSync = "none", ComposeValidate = "false",
-        }, CancellationToken.None, d, _ => { });
-        return outcome ?? throw Fail(d, "commit");
-    }
+    public CommitOutcome Commit(StagePlan plan, DiagnosticBag d) => Pipeline.Commit(plan, NoTools, d) ?? throw Fail(d, "commit");
 
     /// <summary>Everything once: resolve, stage, commit.</summary>
     public (ResolvedStack Stack, StagePlan Plan, CommitOutcome Outcome) RunAll(DiagnosticBag d)

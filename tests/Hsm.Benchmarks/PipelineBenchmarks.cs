@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Hsm.Diagnostics;
 using Hsm.Model;
+using Hsm.Staging;
 using Hsm.Transaction;
 
 namespace Hsm.Benchmarks;

@@ -71,7 +71,7 @@ static int Pipeline(string dir, int reps)
         Measure("load+resolve", () => json = p.Resolve(d).Json);
         Measure("stage (render all)", () => p.Stage(json, d));
         Measure("load+resolve+render", () => p.Stage(p.Resolve(d).Json, d));
-        Hsm.Transaction.StagePlan plan = null!;
+        Hsm.Staging.StagePlan plan = null!;
         plan = p.Stage(json, d);
         Measure("commit", () => p.Commit(plan, d));
         if (i == 0 && reps > 0) foreach (var n in names) { times[n].Clear(); allocs[n].Clear(); }

@@ -5,8 +5,8 @@ using Xunit.Abstractions;
 namespace Hsm.Sdk.Tests;
 
 /// <summary>
-/// All-or-nothing commit under deaths: a fault injected at every step of the commit (HSM_TEST_FAIL_AT:
-/// Environment.FailFast, which with the packaged in-proc tasks kills the whole `dotnet build`), and real
+/// All-or-nothing commit under deaths: a fault injected at every step of the commit (the commit of a staged
+/// build run in a child process that ends itself with Environment.FailFast there, Txn.BuildDyingAtCommitStep), and real
 /// kill -9 of the build's process group at random moments. After each death every file is entirely old
 /// or entirely new, and the next build converges to exactly what an uninterrupted build gives.
 /// </summary>
@@ -46,7 +46,7 @@ public sealed class CrashRecoveryTests(PackedSdk sdk, ITestOutputHelper output)
         for (int k = 1; k <= 100; k++)
         {
             Reset(p, golden);
-            var died = p.Build(Array.Empty<string>(), new Dictionary<string, string> { ["HSM_TEST_FAIL_AT"] = k.ToString() });
+            var died = Txn.BuildDyingAtCommitStep(p, k.ToString());
             var marker = System.Text.RegularExpressions.Regex.Match(died.Output, @"dying at commit step (\d+) \(([^)]*)\)");
             if (died.Succeeded)
             {

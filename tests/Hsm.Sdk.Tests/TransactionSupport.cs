@@ -87,6 +87,23 @@ public static class Txn
         return proc;
     }
 
+    /// <summary>
+    /// A build that dies in the middle of its commit, as a kill leaves it: `dotnet build -t:HsmStage` (resolve and
+    /// stage, nothing in the project written), then HsmCommit's step in a child process (Hsm.FaultHost, the
+    /// product's pipeline with a commit observer) that ends itself with Environment.FailFast at <paramref name="failAt"/>
+    /// (a 1-based step number or a step name: journal, done:hsm.lock, uv, ...), printing
+    /// "dying at commit step &lt;n&gt; (&lt;name&gt;)". Past the last step the commit completes and the result succeeds.
+    /// </summary>
+    public static BuildResult BuildDyingAtCommitStep(TestProject p, string failAt)
+    {
+        var stage = p.Build("-t:HsmStage");
+        if (!stage.Succeeded) return stage;
+        var host = Path.Combine(AppContext.BaseDirectory, "Hsm.FaultHost.dll");
+        var (code, output) = SharedTools.Run("dotnet", new[] { host, "commit", p.Dir, p.PathOf("obj/hsm"), p.PathOf("obj/hsm/stage/plan.json"), p.UvStandin ?? "none", failAt },
+            p.Dir, new Dictionary<string, string> { ["HSM_UV_STANDIN_LOG"] = p.UvLog, ["DOTNET_DbgEnableMiniDump"] = "0" });
+        return new BuildResult(code, stage.Output + "\n" + output, stage.Log, stage.BinlogPath);
+    }
+
     public static void KillGroup(Process proc)
     {
         SharedTools.Run("kill", new[] { "-9", "--", "-" + proc.Id });

@@ -249,7 +249,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
         p.BuildOk();
         var old = Txn.Bytes(p);
         Txn.SwitchToMilvus(p);
-        var died = p.Build(Array.Empty<string>(), new Dictionary<string, string> { ["HSM_TEST_FAIL_AT"] = "done:docker-compose.hsm.yml" });
+        var died = Txn.BuildDyingAtCommitStep(p, "done:docker-compose.hsm.yml");
         Assert.False(died.Succeeded);
         Assert.True(File.Exists(p.PathOf("obj/hsm/commit.journal")));
         var clean = p.Build("-t:Clean");

@@ -40,7 +40,7 @@ public static class RegistryCommands
     {
         var d = new DiagnosticBag();
         var manifest = File.Exists(ws.ManifestPath) ? ws.ParseManifest(ws.ReadManifestText(), d) : null;
-        var folders = Resolution.ResolvePipeline.LocateRegistry(ws.Request(ws.ManifestPath), manifest, d);
+        var folders = ws.RegistryFolders(manifest, d);
         return folders.Count > 0 ? folders[0] : Path.Combine(ws.Directory, "hsm-registry");
     }
 
@@ -438,7 +438,7 @@ public static class RegistryCommands
             var ws = cli.Workspace(r);
             var d = new DiagnosticBag();
             var manifest = File.Exists(ws.ManifestPath) ? ws.ParseManifest(ws.ReadManifestText(), new DiagnosticBag()) : null;
-            var folders = Resolution.ResolvePipeline.LocateRegistry(ws.Request(ws.ManifestPath), manifest, d);
+            var folders = ws.RegistryFolders(manifest, d);
             var registry = new RegistryLoader(folders, ws.Label, d);
             registry.LoadAll();
             int code = cli.Report(d.Items);

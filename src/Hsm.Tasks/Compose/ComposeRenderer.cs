@@ -1,5 +1,6 @@
 using System.Text;
 using Hsm.Model;
+using Hsm.Registry;
 
 namespace Hsm.Compose;
 

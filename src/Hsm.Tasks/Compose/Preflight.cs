@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hsm.Diagnostics;
 using Hsm.Model;
+using Hsm.Registry;
 
 namespace Hsm.Compose;
 

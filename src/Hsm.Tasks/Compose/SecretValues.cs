@@ -1,5 +1,6 @@
 using Hsm.Diagnostics;
 using Hsm.Model;
+using Hsm.Registry;
 
 namespace Hsm.Compose;
 

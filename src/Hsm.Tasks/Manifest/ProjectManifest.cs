@@ -160,7 +160,7 @@ public static class ManifestReader
     /// </summary>
     public static bool CheckName(YScalar s, string what, DiagnosticBag d)
     {
-        if (Registry.RegistryLoader.IsValidName(s.Value)) return true;
+        if (ComponentName.IsValid(s.Value)) return true;
         d.Error(Codes.InvalidName, s.Span, $"'{s.Value}' ({what}) is not a valid component name: letters, digits, '.', '_' and '-', at most 63, starting with a letter or digit (no '/', '\\' or '..').");
         return false;
     }

@@ -6,6 +6,7 @@ using Hsm.Compose;
 using E = Hsm.Compose;
 using Hsm.Diagnostics;
 using Hsm.Model;
+using Hsm.Registry;
 using static Hsm.Publish.PublishText;
 
 namespace Hsm.Publish;

@@ -4,7 +4,6 @@ using Hsm.Lock;
 using Hsm.Model;
 using Hsm.Resolution;
 using Hsm.Staging;
-using Hsm.Transaction;
 
 namespace Hsm.Publish;
 
@@ -32,30 +31,11 @@ public sealed class PublishRequest
 /// </summary>
 public static class PublishStager
 {
-    static readonly Regex FileName = new("^[A-Za-z0-9][A-Za-z0-9._-]*\\.ya?ml$", RegexOptions.CultureInvariant);
+    /// <summary>See <see cref="PublishedFiles.IsPublishEntry"/> (the rule lives with the lock, below Staging).</summary>
+    public static bool IsPublishEntry(string key, string composeLabel) => PublishedFiles.IsPublishEntry(key, composeLabel);
 
-    /// <summary>
-    /// True for an hsm.lock <c>files:</c> key that can only be a published file: a relative path in a
-    /// subfolder, without "..", ending in .yaml/.yml, and not the Compose file. The chain carries these
-    /// entries over unchanged (they are HsmPublish's).
-    /// </summary>
-    public static bool IsPublishEntry(string key, string composeLabel) =>
-        key != composeLabel && key.Contains('/') && !key.StartsWith('/') && !key.Contains('\\') && !key.Contains(':')
-        && !key.Split('/').Any(p => p is "" or "." or "..") && FileName.IsMatch(key[(key.LastIndexOf('/') + 1)..]);
-
-    /// <summary>
-    /// The hsm.lock <c>files:</c> keys the chain carries over: publish entries (<see cref="IsPublishEntry"/>) in a
-    /// folder whose entries include a <c>kustomization.yaml</c> or a <c>docker-stack.yml</c> (every publish
-    /// writes one), so a stale key of another kind is not kept forever.
-    /// </summary>
-    public static List<string> PublishEntries(ICollection<string> keys, string composeLabel)
-    {
-        static string Folder(string k) => k[..k.LastIndexOf('/')];
-        var candidates = keys.Where(k => IsPublishEntry(k, composeLabel)).ToList();
-        var roots = candidates.Where(k => k.EndsWith("/kustomization.yaml", StringComparison.Ordinal) || k.EndsWith("/" + SwarmPublisher.FileName, StringComparison.Ordinal))
-            .Select(Folder).ToHashSet(StringComparer.Ordinal);
-        return candidates.Where(k => roots.Contains(Folder(k))).ToList();
-    }
+    /// <summary>See <see cref="PublishedFiles.PublishEntries"/>.</summary>
+    public static List<string> PublishEntries(ICollection<string> keys, string composeLabel) => PublishedFiles.PublishEntries(keys, composeLabel);
 
     /// <summary>Checks HsmPublishTarget, HsmPublishPath and the endpoint mode; null when one is invalid.</summary>
     public static bool Validate(PublishRequest req, DiagnosticBag d)

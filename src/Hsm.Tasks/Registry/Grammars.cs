@@ -199,5 +199,5 @@ public static class Grammars
 
     /// <summary>An environment variable name that Compose, env files and uv all accept: <c>[A-Za-z_][A-Za-z0-9_.-]*</c>.</summary>
     public static string? CheckEnvKey(string key) =>
-        Hsm.Compose.EnvRenderer.IsValidKey(key) ? null : "environment variable names start with a letter or '_' and hold only letters, digits, '_', '.' and '-'";
+        EnvNames.IsValidKey(key) ? null : "environment variable names start with a letter or '_' and hold only letters, digits, '_', '.' and '-'";
 }

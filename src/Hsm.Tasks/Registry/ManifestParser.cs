@@ -108,7 +108,7 @@ public static class ManifestParser
     /// </summary>
     private static void CheckReservedServiceName(MapReader r, ServiceManifest m, string stem, string label, DiagnosticBag d)
     {
-        if (!Compose.EnvRenderer.IsReservedServiceName(stem)) return;
+        if (!EnvNames.IsReservedServiceName(stem)) return;
         var hsmPrefix = stem.StartsWith("hsm.", StringComparison.OrdinalIgnoreCase);
         if (!hsmPrefix && !m.Profiles.Values.Any(p => p.Runtime == "uv")) return;
         d.Error(Codes.ReservedServiceName, r.Scalar("name")?.Span ?? new SourceSpan(label, 1, 1),

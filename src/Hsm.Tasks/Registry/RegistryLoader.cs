@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Hsm.Diagnostics;
 using Hsm.Manifest;
 using Hsm.Yaml;
@@ -12,7 +11,6 @@ namespace Hsm.Registry;
 /// </summary>
 public sealed class RegistryLoader
 {
-    private static readonly Regex NamePattern = new("^[a-z0-9][a-z0-9._-]{0,62}$", RegexOptions.CultureInvariant);
     private static readonly string[] Subfolders = { "libraries", "services", "library_groups", "service_groups" };
 
     private readonly DiagnosticBag _d;
@@ -42,7 +40,7 @@ public sealed class RegistryLoader
         return kind == ComponentKind.Library ? Grammars.Pep503Name(name) : name.ToLowerInvariant();
     }
 
-    public static bool IsValidName(string name) => NamePattern.IsMatch(name.ToLowerInvariant());
+    public static bool IsValidName(string name) => ComponentName.IsValid(name);
 
     private static ComponentKind KindOf(string sub) => sub switch
     {

@@ -1,4 +1,3 @@
-using ComposeRules = Hsm.Compose.ComposeRules;
 using Hsm.Diagnostics;
 using Hsm.Yaml;
 

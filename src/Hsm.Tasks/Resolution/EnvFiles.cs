@@ -26,6 +26,6 @@ public static class EnvFiles
             return Array.Empty<(string, int)>();
         }
         var text = new System.Text.UTF8Encoding(false).GetString(read.Bytes);
-        return Hsm.Compose.EnvFileParser.Parse(text, label, d).Select(e => (e.Key, e.Line)).ToList();
+        return Registry.EnvFileParser.Parse(text, label, d).Select(e => (e.Key, e.Line)).ToList();
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Hsm.Compose;
 using Hsm.Diagnostics;
 using Hsm.Paths;
 using Hsm.Manifest;

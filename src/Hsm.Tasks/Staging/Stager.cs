@@ -6,7 +6,6 @@ using Hsm.Lock;
 using Hsm.Model;
 using Hsm.Python;
 using Hsm.Resolution;
-using Hsm.Transaction;
 using Hsm.Uv;
 
 namespace Hsm.Staging;
@@ -358,7 +357,7 @@ public static class Stager
         var result = new TrustedFileSet();
         var project = req.ProjectDirectory;
         var composeFolder = Path.GetDirectoryName(Path.GetFullPath(req.ComposePath))!;
-        var publishKeys = Hsm.Publish.PublishStager.PublishEntries(oldLock.Files.Keys, composeLabel).ToHashSet(StringComparer.Ordinal);
+        var publishKeys = PublishedFiles.PublishEntries(oldLock.Files.Keys, composeLabel).ToHashSet(StringComparer.Ordinal);
         foreach (var (key, hash) in oldLock.Files)
         {
             LockFileKind? kind = null;

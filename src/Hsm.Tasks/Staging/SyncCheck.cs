@@ -1,7 +1,6 @@
 using Hsm.Compose;
 using Hsm.Diagnostics;
 using Hsm.Python;
-using Hsm.Transaction;
 using Hsm.Uv;
 
 namespace Hsm.Staging;

@@ -1,7 +1,6 @@
 using Hsm.Diagnostics;
 using Hsm.Lock;
-using Hsm.Model;
-using Hsm.Resolution;
+using Hsm.Pipeline;
 using Hsm.Staging;
 using Hsm.Transaction;
 using Microsoft.Build.Framework;
@@ -29,37 +28,32 @@ public sealed class HsmCheck : ResolvingTask
 
     protected override void Run(DiagnosticBag d)
     {
-        if (CommitJournal.Pending(IntermediateDirectory))
+        if (Pipeline().RecoveryPending)
             d.Warning(Codes.Recovered, new SourceSpan(Path.Combine(IntermediateDirectory, CommitJournal.FileName), 0, 0),
                 "An interrupted commit is pending; HsmCheck leaves it alone (a build recovers it first). The plan compares with the files as they are now.");
 
-        var request = BuildRequest(d, wholeRegistry: true);
-        if (request is null) { Fail(d); return; }
-        var (stack, _) = Resolve(request, d);
+        var inputs = BuildInputs(d, wholeRegistry: true);
+        if (inputs is null) { Fail(d); return; }
+        // Resolved as the build resolves, staged into obj/hsm/check/ (the chain's stage stays as it is).
+        var stack = Pipeline().Resolve(inputs, d).Stack;
         if (stack is null) { Fail(d); return; }
 
-        var checkDir = Path.Combine(IntermediateDirectory, "check");
-        var plan = Stager.Stage(stack, new StageRequest
+        var check = Pipeline(Path.Combine(IntermediateDirectory, "check"));
+        var plan = check.Stage(stack, new StageInputs
         {
-            ProjectDirectory = ProjectDirectory,
-            IntermediateDirectory = checkDir,
             PyProjectPath = PyProjectPath!,
             ComposePath = ComposePath!,
             LockPath = LockPath,
-            Locked = IsTrue(Locked),
-            GeneratorVersion = HsmStage.GeneratorVersion,
-            Cancel = Cancellation.Token,
+            Locked = Locked,
             GitPath = GitPath,
-            Tools = Tools,
         }, d);
         if (plan is null) { Fail(d); return; }
-        var settings = new SyncSettings
+        var tools = new SyncInputs
         {
-            ProjectDirectory = ProjectDirectory, IntermediateDirectory = checkDir, PythonSync = PythonSync ?? "auto",
-            UvPath = UvPath, UvName = UvName, Locked = IsTrue(Locked), ComposeCommand = ComposeCommand, ComposeValidate = ComposeValidate,
-            ComposeExecutable = ComposeExecutable, Tools = Tools,
+            PythonSync = PythonSync ?? "auto", UvPath = UvPath, UvName = UvName, Locked = Locked,
+            ComposeCommand = ComposeCommand, ComposeValidate = ComposeValidate, ComposeExecutable = ComposeExecutable,
         };
-        Yielding(() => { SyncCheck.Run(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line)); return 0; });
+        Yielding(() => { check.Check(plan, tools, d); return 0; });
         if (d.HasErrors) { Fail(d); return; }
 
         var lockStaged = plan.Files.Single(f => f.Kind == "lock").Staged!; // the lock is always staged

@@ -1,6 +1,6 @@
 using Hsm.Diagnostics;
+using Hsm.Pipeline;
 using Hsm.Staging;
-using Hsm.Transaction;
 using Microsoft.Build.Framework;
 
 namespace Hsm.Tasks;
@@ -11,13 +11,14 @@ public sealed class HsmCommit : StagedPlanTask
 {
     protected override void Run(DiagnosticBag d)
     {
-        var plan = StagePlan.Load(PlanPath);
-        var settings = Settings;
-        string label(string p) => Resolution.ResolvePipeline.Label(ProjectDirectory, p);
-        if (FailIfNotIncremental || IsTrue(Locked))
+        var plan = HsmPipeline.LoadPlan(PlanPath);
+        var pipeline = Pipeline();
+        var settings = SyncInputs;
+        string label(string p) => pipeline.Label(p);
+        if (FailIfNotIncremental || Locked)
         {
             // -question reports pending writes; HsmLocked=true (CI) refuses them. Neither writes anything.
-            var w = Committer.Analyse(plan, settings, d);
+            var w = pipeline.Analyse(plan, settings, d);
             if (w is null) return;
             // A fresh CI checkout lacks the git-ignored generated files (.env.hsm, .env.<service>): creating one whose
             // content is exactly what the committed hsm.lock records is not a change to the stack, so HsmLocked allows it.
@@ -41,9 +42,9 @@ public sealed class HsmCommit : StagedPlanTask
             // Locked and nothing to write: uv still runs with --locked (it fails when uv.lock is stale).
         }
         // What the user sees (BuildOutputReport): taken before the commit replaces the files it compares.
-        var work = Committer.Analyse(plan, settings, new DiagnosticBag());
+        var work = pipeline.Analyse(plan, settings, new DiagnosticBag());
         var changes = work is null ? new List<string>() : BuildOutputReport.ChangeLines(plan, ProjectDirectory, IntermediateDirectory);
-        var outcome = Yielding(() => Committer.Commit(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line)));
+        var outcome = Yielding(() => pipeline.Commit(plan, settings, d));
         if (outcome is null) return;
         if (outcome.Written == 0 && !outcome.UvRan)
         {

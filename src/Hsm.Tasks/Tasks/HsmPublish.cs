@@ -1,8 +1,6 @@
 using Hsm.Diagnostics;
+using Hsm.Pipeline;
 using Hsm.Publish;
-using Hsm.Resolution;
-using Hsm.Staging;
-using Hsm.Transaction;
 using Microsoft.Build.Framework;
 
 namespace Hsm.Tasks;
@@ -31,35 +29,37 @@ public sealed class HsmPublish : ResolvingTask
             Target = target,
             PublishPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(PublishPath)),
             LockPath = LockPath,
-            Locked = IsTrue(Locked),
-            GeneratorVersion = HsmStage.GeneratorVersion,
+            Locked = Locked,
+            GeneratorVersion = HsmPipeline.GeneratorVersion,
             SwarmEndpointMode = (SwarmEndpointMode ?? "").Trim().ToLowerInvariant() is { Length: > 0 } m ? m : "vip",
         };
         if (!PublishStager.Validate(publishRequest, d)) return;
 
-        var built = BuildRequest(d, wholeRegistry: false);
-        if (built is null) return;
-        if (built.ForcedMode == "dev")
+        var inputs = BuildInputs(d, wholeRegistry: false);
+        if (inputs is null) return;
+        if (inputs.ForcedMode == StackMode.Dev)
             d.Warning(Codes.PublishSetting, SourceSpan.None, "HsmPublish always resolves the stack in prod mode (released images and versions); the Dev mode given by Mode/HsmMode is ignored for publishing.");
-        var (stack, folders) = PublishPipeline.Resolve(built, d);
+        var pipeline = Pipeline();
+        var resolved = pipeline.ResolveForPublish(inputs, d);
+        var (stack, folders) = (resolved.Stack, resolved.RegistryFolders);
 
         if (InputsListPath != null)
         {
-            var inputs = new SortedSet<string>(StringComparer.Ordinal) { Path.GetFullPath(ManifestPath) };
-            foreach (var f in built.RegistryFilesRead!) inputs.Add(Path.GetFullPath(f));
-            if (stack != null) foreach (var f in stack.ExtraInputs) inputs.Add(Path.GetFullPath(Path.Combine(ProjectDirectory, f)));
-            WriteIfChanged(InputsListPath, string.Concat(inputs.Select(i => i + "\n")));
+            var read = new SortedSet<string>(StringComparer.Ordinal) { Path.GetFullPath(ManifestPath) };
+            foreach (var f in resolved.RegistryFilesRead) read.Add(Path.GetFullPath(f));
+            if (stack != null) foreach (var f in stack.ExtraInputs) read.Add(Path.GetFullPath(Path.Combine(ProjectDirectory, f)));
+            WriteIfChanged(InputsListPath, string.Concat(read.Select(i => i + "\n")));
             WriteIfChanged(Path.Combine(Path.GetDirectoryName(InputsListPath)!, "dirs.txt"), string.Concat(folders.Select(f => f + "\n")));
         }
         if (stack is null || d.HasErrors) return;
 
-        var plan = PublishStager.Stage(stack, publishRequest, d);
+        var plan = pipeline.StagePublish(stack, publishRequest, d);
         if (plan is null) return;
-        var settings = new SyncSettings { ProjectDirectory = ProjectDirectory, IntermediateDirectory = IntermediateDirectory, PythonSync = "none", Locked = publishRequest.Locked };
-        string label(string p) => ResolvePipeline.Label(ProjectDirectory, p);
+        var settings = new SyncInputs { PythonSync = "none", Locked = publishRequest.Locked };
+        string label(string p) => pipeline.Label(p);
         if (publishRequest.Locked)
         {
-            var w = Committer.Analyse(plan, settings, d);
+            var w = pipeline.Analyse(plan, settings, d);
             if (w is null) return;
             foreach (var f in w.Changes)
                 d.Error(Codes.LockedMismatch, new SourceSpan(label(f.Target), 0, 0),
@@ -67,7 +67,7 @@ public sealed class HsmPublish : ResolvingTask
             if (d.HasErrors) return;
         }
         foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);
-        var outcome = Committer.Commit(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line));
+        var outcome = pipeline.Commit(plan, settings, d);
         if (outcome is null) return;
         Log.LogMessage(MessageImportance.High, "hsm: published the stack for {0} to {1}: {2} file(s) updated, {3} unchanged.",
             target, label(publishRequest.PublishPath), outcome.Written, outcome.Unchanged);

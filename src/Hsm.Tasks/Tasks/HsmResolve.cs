@@ -1,7 +1,6 @@
 using Hsm.Diagnostics;
 using Hsm.Model;
-using Hsm.Resolution;
-using Hsm.Transaction;
+using Hsm.Pipeline;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -20,9 +19,10 @@ public sealed class HsmResolve : ResolvingTask
 
     protected override void Run(DiagnosticBag d)
     {
-        var request = BuildRequest(d, wholeRegistry: false);
-        if (request is null) return;
-        var (stack, folders) = Resolve(request, d);
+        var inputs = BuildInputs(d, wholeRegistry: false);
+        if (inputs is null) return;
+        var resolved = Pipeline().Resolve(inputs, d);
+        var (stack, folders) = (resolved.Stack, resolved.RegistryFolders);
 
         // Inputs of the next build: the registry folders and the non-YAML files read, even on failure
         // (so fixing a missing file re-runs the chain).
@@ -30,7 +30,7 @@ public sealed class HsmResolve : ResolvingTask
         InputListChanged = WriteIfChanged(Path.Combine(IntermediateDirectory, "registry-dirs.txt"), string.Join("\n", folders) + "\n");
         // Only the registry files this resolution parsed are inputs (plus the folders' listings, in inputs.cache):
         // a no-op build checks the stack's files, not every file of a large registry.
-        WriteIfChanged(Path.Combine(IntermediateDirectory, "registry-files.txt"), string.Concat(request.RegistryFilesRead!.Select(f => f + "\n")));
+        WriteIfChanged(Path.Combine(IntermediateDirectory, "registry-files.txt"), string.Concat(resolved.RegistryFilesRead.Select(f => f + "\n")));
         if (stack is null) return;
         var extraFile = Path.Combine(IntermediateDirectory, "extra-inputs.txt");
         var oldExtra = File.Exists(extraFile) ? File.ReadAllLines(extraFile) : Array.Empty<string>();
@@ -51,7 +51,7 @@ public sealed class HsmResolve : ResolvingTask
             item.SetMetadata("Runtime", ProjectXml.Escape(s.Runtime));
             return item;
         }).ToArray();
-        WriteIfChanged(Path.Combine(IntermediateDirectory, "binlog-embed.txt"), string.Concat(BinlogEmbeds(request, stack).Select(f => f + "\n")));
+        WriteIfChanged(Path.Combine(IntermediateDirectory, "binlog-embed.txt"), string.Concat(BinlogEmbeds(resolved, stack).Select(f => f + "\n")));
         // The same items for the builds that skip this target (read by _HsmComponentItems with built-in tasks only).
         WriteIfChanged(Path.Combine(IntermediateDirectory, "components.proj"), ComponentsProject(Libraries, Services));
     }
@@ -61,10 +61,10 @@ public sealed class HsmResolve : ResolvingTask
     /// resolved.json — except any that holds an <c>external</c> map with values (they may be credentials, and
     /// no binlog may quote them, design §9). What the resolution parsed decides; nothing is read again.
     /// </summary>
-    private IEnumerable<string> BinlogEmbeds(ResolveRequest request, ResolvedStack stack)
+    private IEnumerable<string> BinlogEmbeds(ResolveResult resolved, ResolvedStack stack)
     {
-        yield return request.ManifestPath;
-        foreach (var f in request.RegistryFilesRead!.Except(request.RegistryFilesWithExternalValues!, StringComparer.Ordinal)) yield return f;
+        yield return ManifestPath;
+        foreach (var f in resolved.RegistryFilesRead.Except(resolved.RegistryFilesWithExternalValues, StringComparer.Ordinal)) yield return f;
         if (!stack.Services.Any(s => s.External is { Count: > 0 })) yield return Path.GetFullPath(Path.Combine(IntermediateDirectory, "resolved.json"));
     }
 

@@ -13,7 +13,7 @@ public abstract class RunTask : HsmTask
     public string? Pull { get; set; }
     public string? UvPath { get; set; }
     public string? Timeout { get; set; }
-    public string? DownVolumes { get; set; }
+    public bool DownVolumes { get; set; }
 
     protected RunPlan? Plan(DiagnosticBag d)
     {
@@ -26,7 +26,7 @@ public abstract class RunTask : HsmTask
             Pull = Pull?.Trim(),
             UvPath = string.IsNullOrWhiteSpace(UvPath) ? "uv" : UvPath.Trim(),
             TimeoutSeconds = string.IsNullOrWhiteSpace(Timeout) ? 300 : int.TryParse(Timeout, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : -1,
-            DownVolumes = IsTrue(DownVolumes),
+            DownVolumes = DownVolumes,
         };
         if (s.Validate() is { } invalid) { d.Add(invalid); return null; }
         return RunPlan.Load(s);

@@ -1,7 +1,6 @@
-using System.Reflection;
 using Hsm.Diagnostics;
 using Hsm.Model;
-using Hsm.Staging;
+using Hsm.Pipeline;
 using Microsoft.Build.Framework;
 
 namespace Hsm.Tasks;
@@ -16,28 +15,22 @@ public sealed class HsmStage : HsmTask
     [Required] public string PyProjectPath { get; set; } = "";
     [Required] public string ComposePath { get; set; } = "";
     [Required] public string LockPath { get; set; } = "";
-    public string? Locked { get; set; }
+    public bool Locked { get; set; }
     /// <summary>git resolved on PATH by the targets, or "none".</summary>
     public string? GitPath { get; set; }
 
-    public static string GeneratorVersion =>
-        typeof(HsmStage).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    public static string GeneratorVersion => HsmPipeline.GeneratorVersion;
 
     protected override void Run(DiagnosticBag d)
     {
         var stack = ResolvedStack.FromJson(File.ReadAllText(ResolvedPath));
-        var plan = Yielding(() => Stager.Stage(stack, new StageRequest
+        var plan = Yielding(() => Pipeline(IntermediateDirectory).Stage(stack, new StageInputs
         {
-            ProjectDirectory = ProjectDirectory,
-            IntermediateDirectory = IntermediateDirectory,
             PyProjectPath = PyProjectPath,
             ComposePath = ComposePath,
             LockPath = LockPath,
-            Locked = IsTrue(Locked),
-            GeneratorVersion = GeneratorVersion,
-            Cancel = Cancellation.Token,
+            Locked = Locked,
             GitPath = GitPath,
-            Tools = Tools,
         }, d)); // may clone with git
         if (plan is null) return;
         foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);

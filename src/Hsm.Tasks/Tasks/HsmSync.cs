@@ -1,6 +1,5 @@
 using Hsm.Diagnostics;
-using Hsm.Staging;
-using Hsm.Transaction;
+using Hsm.Pipeline;
 using Microsoft.Build.Framework;
 
 namespace Hsm.Tasks;
@@ -16,7 +15,8 @@ public sealed class HsmSync : StagedPlanTask
             Log.LogMessage(MessageImportance.Normal, "hsm: -question: the uv/Compose check of the staged files is skipped.");
             return;
         }
-        var plan = StagePlan.Load(PlanPath);
-        Yielding(() => { SyncCheck.Run(plan, Settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line)); return 0; });
+        var plan = HsmPipeline.LoadPlan(PlanPath);
+        var pipeline = Pipeline();
+        Yielding(() => { pipeline.Check(plan, SyncInputs, d); return 0; });
     }
 }

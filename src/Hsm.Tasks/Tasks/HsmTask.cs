@@ -1,4 +1,5 @@
 using Hsm.Diagnostics;
+using Hsm.Pipeline;
 using Hsm.Transaction;
 using Hsm.Uv;
 using Microsoft.Build.Framework;
@@ -119,8 +120,18 @@ public abstract class HsmTask : MsTask, ICancelableTask
         if (perTask) _taskLock = l;
         else ((IBuildEngine4)BuildEngine).RegisterTaskObject(key, l, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
         Log.LogMessage(MessageImportance.Low, "hsm: holding {0} ({1})", l.Path, perTask ? "until this task ends" : "until the build ends");
-        if (RecoverOnLock) CommitJournal.RecoverIfNeeded(dir, ProjectDirectory, diagnostics);
+        if (RecoverOnLock) Pipeline(dir).Recover(diagnostics);
     }
+
+    /// <summary>The pipeline of this task's project, with its obj/hsm, cancellation, tool options and low-importance log.</summary>
+    protected HsmPipeline Pipeline(string intermediateDirectory) => new(new PipelineContext
+    {
+        ProjectDirectory = ProjectDirectory,
+        IntermediateDirectory = intermediateDirectory,
+        Tools = Tools,
+        Cancel = Cancellation.Token,
+        Log = line => Log.LogMessage(MessageImportance.Low, "{0}", line),
+    });
 
     protected abstract void Run(DiagnosticBag diagnostics);
 
@@ -197,7 +208,6 @@ public abstract class HsmTask : MsTask, ICancelableTask
         }
     }
 
-    protected static bool IsTrue(string? v) => string.Equals(v?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Writes a file only when its content changes (keeps the timestamp otherwise).</summary>
     protected static bool WriteIfChanged(string path, string content)

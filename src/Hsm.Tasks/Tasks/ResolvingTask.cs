@@ -1,11 +1,10 @@
 using Hsm.Diagnostics;
-using Hsm.Model;
-using Hsm.Resolution;
+using Hsm.Pipeline;
 using Microsoft.Build.Framework;
 
 namespace Hsm.Tasks;
 
-/// <summary>The parameters and request building shared by the tasks that resolve the stack (HsmResolve, HsmCheck).</summary>
+/// <summary>The parameters and inputs building shared by the tasks that resolve the stack (HsmResolve, HsmCheck, HsmPublish).</summary>
 public abstract class ResolvingTask : HsmTask
 {
     [Required] public string ManifestPath { get; set; } = "";
@@ -18,54 +17,45 @@ public abstract class ResolvingTask : HsmTask
     public string? PyProjectPath { get; set; }
     public string? ComposePath { get; set; }
     public string? PythonSync { get; set; }
-    public string? Locked { get; set; }
+    public bool Locked { get; set; }
     /// <summary>HsmComponentMode items as "name=mode" (design §11: after Mode/HsmMode, before hsm.yaml).</summary>
     public string[]? ComponentModes { get; set; }
 
     protected override string? LockDirectory => IntermediateDirectory;
 
     /// <summary>
-    /// The resolve request of this build: HsmMode, else Mode when it is a global property (-p:Mode=…;
+    /// The resolve inputs of this build: HsmMode, else Mode when it is a global property (-p:Mode=…;
     /// a $(Mode) made from an environment variable MODE is ignored). Null when a property is invalid.
     /// </summary>
-    protected ResolveRequest? BuildRequest(DiagnosticBag d, bool wholeRegistry)
+    protected ResolveInputs? BuildInputs(DiagnosticBag d, bool wholeRegistry)
     {
-        var forced = ResolvePipeline.ParseMode(HsmMode, "HsmMode", d);
+        var forced = HsmPipeline.ParseMode(HsmMode, "HsmMode", d);
         if (forced is null && !string.IsNullOrWhiteSpace(Mode))
         {
-            if (IsGlobalProperty("Mode")) forced = ResolvePipeline.ParseMode(Mode, "The Mode property", d);
+            if (IsGlobalProperty("Mode")) forced = HsmPipeline.ParseMode(Mode, "The Mode property", d);
             else Log.LogMessage(MessageImportance.Low, "hsm: $(Mode) = '{0}' is not a global property (-p:Mode=...), e.g. it comes from an environment variable MODE; it is ignored.", Mode);
         }
-        var componentModes = ResolvePipeline.ParseComponentModes(ComponentModes, d);
+        var componentModes = HsmPipeline.ParseComponentModes(ComponentModes, d);
         if (d.HasErrors) return null;
-        return new ResolveRequest
+        return new ResolveInputs
         {
             ComponentModes = componentModes,
             ManifestPath = ManifestPath,
-            ProjectDirectory = ProjectDirectory,
             PropertyBaseDirectory = string.IsNullOrEmpty(MSBuildProjectDirectory) ? ProjectDirectory : MSBuildProjectDirectory,
             RegistryProperty = RegistryPath,
             RegistryEnvironment = RegistryEnvironment,
             ForcedMode = forced,
-            Settings = new Dictionary<string, string>
+            Settings = new StackSettings
             {
-                ["pyproject"] = ResolvePipeline.Label(ProjectDirectory, PyProjectPath ?? Path.Combine(ProjectDirectory, "pyproject.toml")),
-                ["compose"] = ResolvePipeline.Label(ProjectDirectory, ComposePath ?? Path.Combine(ProjectDirectory, "docker-compose.hsm.yml")),
-                ["pythonSync"] = (PythonSync ?? "auto").ToLowerInvariant(),
-                ["locked"] = IsTrue(Locked) ? "true" : "false",
+                PyProject = Paths.ProjectPaths.Key(ProjectDirectory, PyProjectPath ?? Path.Combine(ProjectDirectory, "pyproject.toml")),
+                Compose = Paths.ProjectPaths.Key(ProjectDirectory, ComposePath ?? Path.Combine(ProjectDirectory, "docker-compose.hsm.yml")),
+                PythonSync = PythonSync ?? "auto",
+                Locked = Locked,
             },
-            RegistryFilesRead = new List<string>(),
-            RegistryFilesWithExternalValues = new List<string>(),
             ValidateWholeRegistry = wholeRegistry,
         };
     }
 
-    /// <summary>Resolves, then runs the Compose pre-flight (Compose's `config` does not catch those; `up` fails late).</summary>
-    protected static (ResolvedStack? Stack, IReadOnlyList<string> Folders) Resolve(ResolveRequest request, DiagnosticBag d)
-    {
-        var (stack, folders) = ResolvePipeline.Run(request, d);
-        if (stack is null) return (null, folders);
-        Hsm.Compose.Preflight.Check(stack, d);
-        return (d.HasErrors ? null : stack, folders);
-    }
+    /// <summary>The pipeline of this project's obj/hsm.</summary>
+    protected HsmPipeline Pipeline() => Pipeline(IntermediateDirectory);
 }

@@ -1,4 +1,4 @@
-using Hsm.Staging;
+using Hsm.Pipeline;
 using Microsoft.Build.Framework;
 
 namespace Hsm.Tasks;
@@ -11,7 +11,7 @@ public abstract class StagedPlanTask : HsmTask, IIncrementalTask
     public string PythonSync { get; set; } = "auto";
     public string? UvPath { get; set; }
     public string UvName { get; set; } = "uv";
-    public string? Locked { get; set; }
+    public bool Locked { get; set; }
     public string ComposeCommand { get; set; } = "docker compose";
     /// <summary>The first word of ComposeCommand resolved on PATH by the targets, or "none".</summary>
     public string? ComposeExecutable { get; set; }
@@ -22,10 +22,13 @@ public abstract class StagedPlanTask : HsmTask, IIncrementalTask
 
     protected override string? LockDirectory => IntermediateDirectory;
 
-    internal SyncSettings Settings => new()
+    /// <summary>The uv and Compose settings of the check and commit steps.</summary>
+    internal SyncInputs SyncInputs => new()
     {
-        ProjectDirectory = ProjectDirectory, IntermediateDirectory = IntermediateDirectory, PythonSync = PythonSync,
-        UvPath = UvPath, UvName = UvName, Locked = IsTrue(Locked), ComposeCommand = ComposeCommand, ComposeValidate = ComposeValidate,
-        ComposeExecutable = ComposeExecutable, Tools = Tools,
+        PythonSync = PythonSync, UvPath = UvPath, UvName = UvName, Locked = Locked,
+        ComposeCommand = ComposeCommand, ComposeValidate = ComposeValidate, ComposeExecutable = ComposeExecutable,
     };
+
+    /// <summary>The pipeline of this project's obj/hsm.</summary>
+    protected HsmPipeline Pipeline() => Pipeline(IntermediateDirectory);
 }

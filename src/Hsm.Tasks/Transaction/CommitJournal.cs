@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Hsm.Diagnostics;
+using Hsm.Staging;
 
 namespace Hsm.Transaction;
 
@@ -41,33 +42,28 @@ public sealed class CommitJournal
     private readonly string _journalPath;
     private readonly Document _doc = new();
 
-    /// <summary>Test seam: HSM_TEST_FAIL_AT=step names a commit step at which the process dies at once.</summary>
-    private static readonly string? FailAt = Environment.GetEnvironmentVariable("HSM_TEST_FAIL_AT");
+    private readonly ICommitObserver? _observer;
     private int _step;
 
-    public CommitJournal(string intermediateDirectory)
+    /// <param name="observer">Sees every step (tests: count them, or fail at one); null in the product.</param>
+    public CommitJournal(string intermediateDirectory, ICommitObserver? observer = null)
     {
         _dir = Path.Combine(intermediateDirectory, "journal");
         _journalPath = Path.Combine(intermediateDirectory, FileName);
+        _observer = observer;
     }
 
     /// <summary>
-    /// A named point of the commit. Tests set HSM_TEST_FAIL_AT to a step name or 1-based number and the
-    /// process dies there (Environment.FailFast: no finally blocks, no rollback), exactly like a kill.
-    /// Steps in order: backup:&lt;file&gt;…, journal, then per file apply:&lt;file&gt; (before its temp copy),
-    /// temp:&lt;file&gt; (temp written, not yet renamed), done:&lt;file&gt; (renamed); applied; uv, uv-done
-    /// (Committer); complete (before the journal is removed), journal-removed.
+    /// A named point of the commit, reported to the observer (which may throw there, or end the process to
+    /// simulate a kill). Steps in order: backup:&lt;file&gt;…, journal, then per file apply:&lt;file&gt; (before its
+    /// temp copy), temp:&lt;file&gt; (temp written, not yet renamed), done:&lt;file&gt; (renamed); applied; uv,
+    /// uv-done (Committer); complete (before the journal is removed), journal-removed.
     /// </summary>
     internal void Step(string name)
     {
         _step++;
-        StepObserver?.Invoke(_step, name);
-        if (FailAt != null && (FailAt == name || FailAt == _step.ToString()))
-            Environment.FailFast($"HSM_TEST_FAIL_AT={FailAt}: dying at commit step {_step} ({name})");
+        _observer?.OnStep(_step, name);
     }
-
-    /// <summary>Unit-test seam: sees every step (number, name); may throw to simulate a failure there.</summary>
-    internal static Action<int, string>? StepObserver;
 
     /// <summary>Backs up every target and writes the journal (flushed) before anything changes.</summary>
     public void Prepare(IEnumerable<PlannedFile> files, IEnumerable<PlannedClone> clones, IEnumerable<string> guarded)

@@ -54,14 +54,15 @@ public static class Committer
         return new CommitWork(changes, clones, runs, uv, syncedFile, synced);
     }
 
-    public static CommitOutcome? Commit(StagePlan plan, SyncSettings s, CancellationToken cancel, DiagnosticBag d, Action<string> log)
+    /// <param name="observer">Sees every step of the journal (tests); null in the product.</param>
+    public static CommitOutcome? Commit(StagePlan plan, SyncSettings s, CancellationToken cancel, DiagnosticBag d, Action<string> log, ICommitObserver? observer = null)
     {
         string label(string p) => Resolution.ResolvePipeline.Label(s.ProjectDirectory, p);
         var w = Analyse(plan, s, d);
         if (w is null) return null;
         if (w.Changes.Count == 0 && w.Clones.Count == 0 && w.UvRuns.Count == 0) return new CommitOutcome(0, plan.Files.Count, false);
 
-        var journal = new CommitJournal(s.IntermediateDirectory);
+        var journal = new CommitJournal(s.IntermediateDirectory, observer);
         journal.Prepare(w.Changes, w.Clones, w.UvRuns.Select(p => Path.Combine(Path.GetDirectoryName(p.PyProject)!, "uv.lock")));
         try
         {

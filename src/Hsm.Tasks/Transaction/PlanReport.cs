@@ -2,6 +2,7 @@ using System.Text;
 using Hsm.Lock;
 using Hsm.Model;
 using Hsm.Python;
+using Hsm.Staging;
 
 namespace Hsm.Transaction;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Hsm.Compose;
+using Hsm.Registry;
 using Hsm.Diagnostics;
 using Hsm.Model;
 using Xunit;

@@ -1,4 +1,5 @@
 using Hsm.Compose;
+using Hsm.Registry;
 using Xunit;
 
 namespace Hsm.Tests.Compose;

@@ -1,6 +1,7 @@
 using Hsm.Compose;
 using Hsm.Diagnostics;
 using Hsm.Model;
+using Hsm.Registry;
 using Xunit;
 
 namespace Hsm.Tests.Compose;

@@ -1,4 +1,5 @@
 using Hsm.Compose;
+using Hsm.Registry;
 using Hsm.Diagnostics;
 using Hsm.Model;
 using Xunit;

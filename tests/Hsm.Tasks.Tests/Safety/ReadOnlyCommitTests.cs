@@ -9,7 +9,6 @@ using Xunit;
 namespace Hsm.Tests.Safety;
 
 /// <summary>A target the commit cannot write is HSM4031 saying so (never HSM9001), before anything changes or after a full rollback.</summary>
-[Collection(JournalCollection.Name)] // StepObserver is static
 public sealed class ReadOnlyCommitTests : IDisposable
 {
     private readonly string _proj = ModelKit.NewTempDir();
@@ -17,7 +16,6 @@ public sealed class ReadOnlyCommitTests : IDisposable
 
     public void Dispose()
     {
-        CommitJournal.StepObserver = null;
         SpecialFiles.Restore(_proj);
         ModelKit.TryDelete(_proj);
     }
@@ -58,9 +56,9 @@ public sealed class ReadOnlyCommitTests : IDisposable
         var a = Replace("a.txt", "old a\n", "new a\n");
         var b = Replace("b.txt", "old b\n", "new b\n");
         // What an immutable file or a read-only mount does where the mode bits say nothing.
-        CommitJournal.StepObserver = (_, n) => { if (n == "apply:b.txt") throw new UnauthorizedAccessException("Access to the path 'b.txt' is denied."); };
+        var hook = new StepHook((_, n) => { if (n == "apply:b.txt") throw new UnauthorizedAccessException("Access to the path 'b.txt' is denied."); });
         var d = new DiagnosticBag();
-        Assert.Null(Committer.Commit(new StagePlan { Files = { a, b } }, Settings(_proj, Obj), CancellationToken.None, d, _ => { }));
+        Assert.Null(Committer.Commit(new StagePlan { Files = { a, b } }, Settings(_proj, Obj), CancellationToken.None, d, _ => { }, hook));
         var e = Assert.Single(d.Items, x => x.Severity == Severity.Error);
         Assert.Equal(Codes.ReadOnlyTarget, e.Code);
         Assert.Contains("read-only or not writable", e.Message);

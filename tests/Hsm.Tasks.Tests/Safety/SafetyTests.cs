@@ -3,6 +3,7 @@ using Hsm.Diagnostics;
 using Hsm.Lock;
 using Hsm.Paths;
 using Hsm.Tests.Model;
+using Hsm.Staging;
 using Hsm.Transaction;
 using Xunit;
 

@@ -7,10 +7,9 @@ using Xunit;
 namespace Hsm.Tests.Transaction;
 
 /// <summary>
-/// The journal as a plain class: a failure simulated at every step (StepObserver throws, and nothing
+/// The journal as a plain class: a failure simulated at every step (the step hook throws, and nothing
 /// catches it, which is what a kill leaves behind) followed by recovery, or the Committer's own rollback.
 /// </summary>
-[Collection(JournalCollection.Name)] // StepObserver is static
 public sealed class CommitJournalTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "hsm-journal-" + Guid.NewGuid().ToString("N")[..8]);
@@ -24,7 +23,6 @@ public sealed class CommitJournalTests : IDisposable
 
     public void Dispose()
     {
-        CommitJournal.StepObserver = null;
         try { Directory.Delete(_root, true); } catch (IOException) { }
     }
 
@@ -61,12 +59,11 @@ public sealed class CommitJournalTests : IDisposable
     {
         var (plan, _, _) = Scenario();
         var names = new List<string>();
-        CommitJournal.StepObserver = (_, n) => names.Add(n);
-        var j = new CommitJournal(Obj);
+        var hook = new StepHook((_, n) => names.Add(n));
+        var j = new CommitJournal(Obj, hook);
         j.Prepare(plan, Array.Empty<PlannedClone>(), Array.Empty<string>());
         j.Apply(CancellationToken.None);
         j.Complete();
-        CommitJournal.StepObserver = null;
         return names;
     }
 
@@ -84,10 +81,9 @@ public sealed class CommitJournalTests : IDisposable
             var oldTime = File.GetLastWriteTimeUtc(Path.Combine(Proj, "a.txt"));
             var uTime = File.GetLastWriteTimeUtc(Path.Combine(Proj, "u.txt"));
             int at = k;
-            CommitJournal.StepObserver = (n, _) => { if (n == at) throw new SimulatedKill(); };
-            var j = new CommitJournal(Obj);
+            var hook = new StepHook((n, _) => { if (n == at) throw new SimulatedKill(); });
+            var j = new CommitJournal(Obj, hook);
             Assert.Throws<SimulatedKill>(() => { j.Prepare(plan, Array.Empty<PlannedClone>(), Array.Empty<string>()); j.Apply(CancellationToken.None); j.Complete(); });
-            CommitJournal.StepObserver = null;
 
             var d = new DiagnosticBag();
             CommitJournal.RecoverIfNeeded(Obj, Proj, d);
@@ -110,10 +106,9 @@ public sealed class CommitJournalTests : IDisposable
         var (plan, _, _) = Scenario();
         foreach (var s in CommitJournal.LaterStamps) File.WriteAllText(Path.Combine(Obj, s), "");
         File.WriteAllText(Path.Combine(Obj, "resolve.stamp"), "");
-        CommitJournal.StepObserver = (_, n) => { if (n == "done:a.txt") throw new SimulatedKill(); };
-        var j = new CommitJournal(Obj);
+        var hook = new StepHook((_, n) => { if (n == "done:a.txt") throw new SimulatedKill(); });
+        var j = new CommitJournal(Obj, hook);
         Assert.Throws<SimulatedKill>(() => { j.Prepare(plan, Array.Empty<PlannedClone>(), Array.Empty<string>()); j.Apply(CancellationToken.None); });
-        CommitJournal.StepObserver = null;
         CommitJournal.RecoverIfNeeded(Obj, Proj, new DiagnosticBag());
         foreach (var s in CommitJournal.LaterStamps) Assert.False(File.Exists(Path.Combine(Obj, s)), s);
         Assert.True(File.Exists(Path.Combine(Obj, "resolve.stamp")));
@@ -123,10 +118,10 @@ public sealed class CommitJournalTests : IDisposable
     public void Committer_rolls_back_on_a_failure_after_the_first_replacement_and_reports_it()
     {
         var (plan, old, _) = Scenario();
-        CommitJournal.StepObserver = (_, n) => { if (n == "done:b.txt") throw new IOException("disk full (simulated)"); };
+        var hook = new StepHook((_, n) => { if (n == "done:b.txt") throw new IOException("disk full (simulated)"); });
         var d = new DiagnosticBag();
         var outcome = Committer.Commit(new StagePlan { Files = plan }, new SyncSettings { ProjectDirectory = Proj, IntermediateDirectory = Obj, PythonSync = "none" },
-            CancellationToken.None, d, _ => { });
+            CancellationToken.None, d, _ => { }, hook);
         Assert.Null(outcome);
         var e = Assert.Single(d.Items, i => i.Severity == Severity.Error);
         Assert.Equal(Codes.CommitIo, e.Code);
@@ -141,9 +136,9 @@ public sealed class CommitJournalTests : IDisposable
     {
         var (plan, old, _) = Scenario();
         using var cts = new CancellationTokenSource();
-        CommitJournal.StepObserver = (_, n) => { if (n == "done:a.txt") cts.Cancel(); };
+        var hook = new StepHook((_, n) => { if (n == "done:a.txt") cts.Cancel(); });
         var e = Assert.Throws<BuildCancelledException>(() => Committer.Commit(new StagePlan { Files = plan },
-            new SyncSettings { ProjectDirectory = Proj, IntermediateDirectory = Obj, PythonSync = "none" }, cts.Token, new DiagnosticBag(), _ => { }));
+            new SyncSettings { ProjectDirectory = Proj, IntermediateDirectory = Obj, PythonSync = "none" }, cts.Token, new DiagnosticBag(), _ => { }, hook));
         Assert.IsAssignableFrom<OperationCanceledException>(e); // a cancellation (HSM5005), reported with what the rollback did
         Assert.StartsWith("during the commit. Every file was restored", e.Detail);
         Assert.EndsWith("nothing in the project changed.", e.Detail);
@@ -187,15 +182,14 @@ public sealed class CommitJournalTests : IDisposable
         var (plan, old, _) = Scenario();
         var times = new[] { "a.txt", "u.txt" }.ToDictionary(n => n, n => File.GetLastWriteTimeUtc(P(n)));
         // The commit's files are all in place ("applied"); the user saves one; then uv fails (simulated).
-        CommitJournal.StepObserver = (_, n) =>
+        var hook = new StepHook((_, n) =>
         {
             if (n != "applied") return;
             File.WriteAllText(P(edited), content);
             throw new IOException("uv sync failed (simulated)");
-        };
+        });
         var d = new DiagnosticBag();
-        Assert.Null(Committer.Commit(Plan(plan), Settings, CancellationToken.None, d, _ => { }));
-        CommitJournal.StepObserver = null;
+        Assert.Null(Committer.Commit(Plan(plan), Settings, CancellationToken.None, d, _ => { }, hook));
 
         Assert.Equal(content, File.ReadAllText(P(edited))); // the user's bytes stay
         var kept = Assert.Single(d.Items, i => i.Code == Codes.RollbackKeptEdit);
@@ -216,10 +210,9 @@ public sealed class CommitJournalTests : IDisposable
     public void Recovery_after_a_kill_keeps_a_file_the_user_saved_meanwhile()
     {
         var (plan, _, _) = Scenario();
-        CommitJournal.StepObserver = (_, n) => { if (n == "done:b.txt") throw new SimulatedKill(); };
-        var j = new CommitJournal(Obj);
+        var hook = new StepHook((_, n) => { if (n == "done:b.txt") throw new SimulatedKill(); });
+        var j = new CommitJournal(Obj, hook);
         Assert.Throws<SimulatedKill>(() => { j.Prepare(plan, Array.Empty<PlannedClone>(), Array.Empty<string>()); j.Apply(CancellationToken.None); });
-        CommitJournal.StepObserver = null;
         File.WriteAllText(P("a.txt"), "saved after the crash\n");
         var d = new DiagnosticBag();
         CommitJournal.RecoverIfNeeded(Obj, Proj, d);
@@ -267,18 +260,14 @@ public sealed class CommitJournalTests : IDisposable
     {
         var (plan, _, _) = Scenario();
         // Dies right after a.txt: b.txt (to delete) and c.txt (to create) were never reached.
-        CommitJournal.StepObserver = (_, n) => { if (n == "done:a.txt") throw new IOException("No space left on device (simulated)"); };
+        var hook = new StepHook((_, n) => { if (n == "done:a.txt") throw new IOException("No space left on device (simulated)"); });
         var bInfo = new FileInfo(P("b.txt"));
         var bTime = bInfo.LastWriteTimeUtc;
         var d = new DiagnosticBag();
-        Assert.Null(Committer.Commit(Plan(plan), Settings, CancellationToken.None, d, _ => { }));
-        CommitJournal.StepObserver = null;
+        Assert.Null(Committer.Commit(Plan(plan), Settings, CancellationToken.None, d, _ => { }, hook));
         Assert.Equal(bTime, File.GetLastWriteTimeUtc(P("b.txt")));
         var e = Assert.Single(d.Items, i => i.Severity == Severity.Error);
         Assert.Contains("Every file was restored (a.txt as before the commit", e.Message);
         Assert.Empty(Temps());
     }
 }
-
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class JournalCollection { public const string Name = "journal (static step observer)"; }

@@ -1,7 +1,6 @@
 using Hsm.Diagnostics;
-using Hsm.Model;
 
-namespace Hsm.Compose;
+namespace Hsm.Registry;
 
 /// <summary>One variable of an env file. <see cref="Value"/> is null for a bare <c>KEY</c> (pass-through).</summary>
 public sealed record EnvFileEntry(string Key, string? Value, int Line);

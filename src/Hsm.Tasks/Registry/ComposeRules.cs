@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Hsm.Compose;
+namespace Hsm.Registry;
 
 /// <summary>
 /// Compose's merge and syntax rules that hsm applies while layering a service (design §3.2, §5.2).

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Hsm.Transaction;
+namespace Hsm.Staging;
 
 /// <summary>One file the commit creates, replaces or deletes.</summary>
 public sealed class PlannedFile
