@@ -112,9 +112,6 @@ public static class ComposeRules
 public sealed record PortSpec(string Raw, string? HostIp, string? HostPortText, int? HostStart, int? HostEnd,
     string ContainerPortText, int? ContainerStart, int? ContainerEnd, string Protocol)
 {
-    /// <summary>Contains a <c>${…}</c> or <c>$VAR</c> that only Compose can resolve.</summary>
-    public bool HasInterpolation => Raw.Contains('$');
-
     public bool AllInterfaces => HostIp is null or "" or "0.0.0.0" or "::";
 
     /// <summary>Parses a port; null when it is not short syntax we understand (Compose's parser has the last word).</summary>

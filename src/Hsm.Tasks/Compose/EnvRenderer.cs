@@ -179,8 +179,8 @@ public static class EnvRenderer
                 case '\r': body.Append("\\r"); needsQuotes = true; break;
                 case '#' or '\'': body.Append(c); needsQuotes = true; break;
                 case '$':
-                    var next = i + 1 < value.Length ? value[i + 1] : '\0';
-                    if (next == '{' || next == '_' || char.IsAsciiLetter(next)) body.Append('$');
+                    var next = Interpolation.NextOf(value, i);
+                    if (Interpolation.StartsAfterDollar(next)) body.Append('$');
                     else
                     {
                         body.Append("\\$"); needsQuotes = true;

@@ -32,6 +32,9 @@ public static class ProjectPaths
     public static string Key(string projectDirectory, string path) =>
         RelativeFrom(projectDirectory, path) ?? Path.GetFullPath(path).Replace('\\', '/');
 
+    /// <summary>A folder's full path, '/'-separated, without a trailing '/': the key that compares folders (clone targets, redirects).</summary>
+    public static string FolderKey(string path) => Path.GetFullPath(path).Replace('\\', '/').TrimEnd('/');
+
     /// <summary>True when the text is an absolute path on any platform (<c>/x</c>, <c>C:\x</c>, <c>C:/x</c>, <c>\\server\x</c>).</summary>
     public static bool IsAbsolute(string path) =>
         path.StartsWith('/') || path.StartsWith('\\') || (path.Length >= 3 && char.IsAsciiLetter(path[0]) && path[1] == ':' && path[2] is '/' or '\\');

@@ -19,7 +19,7 @@ public sealed record PublishContext(string ProjectDirectory, string PublishDirec
 
 /// <summary>
 /// Small deterministic helpers shared by the Kubernetes and Swarm publishers: names, durations, commands,
-/// Compose-interpolation detection, and where in a registry file a key was written (for diagnostics).
+/// and where in a registry file a key was written (for diagnostics).
 /// </summary>
 public static class PublishText
 {
@@ -60,25 +60,6 @@ public static class PublishText
         var colon = name.LastIndexOf(':');
         return colon > slash ? name[(colon + 1)..] : null;
     }
-
-    /// <summary>
-    /// True when a value holds Compose interpolation (<c>${…}</c> or <c>$NAME</c>) that only Compose resolves;
-    /// <c>$$</c> (a literal '$') and a '$' before anything else are not interpolation.
-    /// </summary>
-    public static bool HasInterpolation(string value)
-    {
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (value[i] != '$') continue;
-            var next = i + 1 < value.Length ? value[i + 1] : '\0';
-            if (next == '$') { i++; continue; }
-            if (next == '{' || next == '_' || char.IsAsciiLetter(next)) return true;
-        }
-        return false;
-    }
-
-    /// <summary>A Compose value without interpolation as the literal text it means (<c>$$</c> → <c>$</c>).</summary>
-    public static string Unescape(string value) => value.Replace("$$", "$", StringComparison.Ordinal);
 
     /// <summary>
     /// A Compose duration (Go syntax: <c>1m30s</c>, <c>5s</c>, <c>500ms</c>, <c>1.5s</c>) in whole seconds, rounded up

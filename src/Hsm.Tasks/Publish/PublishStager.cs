@@ -115,8 +115,9 @@ public static class PublishStager
                 d.Error(Codes.PublishFileNotOurs, new SourceSpan(key, 0, 0), $"'{key}' is a folder; HsmPublish writes a file there. Move it away or choose another HsmPublishPath.");
                 continue;
             }
-            var current = StagePlan.HashFile(target);
-            var stagedHash = StagePlan.Hash(Stager.Utf8NoBom.GetBytes(content));
+            var current = planner.CurrentHash(target);
+            var staged = StagedContent.Of(content);
+            var stagedHash = staged.Hash;
             if (current != null && current != stagedHash)
             {
                 if (!recorded.TryGetValue(key, out var expected))
@@ -132,7 +133,7 @@ public static class PublishStager
                     else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1), msg);
                 }
             }
-            Add(target, content, "publish");
+            planner.Add(target, staged, "publish", content);
             newLock.Files[key] = stagedHash;
         }
 
@@ -140,7 +141,7 @@ public static class PublishStager
         foreach (var (key, hash) in recorded.Where(kv => !newLock.Files.ContainsKey(kv.Key)))
         {
             var target = Path.Combine(req.PublishPath, key[(publishLabel.Length + 1)..]);
-            var current = StagePlan.HashFile(target);
+            var current = planner.CurrentHash(target);
             if (current is null) continue;
             if (current == hash) Add(target, null, "publish");
             else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1),

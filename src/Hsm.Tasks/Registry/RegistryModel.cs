@@ -86,7 +86,6 @@ public sealed class ServiceManifest : ComponentManifest
     public System.Text.Json.Nodes.JsonNode? Healthcheck { get; set; }
     public System.Text.Json.Nodes.JsonNode? Command { get; set; }
     public System.Text.Json.Nodes.JsonObject? Compose { get; set; }
-    public SourceSpan ComposeSpan { get; set; }
     public List<Located<string>> DependsOn { get; } = new();
     public Dictionary<string, DeploymentProfile> Profiles { get; } = new(StringComparer.Ordinal);
     public List<Located<string>> Dependencies { get; } = new();
