@@ -132,8 +132,7 @@ public static class ComposeRenderer
     /// </summary>
     public static string BuildContextPath(string? path)
     {
-        var p = ComposeRules.NormalizeRelativePath(path);
-        if (p.Length == 0) return ".";
+        var p = Paths.ProjectPaths.Normalize(path ?? "");
         if (p.Contains("://", StringComparison.Ordinal) || p.StartsWith("git@", StringComparison.Ordinal)
             || p.StartsWith("github.com/", StringComparison.Ordinal) || p.StartsWith("git://", StringComparison.Ordinal))
             return "./" + p;

@@ -236,7 +236,7 @@ public static class Preflight
                     if (string.IsNullOrEmpty(src.Image)) diagnostics.Error(Codes.InvalidSource, Span(s), $"service '{s.Name}': docker-image source without image");
                     break;
                 case "build" or "local":
-                    if (src.Path is { } p && ComposeRules.IsAbsolutePath(p))
+                    if (src.Path is { } p && Paths.ProjectPaths.IsAbsolute(p))
                         diagnostics.Error(Codes.NoRelativePath, Span(s), $"service '{s.Name}': build context '{p}' is absolute; the Compose file is committed, so it must be relative to the project");
                     break;
                 case "git":

@@ -32,6 +32,19 @@ public static class ProjectPaths
     public static string Key(string projectDirectory, string path) =>
         RelativeFrom(projectDirectory, path) ?? Path.GetFullPath(path).Replace('\\', '/');
 
+    /// <summary>
+    /// A path as hsm compares and writes it, without touching the file system: '/'-separated, no empty or
+    /// <c>.</c> segments, no trailing '/'; a leading '/' is kept; "." for the folder itself (or an empty path).
+    /// <c>..</c> is kept (a context beside the project is legitimate); absolute paths are not made relative.
+    /// </summary>
+    public static string Normalize(string path)
+    {
+        var p = path.Replace('\\', '/');
+        var joined = string.Join("/", p.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(s => s != "."));
+        if (p.StartsWith('/')) return "/" + joined;
+        return joined.Length == 0 ? "." : joined;
+    }
+
     /// <summary>A folder's full path, '/'-separated, without a trailing '/': the key that compares folders (clone targets, redirects).</summary>
     public static string FolderKey(string path) => Path.GetFullPath(path).Replace('\\', '/').TrimEnd('/');
 

@@ -117,8 +117,8 @@ public static class SwarmPublisher
             if (source is null) { volumes.Add(v); continue; }
             if (ComposeRules.IsNamedVolume(v, out var named)) { namedVolumes.Add(named); volumes.Add(v); continue; }
             // A bind mount: relative to the stack file's folder, and the folder must exist on the node that runs the task.
-            var src = ComposeRules.IsAbsolutePath(source) ? source : RelativeFrom(ctx.PublishDirectory, ctx.ProjectDirectory, source);
-            if (!src.StartsWith('/') && !src.StartsWith('.') && !ComposeRules.IsAbsolutePath(src)) src = "./" + src;
+            var src = Paths.ProjectPaths.IsAbsolute(source) ? source : RelativeFrom(ctx.PublishDirectory, ctx.ProjectDirectory, source);
+            if (!src.StartsWith('.') && !Paths.ProjectPaths.IsAbsolute(src)) src = "./" + src;
             d.Warning(Codes.PublishNotFaithful, at.Of(s, "volumes"),
                 $"swarm: the bind mount '{source}' → '{target}' of service '{s.Name}' needs that folder on every node that may run the task; it is published as '{src}'. Prefer a named volume or a config.");
             volumes.Add(src + ":" + target + (mode is null ? "" : ":" + mode));

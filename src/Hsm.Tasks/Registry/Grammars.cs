@@ -110,6 +110,24 @@ public static class Grammars
     }
 
     private static readonly Regex VersionClause = new(@"^\s*(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z*+!._-]+\s*$", O);
+
+    // ---------- PEP 440 ----------
+
+    // packaging.version.VERSION_PATTERN (PEP 440), anchored.
+    private static readonly Regex Pep440VersionRx = new(
+        @"^\s*v?(?:(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*" +
+        @"(?:[-_\.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_\.]?[0-9]*)?" +
+        @"(?:-[0-9]+|[-_\.]?(?:post|rev|r)[-_\.]?[0-9]*)?" +
+        @"(?:[-_\.]?dev[-_\.]?[0-9]*)?)" +
+        @"(?:\+[a-z0-9]+(?:[-_\.][a-z0-9]+)*)?\s*$",
+        RegexOptions.IgnoreCase | O);
+
+    /// <summary>True for a PEP 440 version (<c>1.2.0</c>, <c>2.0.0rc1</c>, <c>1!2.0.post1+local</c>).</summary>
+    public static bool IsPep440Version(string? version) => !string.IsNullOrWhiteSpace(version) && Pep440VersionRx.IsMatch(version!);
+
+    /// <summary>True for a PEP 440 version specifier: comma-separated clauses, each an operator and a version (<c>&gt;=1.0,&lt;2</c>).</summary>
+    public static bool IsVersionSpecifier(string spec) => spec.Split(',').All(VersionClause.IsMatch);
+
     private static readonly Regex RequirementHead = new(@"^\s*(?<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[(?<extras>[^\]]*)\])?\s*", O);
 
     /// <summary>Checks a PEP 508 requirement (<c>name[extra]&gt;=1,&lt;2; marker</c> or <c>name @ url ; marker</c>).</summary>
@@ -134,9 +152,7 @@ public static class Grammars
             var spec = (semi < 0 ? rest : rest[..semi]).Trim();
             if (semi >= 0) marker = rest[(semi + 1)..];
             if (spec.StartsWith('(') && spec.EndsWith(')')) spec = spec[1..^1];
-            if (spec.Length > 0)
-                foreach (var clause in spec.Split(','))
-                    if (!VersionClause.IsMatch(clause)) return "its version specifier is not PEP 440 (e.g. \">=1.0,<2\")";
+            if (spec.Length > 0 && !IsVersionSpecifier(spec)) return "its version specifier is not PEP 440 (e.g. \">=1.0,<2\")";
         }
         if (marker != null && CheckMarker(marker) is { } me) return "its marker is invalid: " + me;
         return null;

@@ -234,8 +234,8 @@ public static class ManifestParser
                 else if (s.Version != null)
                 {
                     // a bare version such as 1.2.0 means ==1.2.0 (what a user of pip would expect)
-                    if (BareVersion.IsMatch(s.Version)) s.Version = "==" + s.Version;
-                    else if (!Specifier.IsMatch(s.Version))
+                    if (Grammars.IsPep440Version(s.Version)) s.Version = "==" + s.Version;
+                    else if (!Grammars.IsVersionSpecifier(s.Version))
                         d.Error(Codes.InvalidSource, r.Scalar("version")!.Span, $"'version: {s.Version}' is not a PEP 440 version specifier (e.g. \">=1.0,<2\", \"==1.2.0\" or a bare 1.2.0 meaning ==1.2.0).");
                 }
                 var extras = r.ScalarList("extras", allowSingle: true);
@@ -307,9 +307,6 @@ public static class ManifestParser
         s.PathSpan = p.Span;
     }
 
-    private static readonly System.Text.RegularExpressions.Regex BareVersion = new(@"^v?[0-9]+(\.[0-9]+)*([._-]?(a|b|rc|alpha|beta|c|pre|preview|post|rev|r|dev)[0-9]*)*(\+[a-z0-9.]+)?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-    private static readonly System.Text.RegularExpressions.Regex Specifier = new(@"^\s*(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z][0-9A-Za-z.*+!_-]*\s*(,\s*(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z][0-9A-Za-z.*+!_-]*\s*)*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
     private static readonly System.Text.RegularExpressions.Regex AllowedUrl = new(@"^(https?://|ssh://|git://|file://|git@[^:]+:|[A-Za-z0-9_.-]+@[^:/]+:)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 
     private static void ReadUrl(MapReader r, SourceDef s, DiagnosticBag d, bool required)
@@ -321,7 +318,7 @@ public static class ManifestParser
             return;
         }
         var v = u.Value.Trim();
-        bool localPath = v.StartsWith('/') || v.StartsWith("./") || v.StartsWith("../") || System.Text.RegularExpressions.Regex.IsMatch(v, @"^[A-Za-z]:[\\/]");
+        bool localPath = Paths.ProjectPaths.IsAbsolute(v) || v.StartsWith("./") || v.StartsWith("../");
         if (v.StartsWith('-') || (!AllowedUrl.IsMatch(v) && !localPath))
             d.Error(Codes.InvalidSource, u.Span, $"'url: {v}' is not a supported git URL (https://, ssh://, git@host:path, file:// or a local path).");
         s.Url = v;
@@ -339,14 +336,8 @@ public static class ManifestParser
         return n.Value;
     }
 
-    public static string NormalizePath(string path)
-    {
-        var p = path.Trim().Replace('\\', '/');
-        while (p.StartsWith("./", StringComparison.Ordinal)) p = p[2..];
-        while (p.Contains("//")) p = p.Replace("//", "/");
-        if (p.Length > 1) p = p.TrimEnd('/');
-        return p.Length == 0 ? "." : p;
-    }
+    /// <summary>A path as written in a registry file, trimmed and normalised (<see cref="Paths.ProjectPaths.Normalize"/>).</summary>
+    public static string NormalizePath(string path) => Paths.ProjectPaths.Normalize(path.Trim());
 
     private static string? NormalizePathOrNull(string? p) => p is null ? null : NormalizePath(p);
 
