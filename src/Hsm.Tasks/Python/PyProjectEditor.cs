@@ -77,13 +77,7 @@ public static class PyProjectEditor
         text = Reparse(TextEdits.Apply(text, edits), fileLabel, out scan);
 
         // ---- what has to be appended ----------------------------------------------------------------------
-        var presentDeps = scan.Deps.Where(d => d.Norm != null).Select(d => d.Norm!).ToHashSet(StringComparer.Ordinal);
-        var newDeps = want.Where(d => !presentDeps.Contains(Requirements.NormalizeName(d.Package)))
-            .OrderBy(d => Requirements.NormalizeName(d.Package), StringComparer.Ordinal).ToList();
-        var newSources = want.Where(d => d.SourceTable != null && scan.FindSource(Requirements.NormalizeName(d.Package)) == null)
-            .Select(d => (Key: Requirements.NameOf(d.Requirement) ?? d.Package, Value: d.SourceTable!))
-            .Concat(restoreSources.Where(r => scan.FindSource(Requirements.NormalizeName(r.Key)) == null))
-            .OrderBy(s => Requirements.NormalizeName(s.Key), StringComparer.Ordinal).ToList();
+        var (newDeps, newSources) = ToAppend(scan, want, restoreSources);
 
         // ---- pass 2: create missing structures --------------------------------------------------------------
         edits.Clear();
@@ -132,6 +126,20 @@ public static class PyProjectEditor
         }
         var scan = PyProjectScan.Scan(text, doc);
         return Validate(scan, fileLabel, diagnostics) ? scan : null;
+    }
+
+    /// <summary>The dependencies and the sources the file lacks (a deselected library's source of the user's put back), each sorted by name.</summary>
+    static (List<ManagedDependency> Deps, List<(string Key, string Value)> Sources) ToAppend(PyProjectScan scan, List<ManagedDependency> want,
+        List<(string Key, string Value)> restoreSources)
+    {
+        var presentDeps = scan.Deps.Where(d => d.Norm != null).Select(d => d.Norm!).ToHashSet(StringComparer.Ordinal);
+        var newDeps = want.Where(d => !presentDeps.Contains(Requirements.NormalizeName(d.Package)))
+            .OrderBy(d => Requirements.NormalizeName(d.Package), StringComparer.Ordinal).ToList();
+        var newSources = want.Where(d => d.SourceTable != null && scan.FindSource(Requirements.NormalizeName(d.Package)) == null)
+            .Select(d => (Key: Requirements.NameOf(d.Requirement) ?? d.Package, Value: d.SourceTable!))
+            .Concat(restoreSources.Where(r => scan.FindSource(Requirements.NormalizeName(r.Key)) == null))
+            .OrderBy(s => Requirements.NormalizeName(s.Key), StringComparer.Ordinal).ToList();
+        return (newDeps, newSources);
     }
 
     /// <summary>Pass 2: the dependencies key (and a [project] table) and a [tool.uv.sources] table where new entries need them.</summary>
