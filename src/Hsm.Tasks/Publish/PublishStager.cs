@@ -178,7 +178,7 @@ public static class PublishPipeline
         };
         var bag = new DiagnosticBag();
         var (stack, folders) = ResolvePipeline.Run(request, bag);
-        if (stack != null) Compose.Preflight.Check(stack, bag);
+        if (stack != null) Compose.Preflight.Check(stack, bag, new Compose.RegistryLocator(built.ProjectDirectory));
         foreach (var x in bag.Items)
         {
             if (x.Code == Codes.NoProdSource && ComponentName.Match(x.Message) is { Success: true } hit)
