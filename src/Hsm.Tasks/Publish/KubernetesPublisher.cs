@@ -296,13 +296,7 @@ public static class KubernetesPublisher
 
         private void PublishAliases(ResolvedService s, E.YMap selector, List<PublishedPort> ports)
         {
-            var aliases = s.NetworkAliases.ToList();
-            if (!string.IsNullOrEmpty(s.ContainerName))
-            {
-                _d.Warning(Codes.PublishNotFaithful, _at.Of(s, "container_name"),
-                    $"kubernetes: container_name '{s.ContainerName}' of service '{s.Name}' has no Kubernetes form (pods get generated names); the name stays reachable as an extra Service.");
-                aliases.Add(s.ContainerName!);
-            }
+            var aliases = OtherNames(s, _at, _d, $"kubernetes: container_name '{s.ContainerName}' of service '{s.Name}' has no Kubernetes form (pods get generated names); the name stays reachable as an extra Service.");
             foreach (var alias in aliases.Distinct(StringComparer.Ordinal))
             {
                 if (alias == s.Name) continue;

@@ -191,6 +191,21 @@ public static class PublishText
         return Path.GetRelativePath(fromDirectory, abs).Replace('\\', '/');
     }
 
+    /// <summary>
+    /// The names a service answers to besides its own: its network aliases, then its container_name, which
+    /// neither target can give a container (reported as <paramref name="containerNameWarning"/>).
+    /// </summary>
+    internal static List<string> OtherNames(ResolvedService s, E.RegistryLocator at, DiagnosticBag d, string containerNameWarning)
+    {
+        var aliases = s.NetworkAliases.ToList();
+        if (!string.IsNullOrEmpty(s.ContainerName))
+        {
+            d.Warning(Codes.PublishNotFaithful, at.Of(s, "container_name"), containerNameWarning);
+            aliases.Add(s.ContainerName!);
+        }
+        return aliases;
+    }
+
     internal static E.YScalar Int(int value) => new(value.ToString(CultureInfo.InvariantCulture));
     internal static E.YScalar Str(string value) => E.YamlEmitter.Str(value, composeValue: false);
 }

@@ -128,13 +128,7 @@ public static class SwarmPublisher
 
     static List<string> Aliases(ResolvedService s, RegistryLocator at, DiagnosticBag d)
     {
-        var aliases = s.NetworkAliases.ToList();
-        if (!string.IsNullOrEmpty(s.ContainerName))
-        {
-            d.Warning(Codes.PublishNotFaithful, at.Of(s, "container_name"),
-                $"swarm: container_name '{s.ContainerName}' of service '{s.Name}' is not supported by swarm (tasks get generated names); the name stays reachable as a network alias.");
-            aliases.Add(s.ContainerName!);
-        }
+        var aliases = OtherNames(s, at, d, $"swarm: container_name '{s.ContainerName}' of service '{s.Name}' is not supported by swarm (tasks get generated names); the name stays reachable as a network alias.");
         return aliases.Distinct(StringComparer.Ordinal).Where(a => a != s.Name).ToList();
     }
 

@@ -43,7 +43,7 @@ public static class ManifestParser
 
     public static LibraryManifest ParseLibrary(string stem, YNode root, string label, DiagnosticBag d)
     {
-        var m = new LibraryManifest { Name = stem, File = label, Span = root.Span };
+        var m = new LibraryManifest { Name = stem, File = label };
         var r = Top(root, $"library '{stem}'", d, "name", "version", "description", "sources", "implies", "conflicts", "dependencies", "type", "entrypoints");
         if (r is null) return m;
         CheckName(r, stem, ComponentKind.Library, d);
@@ -60,7 +60,7 @@ public static class ManifestParser
 
     public static ServiceManifest ParseService(string stem, YNode root, string label, DiagnosticBag d)
     {
-        var m = new ServiceManifest { Name = stem, File = label, Span = root.Span };
+        var m = new ServiceManifest { Name = stem, File = label };
         var r = Top(root, $"service '{stem}'", d, "name", "version", "description", "sources", "implies", "conflicts", "dependencies",
             "container_name", "network_aliases", "ports", "volumes", "env", "env_file", "healthcheck", "depends_on", "command", "compose",
             "deployment_profiles", "type", "entrypoints", "library_groups", "allow_privileged");
@@ -212,7 +212,7 @@ public static class ManifestParser
         }
         var r = new MapReader(probe.Map, what, d, SourceFields(typeNode.Value, isService));
         if (typeNode.Value == "pypi") r.Ignore("name");
-        var s = new SourceDef { Key = key, Type = typeNode.Value, Span = typeNode.Span };
+        var s = new SourceDef { Key = key, Type = typeNode.Value };
         s.Package = r.String("package");
         if (s.Package != null && !RegistryLoader.IsValidName(s.Package))
             d.Error(Codes.InvalidName, r.Scalar("package")!.Span, $"'package: {s.Package}' is not a valid distribution name.");
@@ -360,7 +360,7 @@ public static class ManifestParser
 
     public static GroupManifest ParseGroup(ComponentKind kind, string stem, YNode root, string label, DiagnosticBag d)
     {
-        var g = new GroupManifest { Name = stem, File = label, Span = root.Span, Kind = kind };
+        var g = new GroupManifest { Name = stem, File = label, Kind = kind };
         var r = Top(root, $"group '{stem}'", d, "name", "type", "strategy", "comment", "default", "options", "description");
         if (r is null) return g;
         CheckName(r, stem, kind, d);
