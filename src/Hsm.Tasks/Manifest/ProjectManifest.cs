@@ -248,18 +248,26 @@ public static class ManifestReader
                     }
                 }
                 else if (sel is YMapping) d.Error(Codes.WrongType, sel.Span, $"The selection of group '{k.Value}' must be an option name or a list of names, not a map.");
-                var mode = gr.Scalar("mode");
-                if (mode != null && CheckMode(mode, $"{section}.groups.{k.Value}.mode", d)) g.Mode = new(mode.Value, mode.Span);
-                var profile = gr.Scalar("profile");
-                if (profile != null)
-                {
-                    if (section != "services") d.Error(Codes.UnknownKey, gr.KeyNode("profile")!.Span, "'profile' applies to service groups only: a library has no deployment profile.");
-                    else g.Profile = new(profile.Value, profile.Span);
-                }
+                (g.Mode, g.Profile) = ModeAndProfile(gr, section, $"{section}.groups.{k.Value}.mode", "'profile' applies to service groups only: a library has no deployment profile.", d);
                 gr.Finish();
             }
             groups.Add(g);
         }
+    }
+
+    /// <summary>The mode and profile keys of a group or standalone entry; a profile outside the services section is reported.</summary>
+    private static (Located<string>? Mode, Located<string>? Profile) ModeAndProfile(MapReader r, string section, string modePath, string profileOutsideServices, DiagnosticBag d)
+    {
+        Located<string>? mode = null, profile = null;
+        var m = r.Scalar("mode");
+        if (m != null && CheckMode(m, modePath, d)) mode = new(m.Value, m.Span);
+        var p = r.Scalar("profile");
+        if (p != null)
+        {
+            if (section != "services") d.Error(Codes.UnknownKey, r.KeyNode("profile")!.Span, profileOutsideServices);
+            else profile = new(p.Value, p.Span);
+        }
+        return (mode, profile);
     }
 
     private static void ReadStandalone(MapReader r, string key, string section, List<StandaloneEntry> list, DiagnosticBag d)
@@ -288,14 +296,7 @@ public static class ManifestReader
             if (name is null) { d.Error(Codes.MissingField, item.Span, $"An entry of '{section}.{key}' needs a 'name'."); er.Finish(); continue; }
             if (!CheckName(name, $"an entry of '{section}.{key}'", d)) { er.Finish(); continue; }
             var e = new StandaloneEntry { Name = name.Value, Span = name.Span, Section = section };
-            var mode = er.Scalar("mode");
-            if (mode != null && CheckMode(mode, $"{section}.standalone[{i}].mode", d)) e.Mode = new(mode.Value, mode.Span);
-            var profile = er.Scalar("profile");
-            if (profile != null)
-            {
-                if (section != "services") d.Error(Codes.UnknownKey, er.KeyNode("profile")!.Span, "'profile' applies to services only: a library has no deployment profile.");
-                else e.Profile = new(profile.Value, profile.Span);
-            }
+            (e.Mode, e.Profile) = ModeAndProfile(er, section, $"{section}.standalone[{i}].mode", "'profile' applies to services only: a library has no deployment profile.", d);
             er.Finish();
             list.Add(e);
         }

@@ -17,7 +17,8 @@ namespace Hsm.Transaction;
 /// </summary>
 public static class PlanReport
 {
-    public sealed class Input
+    /// <summary>What a plan report was made from (the plan now carries its entries: only <see cref="Plan"/> is read).</summary>
+    public class Input
     {
         public HsmLock OldLock { get; init; } = new();
         public HsmLock NewLock { get; init; } = new();
@@ -30,13 +31,8 @@ public static class PlanReport
     public static List<string> Lines(Input x) => x.Plan.Entries.Select(e => e.Line).ToList();
 
     /// <summary>What the staging holds when it has planned every file: both locks, the stack, and each target's old bytes and new text.</summary>
-    public sealed class DiffInput
+    public sealed class DiffInput : Input
     {
-        public HsmLock OldLock { get; init; } = new();
-        public HsmLock NewLock { get; init; } = new();
-        public ResolvedStack Stack { get; init; } = new();
-        public StagePlan Plan { get; init; } = new();
-        public string ProjectDirectory { get; init; } = "";
         public IReadOnlyDictionary<string, (byte[]? Original, string? Content)> Texts { get; init; } = new Dictionary<string, (byte[]?, string?)>();
     }
 
