@@ -24,4 +24,31 @@ public sealed class PlanReportTests
         Assert.Equal(new Dictionary<string, string> { ["A_HOST"] = "a", ["A_PORT"] = "1" }, PlanReport.EnvKeys("A_HOST=a\nA_PORT=1\n"));
         Assert.Equal("MY_SVC", Hsm.Compose.EnvRenderer.VariablePrefix("my-svc"));
     }
+
+    [Fact]
+    public void The_plan_carries_its_entries_and_an_older_plan_json_still_loads()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "hsm-plan-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var path = Path.Combine(dir, "plan.json");
+            var plan = new StagePlan { Version = StagePlan.CurrentVersion };
+            plan.Files.Add(new PlannedFile { Target = Path.Combine(dir, "pyproject.toml"), Kind = "pyproject", Op = "replace" });
+            plan.Entries.Add(new PlannedChange { Artifact = "pyproject.toml", Kind = "pyproject", Op = "+", Entry = "milvus-adapter>=2.4,<3", Reason = "selection" });
+            plan.Entries.Add(new PlannedChange { Artifact = ".env.hsm", Kind = "env", Op = "+", Entry = "MILVUS_HOST", Reason = "selection" });
+            plan.Entries.Add(new PlannedChange { Artifact = "hsm.lock", Kind = "lock", Op = "+", Entry = "library milvus-adapter [dev, local]", Reason = "selection" });
+            plan.Save(path);
+            var loaded = StagePlan.Load(path);
+            Assert.Equal("hsm: pyproject.toml: + milvus-adapter>=2.4,<3 (selection)", PlanReport.Lines(new PlanReport.Input { Plan = loaded })[0]);
+            Assert.Equal(new[] { "+ milvus-adapter>=2.4,<3 (selection)", "+ MILVUS_HOST in .env.hsm (selection)" },
+                Hsm.Tasks.BuildOutputReport.ChangeLines(loaded, dir, Path.Combine(dir, "obj")));
+
+            File.WriteAllText(path, "{ \"files\": [], \"uvProjects\": [], \"clones\": [], \"changes\": [\"hsm: a: + a\"] }");
+            var old = StagePlan.Load(path);
+            Assert.Equal(1, old.Version);
+            Assert.Empty(old.Entries);
+            Assert.Empty(Hsm.Tasks.BuildOutputReport.ChangeLines(old, dir, Path.Combine(dir, "obj")));
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+    }
 }
