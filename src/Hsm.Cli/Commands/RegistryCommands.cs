@@ -119,53 +119,66 @@ public static class RegistryCommands
         cmd.SetAction(r =>
         {
             var n = r.GetValue(name)!;
-            var rt = r.GetValue(runtime) ?? "docker";
-            var sb = new StringBuilder();
-            sb.Append("name: ").Append(YamlEditor.Scalar(n)).Append('\n');
-            if (r.GetValue(description) is { } desc) sb.Append("description: ").Append(YamlEditor.Scalar(desc)).Append('\n');
-            void List(string key, string[]? values)
-            {
-                if (values is { Length: > 0 }) sb.Append(key).Append(": ").Append(YamlEditor.Inline(new YList(values))).Append('\n');
-            }
-            List("ports", r.GetValue(ports));
-            List("volumes", r.GetValue(volumes));
-            if (r.GetValue(env) is { Length: > 0 } envs)
-            {
-                var m = new YMap();
-                foreach (var kv in envs)
-                {
-                    int eq = kv.IndexOf('=');
-                    if (eq <= 0) throw new UsageException($"--env takes KEY=VALUE, not '{kv}'.");
-                    m.Add(kv[..eq], kv[(eq + 1)..]);
-                }
-                sb.Append("env: ").Append(YamlEditor.Inline(m)).Append('\n');
-            }
-            List("env_file", r.GetValue(envFiles));
-            var img = r.GetValue(image);
-            var bp = r.GetValue(buildPath);
-            if (img is null && bp is null) throw new UsageException("Give --image (prod) and/or --build-path (dev).");
-            sb.Append("sources:\n");
-            if (rt == "uv")
-            {
-                if (bp is null) throw new UsageException("A uv-runtime service needs --build-path (its working folder).");
-                sb.Append("  prod: ").Append(YamlEditor.Inline(new YMap { { "type", "local" }, { "path", bp } })).Append('\n');
-                sb.Append("  dev: ").Append(YamlEditor.Inline(new YMap { { "type", "local" }, { "path", bp } })).Append('\n');
-            }
-            else
-            {
-                if (img != null) sb.Append("  prod: ").Append(YamlEditor.Inline(new YMap { { "type", "docker-image" }, { "image", img } })).Append('\n');
-                if (bp != null)
-                {
-                    var dev = new YMap { { "type", "build" }, { "path", bp } };
-                    if (r.GetValue(dockerfile) is { } df) dev.Add("dockerfile", df);
-                    sb.Append("  dev: ").Append(YamlEditor.Inline(dev)).Append('\n');
-                }
-            }
-            sb.Append("deployment_profiles:\n  default: ").Append(YamlEditor.Inline(new YMap { { "mode", "managed" }, { "runtime", rt } })).Append('\n');
-            List("dependencies", r.GetValue(deps));
-            return WriteNew(cli.Workspace(r), ComponentKind.Service, n, sb.ToString(), r.GetValue(force));
+            var text = ServiceManifestText(n, r.GetValue(runtime) ?? "docker", r.GetValue(description), r.GetValue(ports), r.GetValue(volumes),
+                r.GetValue(env), r.GetValue(envFiles), r.GetValue(image), r.GetValue(buildPath), r.GetValue(dockerfile), r.GetValue(deps));
+            return WriteNew(cli.Workspace(r), ComponentKind.Service, n, text, r.GetValue(force));
         });
         return cmd;
+    }
+
+    /// <summary>The registry file of a new service, from the options of `hsm registry add service`.</summary>
+    private static string ServiceManifestText(string n, string rt, string? desc, string[]? ports, string[]? volumes, string[]? env,
+        string[]? envFiles, string? img, string? bp, string? dockerfile, string[]? deps)
+    {
+        var sb = new StringBuilder();
+        sb.Append("name: ").Append(YamlEditor.Scalar(n)).Append('\n');
+        if (desc is not null) sb.Append("description: ").Append(YamlEditor.Scalar(desc)).Append('\n');
+        AppendList(sb, "ports", ports);
+        AppendList(sb, "volumes", volumes);
+        if (env is { Length: > 0 }) sb.Append("env: ").Append(YamlEditor.Inline(EnvMap(env))).Append('\n');
+        AppendList(sb, "env_file", envFiles);
+        if (img is null && bp is null) throw new UsageException("Give --image (prod) and/or --build-path (dev).");
+        sb.Append("sources:\n");
+        AppendServiceSources(sb, rt, img, bp, dockerfile);
+        sb.Append("deployment_profiles:\n  default: ").Append(YamlEditor.Inline(new YMap { { "mode", "managed" }, { "runtime", rt } })).Append('\n');
+        AppendList(sb, "dependencies", deps);
+        return sb.ToString();
+    }
+
+    private static void AppendList(StringBuilder sb, string key, string[]? values)
+    {
+        if (values is { Length: > 0 }) sb.Append(key).Append(": ").Append(YamlEditor.Inline(new YList(values))).Append('\n');
+    }
+
+    private static YMap EnvMap(string[] envs)
+    {
+        var m = new YMap();
+        foreach (var kv in envs)
+        {
+            int eq = kv.IndexOf('=');
+            if (eq <= 0) throw new UsageException($"--env takes KEY=VALUE, not '{kv}'.");
+            m.Add(kv[..eq], kv[(eq + 1)..]);
+        }
+        return m;
+    }
+
+    /// <summary>A uv-runtime service runs from its folder in both modes; a container service pulls its image in prod and builds in dev.</summary>
+    private static void AppendServiceSources(StringBuilder sb, string rt, string? img, string? bp, string? dockerfile)
+    {
+        if (rt == "uv")
+        {
+            if (bp is null) throw new UsageException("A uv-runtime service needs --build-path (its working folder).");
+            sb.Append("  prod: ").Append(YamlEditor.Inline(new YMap { { "type", "local" }, { "path", bp } })).Append('\n');
+            sb.Append("  dev: ").Append(YamlEditor.Inline(new YMap { { "type", "local" }, { "path", bp } })).Append('\n');
+            return;
+        }
+        if (img != null) sb.Append("  prod: ").Append(YamlEditor.Inline(new YMap { { "type", "docker-image" }, { "image", img } })).Append('\n');
+        if (bp != null)
+        {
+            var dev = new YMap { { "type", "build" }, { "path", bp } };
+            if (dockerfile is { } df) dev.Add("dockerfile", df);
+            sb.Append("  dev: ").Append(YamlEditor.Inline(dev)).Append('\n');
+        }
     }
 
     // ---------------- add group ----------------

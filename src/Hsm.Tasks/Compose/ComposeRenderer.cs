@@ -69,28 +69,7 @@ public static class ComposeRenderer
     static YMap RenderService(ResolvedStack stack, IReadOnlyDictionary<string, ResolvedService> byName, ResolvedService s)
     {
         var m = new YMap();
-        var src = s.Source ?? new ServiceSource();
-        if (src.Type == "docker-image")
-        {
-            var image = src.Image ?? "";
-            if (Engine(stack) == "podman" || s.Runtime == "podman") image = QualifyImage(image);
-            m.Add("image", YamlEmitter.Str(image));
-        }
-        else
-        {
-            var build = new YMap();
-            if (src.Type == "git")
-            {
-                build.Add("context", YamlEmitter.Str(ComposeRules.GitContext(src.Url ?? "", src.Ref, src.Subdirectory)));
-            }
-            else
-            {
-                build.Add("context", YamlEmitter.Str(BuildContextPath(src.Path)));
-            }
-            if (!string.IsNullOrEmpty(src.Dockerfile))
-                build.Add("dockerfile", YamlEmitter.Str(src.Dockerfile.Replace('\\', '/')));
-            m.Add("build", build);
-        }
+        AddImageOrBuild(stack, s, m);
         if (!string.IsNullOrEmpty(s.ContainerName)) m.Add("container_name", YamlEmitter.Str(s.ContainerName));
         if (s.Command is not null) m.Add("command", YamlEmitter.FromJson(s.Command));
         if (s.Environment.Count > 0)
@@ -127,14 +106,31 @@ public static class ComposeRenderer
         return m;
     }
 
+    /// <summary>image: for a docker-image source (qualified for podman), else build: (a git context or a project-relative folder).</summary>
+    static void AddImageOrBuild(ResolvedStack stack, ResolvedService s, YMap m)
+    {
+        var src = s.Source ?? new ServiceSource();
+        if (src.Type == "docker-image")
+        {
+            var image = src.Image ?? "";
+            if (Engine(stack) == "podman" || s.Runtime == "podman") image = QualifyImage(image);
+            m.Add("image", YamlEmitter.Str(image));
+            return;
+        }
+        var build = new YMap();
+        build.Add("context", YamlEmitter.Str(src.Type == "git" ? ComposeRules.GitContext(src.Url ?? "", src.Ref, src.Subdirectory) : BuildContextPath(src.Path)));
+        if (!string.IsNullOrEmpty(src.Dockerfile))
+            build.Add("dockerfile", YamlEmitter.Str(src.Dockerfile.Replace('\\', '/')));
+        m.Add("build", build);
+    }
+
     /// <summary>
     /// A project-relative build context as Compose reads it: '/'-separated, normalised ("." for the
     /// project folder). A path Compose would take for a remote context gets a "./" prefix.
     /// </summary>
     public static string BuildContextPath(string? path)
     {
-        var p = ComposeRules.NormalizeRelativePath(path);
-        if (p.Length == 0) return ".";
+        var p = Paths.ProjectPaths.Normalize(path ?? "");
         if (p.Contains("://", StringComparison.Ordinal) || p.StartsWith("git@", StringComparison.Ordinal)
             || p.StartsWith("github.com/", StringComparison.Ordinal) || p.StartsWith("git://", StringComparison.Ordinal))
             return "./" + p;

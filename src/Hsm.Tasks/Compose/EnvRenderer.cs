@@ -28,10 +28,28 @@ public static class EnvRenderer
         var services = stack.Services.OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
         if (services.Count == 0) return files;
 
-        var container = new SortedDictionary<string, (string Value, string Service)>(StringComparer.Ordinal);
-        var local = new SortedDictionary<string, (string Value, string Service)>(StringComparer.Ordinal);
+        var vars = new ConnectionVariables(diagnostics);
+        foreach (var s in services)
+        {
+            if (s.ProfileMode == "external") vars.AddExternal(s);
+            else vars.AddManaged(s);
+        }
 
-        void Put(SortedDictionary<string, (string Value, string Service)> file, string fileName, ResolvedService s, string key, string value)
+        files[ContainerFile] = Format(vars.Container.Select(kv => (kv.Key, kv.Value.Value)), ContainerFile, diagnostics);
+        files[LocalFile] = Format(vars.Local.Select(kv => (kv.Key, kv.Value.Value)), LocalFile, diagnostics);
+
+        foreach (var s in services.Where(s => s.ProfileMode == "managed" && s.Runtime == "uv"))
+            files[".env." + s.Name] = Format(s.Environment.Select(kv => (kv.Key, kv.Value)), ".env." + s.Name, diagnostics);
+        return files;
+    }
+
+    /// <summary>The connection variables of .env.hsm (on the Compose network) and .env.hsm.local (from this machine), with the service that set each.</summary>
+    private sealed class ConnectionVariables(DiagnosticBag diagnostics)
+    {
+        public SortedDictionary<string, (string Value, string Service)> Container { get; } = new(StringComparer.Ordinal);
+        public SortedDictionary<string, (string Value, string Service)> Local { get; } = new(StringComparer.Ordinal);
+
+        private void Put(SortedDictionary<string, (string Value, string Service)> file, string fileName, ResolvedService s, string key, string value)
         {
             if (file.TryGetValue(key, out var other))
             {
@@ -43,28 +61,28 @@ public static class EnvRenderer
             file[key] = (value, s.Name);
         }
 
-        foreach (var s in services)
+        public void AddExternal(ResolvedService s)
         {
             var prefix = VariablePrefix(s.Name);
-            if (s.ProfileMode == "external")
+            foreach (var kv in s.External ?? new SortedDictionary<string, string>(StringComparer.Ordinal))
             {
-                foreach (var kv in s.External ?? new SortedDictionary<string, string>(StringComparer.Ordinal))
-                {
-                    var key = prefix + "_" + VariablePrefix(kv.Key);
-                    Put(container, ContainerFile, s, key, kv.Value);
-                    Put(local, LocalFile, s, key, kv.Value);
-                }
-                if (s.External is null || s.External.Count == 0)
-                    diagnostics.Message(Codes.ConnectionVarClash, Span(s), $"external service '{s.Name}' has no external map: no connection variables");
-                continue;
+                var key = prefix + "_" + VariablePrefix(kv.Key);
+                Put(Container, ContainerFile, s, key, kv.Value);
+                Put(Local, LocalFile, s, key, kv.Value);
             }
+            if (s.External is null || s.External.Count == 0)
+                diagnostics.Message(Codes.ConnectionVarClash, Span(s), $"external service '{s.Name}' has no external map: no connection variables");
+        }
 
+        public void AddManaged(ResolvedService s)
+        {
+            var prefix = VariablePrefix(s.Name);
             var first = s.Ports.Count > 0 ? PortSpec.Parse(s.Ports[0]) : null;
             if (s.InCompose)
             {
-                Put(container, ContainerFile, s, prefix + "_HOST", s.Name);
-                if (first?.ContainerStart is { } cp) Put(container, ContainerFile, s, prefix + "_PORT", cp.ToString(CultureInfo.InvariantCulture));
-                else if (first is not null && first.ContainerPortText.Length > 0) Put(container, ContainerFile, s, prefix + "_PORT", first.ContainerPortText);
+                Put(Container, ContainerFile, s, prefix + "_HOST", s.Name);
+                if (first?.ContainerStart is { } cp) Put(Container, ContainerFile, s, prefix + "_PORT", cp.ToString(CultureInfo.InvariantCulture));
+                else if (first is not null && first.ContainerPortText.Length > 0) Put(Container, ContainerFile, s, prefix + "_PORT", first.ContainerPortText);
                 else diagnostics.Message(Codes.ConnectionVarClash, Span(s), $"{ContainerFile}: no {prefix}_PORT: service '{s.Name}' declares no port");
             }
             else
@@ -81,21 +99,12 @@ public static class EnvRenderer
             {
                 diagnostics.Message(Codes.ConnectionVarClash, Span(s),
                     $"{LocalFile}: no {prefix}_HOST/{prefix}_PORT: service '{s.Name}' publishes no host port");
+                return;
             }
-            else
-            {
-                var host = first!.AllInterfaces ? "localhost" : first.HostIp!;
-                Put(local, LocalFile, s, prefix + "_HOST", host);
-                Put(local, LocalFile, s, prefix + "_PORT", hostPort);
-            }
+            var host = first!.AllInterfaces ? "localhost" : first.HostIp!;
+            Put(Local, LocalFile, s, prefix + "_HOST", host);
+            Put(Local, LocalFile, s, prefix + "_PORT", hostPort);
         }
-
-        files[ContainerFile] = Format(container.Select(kv => (kv.Key, kv.Value.Value)), ContainerFile, diagnostics);
-        files[LocalFile] = Format(local.Select(kv => (kv.Key, kv.Value.Value)), LocalFile, diagnostics);
-
-        foreach (var s in services.Where(s => s.ProfileMode == "managed" && s.Runtime == "uv"))
-            files[".env." + s.Name] = Format(s.Environment.Select(kv => (kv.Key, kv.Value)), ".env." + s.Name, diagnostics);
-        return files;
     }
 
     /// <summary>True when <c>.env.&lt;name&gt;</c> is a reserved file name (see <see cref="EnvNames.ReservedServiceNames"/>).</summary>
@@ -162,8 +171,8 @@ public static class EnvRenderer
                 case '\r': body.Append("\\r"); needsQuotes = true; break;
                 case '#' or '\'': body.Append(c); needsQuotes = true; break;
                 case '$':
-                    var next = i + 1 < value.Length ? value[i + 1] : '\0';
-                    if (next == '{' || next == '_' || char.IsAsciiLetter(next)) body.Append('$');
+                    var next = Interpolation.NextOf(value, i);
+                    if (Interpolation.StartsAfterDollar(next)) body.Append('$');
                     else
                     {
                         body.Append("\\$"); needsQuotes = true;

@@ -12,17 +12,23 @@ namespace Hsm.Compose;
 /// </summary>
 public static class Preflight
 {
-    public static void Check(ResolvedStack stack, DiagnosticBag diagnostics)
+    /// <summary>
+    /// Runs every check. With <paramref name="at"/> (the registry files of the project) each problem is reported at
+    /// the line of the key it is about (depends_on, ports, …, read again only when there is a problem); without it,
+    /// at the service's registry file.
+    /// </summary>
+    public static void Check(ResolvedStack stack, DiagnosticBag diagnostics, RegistryLocator? at = null)
     {
         var byName = ByName(stack);
         var compose = stack.Services.Where(s => s.InCompose).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        Func<ResolvedService, string, SourceSpan> span = at is null ? (s, _) => Span(s) : at.Of;
 
-        CheckDependsOn(stack, byName, diagnostics);
-        CheckPorts(compose, diagnostics);
-        CheckContainerNames(compose, diagnostics);
-        CheckPassThrough(byName, compose, diagnostics);
-        CheckSources(compose, diagnostics);
-        CheckConnectionPrefixes(stack, diagnostics);
+        CheckDependsOn(stack, byName, diagnostics, span);
+        CheckPorts(compose, diagnostics, span);
+        CheckContainerNames(compose, diagnostics, span);
+        CheckPassThrough(byName, compose, diagnostics, span);
+        CheckSources(compose, diagnostics, span);
+        CheckConnectionPrefixes(stack, diagnostics, span);
     }
 
     static SourceSpan Span(ResolvedService s) => s.RegistryFile is null ? SourceSpan.None : new SourceSpan(s.RegistryFile, 0, 0);
@@ -99,22 +105,22 @@ public static class Preflight
         return keys;
     }
 
-    static void CheckDependsOn(ResolvedStack stack, Dictionary<string, ResolvedService> byName, DiagnosticBag diagnostics)
+    static void CheckDependsOn(ResolvedStack stack, Dictionary<string, ResolvedService> byName, DiagnosticBag diagnostics, Func<ResolvedService, string, SourceSpan> span)
     {
         foreach (var s in stack.Services.Where(s => s.InCompose).OrderBy(s => s.Name, StringComparer.Ordinal))
         {
             foreach (var d in s.DependsOn.Distinct(StringComparer.Ordinal))
             {
                 if (!byName.TryGetValue(d, out var target))
-                    diagnostics.Error(Codes.BadDependsOn, Span(s),
+                    diagnostics.Error(Codes.BadDependsOn, span(s, "depends_on"),
                         $"service '{s.Name}' depends on '{d}', which is not in the stack; select it (hsm.yaml) or remove it from depends_on");
                 else if (d == s.Name)
-                    diagnostics.Error(Codes.BadDependsOn, Span(s), $"service '{s.Name}' depends on itself");
+                    diagnostics.Error(Codes.BadDependsOn, span(s, "depends_on"), $"service '{s.Name}' depends on itself");
                 else if (!target.InCompose)
-                    diagnostics.Message(Codes.BadDependsOn, Span(s),
+                    diagnostics.Message(Codes.BadDependsOn, span(s, "depends_on"),
                         $"depends_on '{d}' of service '{s.Name}' dropped: '{d}' is {(target.ProfileMode == "external" ? "external" : $"a {target.Runtime}-runtime service")}, not a Compose service");
                 else if (HealthcheckState(target) == Health.Disabled)
-                    diagnostics.Message(Codes.BadDependsOn, Span(s),
+                    diagnostics.Message(Codes.BadDependsOn, span(s, "depends_on"),
                         $"'{s.Name}' waits for '{d}' with condition service_started: the healthcheck of '{d}' is disabled");
             }
         }
@@ -138,7 +144,7 @@ public static class Preflight
                     var rot = cycle.Skip(cycle.IndexOf(min)).Concat(cycle.Take(cycle.IndexOf(min))).ToList();
                     var text = string.Join(" -> ", rot.Append(min));
                     if (reported.Add(text))
-                        diagnostics.Error(Codes.BadDependsOn, Span(byName[min]), $"depends_on cycle: {text}");
+                        diagnostics.Error(Codes.BadDependsOn, span(byName[min], "depends_on"), $"depends_on cycle: {text}");
                 }
                 else if (st == 0) Visit(d);
             }
@@ -157,7 +163,7 @@ public static class Preflight
                 if (v is JsonValue jv && jv.GetValueKind() is JsonValueKind.String or JsonValueKind.Number) yield return jv.ToString();
     }
 
-    static void CheckPorts(List<ResolvedService> compose, DiagnosticBag diagnostics)
+    static void CheckPorts(List<ResolvedService> compose, DiagnosticBag diagnostics, Func<ResolvedService, string, SourceSpan> span)
     {
         var published = new List<(ResolvedService Service, PortSpec Port)>();
         foreach (var s in compose)
@@ -166,13 +172,13 @@ public static class Preflight
             {
                 if (raw.Contains('$'))
                 {
-                    diagnostics.Message(Codes.DuplicatePort, Span(s), $"port '{raw}' of service '{s.Name}' is not checked for clashes: Compose resolves its variables at run time");
+                    diagnostics.Message(Codes.DuplicatePort, span(s, "ports"), $"port '{raw}' of service '{s.Name}' is not checked for clashes: Compose resolves its variables at run time");
                     continue;
                 }
                 var p = PortSpec.Parse(raw);
                 if (p is null)
                 {
-                    diagnostics.Message(Codes.DuplicatePort, Span(s), $"port '{raw}' of service '{s.Name}' is not short syntax hsm understands; it is left to Compose");
+                    diagnostics.Message(Codes.DuplicatePort, span(s, "ports"), $"port '{raw}' of service '{s.Name}' is not short syntax hsm understands; it is left to Compose");
                     continue;
                 }
                 if (p.HostStart is null) continue; // not published on a fixed host port
@@ -182,7 +188,7 @@ public static class Preflight
                     if (!(p.AllInterfaces || q.AllInterfaces || string.Equals(p.HostIp, q.HostIp, StringComparison.OrdinalIgnoreCase))) continue;
                     if (p.HostStart > q.HostEnd || q.HostStart > p.HostEnd) continue;
                     var where = other == s ? $"twice by service '{s.Name}'" : $"by services '{other.Name}' ('{q.Raw}') and '{s.Name}' ('{p.Raw}')";
-                    diagnostics.Error(Codes.DuplicatePort, Span(s),
+                    diagnostics.Error(Codes.DuplicatePort, span(s, "ports"),
                         $"host port {FormatRange(Math.Max(p.HostStart!.Value, q.HostStart!.Value), Math.Min(p.HostEnd!.Value, q.HostEnd!.Value))}/{p.Protocol} is published {where}" + (other == s ? $" ('{q.Raw}', '{p.Raw}')" : ""));
                     break;
                 }
@@ -193,7 +199,7 @@ public static class Preflight
 
     static string FormatRange(int a, int b) => a == b ? a.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{a}-{b}";
 
-    static void CheckContainerNames(List<ResolvedService> compose, DiagnosticBag diagnostics)
+    static void CheckContainerNames(List<ResolvedService> compose, DiagnosticBag diagnostics, Func<ResolvedService, string, SourceSpan> span)
     {
         var seen = new Dictionary<string, ResolvedService>(StringComparer.Ordinal);
         foreach (var s in compose)
@@ -203,12 +209,12 @@ public static class Preflight
                 name = v.GetValue<string>();
             if (string.IsNullOrEmpty(name) || name.Contains('$')) continue;
             if (seen.TryGetValue(name, out var first))
-                diagnostics.Error(Codes.DuplicateContainerName, Span(s), $"container_name '{name}' is used by services '{first.Name}' and '{s.Name}'");
+                diagnostics.Error(Codes.DuplicateContainerName, span(s, "container_name"), $"container_name '{name}' is used by services '{first.Name}' and '{s.Name}'");
             else seen[name] = s;
         }
     }
 
-    static void CheckPassThrough(IReadOnlyDictionary<string, ResolvedService> byName, List<ResolvedService> compose, DiagnosticBag diagnostics)
+    static void CheckPassThrough(IReadOnlyDictionary<string, ResolvedService> byName, List<ResolvedService> compose, DiagnosticBag diagnostics, Func<ResolvedService, string, SourceSpan> span)
     {
         foreach (var s in compose)
         {
@@ -216,40 +222,40 @@ public static class Preflight
             var generated = GeneratedKeys(byName, s);
             foreach (var key in s.Compose.Select(kv => kv.Key).OrderBy(k => k, StringComparer.Ordinal))
                 if (generated.Contains(key))
-                    diagnostics.Error(Codes.ComposeKeyClash, Span(s),
+                    diagnostics.Error(Codes.ComposeKeyClash, span(s, "compose"),
                         $"compose key '{key}' of service '{s.Name}' is also written by hsm; set it through the service's own field instead of compose:");
         }
     }
 
-    static void CheckSources(List<ResolvedService> compose, DiagnosticBag diagnostics)
+    static void CheckSources(List<ResolvedService> compose, DiagnosticBag diagnostics, Func<ResolvedService, string, SourceSpan> span)
     {
         foreach (var s in compose)
         {
             var src = s.Source;
             if (src is null)
             {
-                diagnostics.Error(Codes.NoSource, Span(s), $"service '{s.Name}' has no source to run it from");
+                diagnostics.Error(Codes.NoSource, span(s, "sources"), $"service '{s.Name}' has no source to run it from");
                 continue;
             }
             switch (src.Type)
             {
                 case "docker-image":
-                    if (string.IsNullOrEmpty(src.Image)) diagnostics.Error(Codes.InvalidSource, Span(s), $"service '{s.Name}': docker-image source without image");
+                    if (string.IsNullOrEmpty(src.Image)) diagnostics.Error(Codes.InvalidSource, span(s, "sources"), $"service '{s.Name}': docker-image source without image");
                     break;
                 case "build" or "local":
-                    if (src.Path is { } p && ComposeRules.IsAbsolutePath(p))
-                        diagnostics.Error(Codes.NoRelativePath, Span(s), $"service '{s.Name}': build context '{p}' is absolute; the Compose file is committed, so it must be relative to the project");
+                    if (src.Path is { } p && Paths.ProjectPaths.IsAbsolute(p))
+                        diagnostics.Error(Codes.NoRelativePath, span(s, "sources"), $"service '{s.Name}': build context '{p}' is absolute; the Compose file is committed, so it must be relative to the project");
                     break;
                 case "git":
-                    if (string.IsNullOrEmpty(src.Url)) diagnostics.Error(Codes.InvalidSource, Span(s), $"service '{s.Name}': git source without url");
+                    if (string.IsNullOrEmpty(src.Url)) diagnostics.Error(Codes.InvalidSource, span(s, "sources"), $"service '{s.Name}': git source without url");
                     else if (!LooksLikeGitUrl(src.Url))
-                        diagnostics.Warning(Codes.InvalidSource, Span(s),
+                        diagnostics.Warning(Codes.InvalidSource, span(s, "sources"),
                             $"service '{s.Name}': git url '{src.Url}' does not end in .git; Docker may fetch it as a plain URL instead of cloning it");
                     if (src.Ref is { } r && r.StartsWith('-'))
-                        diagnostics.Error(Codes.InvalidSource, Span(s), $"service '{s.Name}': git ref '{r}' may not begin with '-'");
+                        diagnostics.Error(Codes.InvalidSource, span(s, "sources"), $"service '{s.Name}': git ref '{r}' may not begin with '-'");
                     break;
                 default:
-                    diagnostics.Error(Codes.InvalidSource, Span(s), $"service '{s.Name}': source type '{src.Type}' cannot run as a container");
+                    diagnostics.Error(Codes.InvalidSource, span(s, "sources"), $"service '{s.Name}': source type '{src.Type}' cannot run as a container");
                     break;
             }
         }
@@ -266,7 +272,7 @@ public static class Preflight
             && baseUrl.EndsWith(".git", StringComparison.Ordinal);
     }
 
-    static void CheckConnectionPrefixes(ResolvedStack stack, DiagnosticBag diagnostics)
+    static void CheckConnectionPrefixes(ResolvedStack stack, DiagnosticBag diagnostics, Func<ResolvedService, string, SourceSpan> span)
     {
         var seen = new Dictionary<string, ResolvedService>(StringComparer.Ordinal);
         foreach (var s in stack.Services.OrderBy(s => s.Name, StringComparer.Ordinal))
@@ -275,7 +281,7 @@ public static class Preflight
             if (seen.TryGetValue(prefix, out var first))
             {
                 if (first.Name != s.Name)
-                    diagnostics.Error(Codes.ConnectionVarClash, Span(s),
+                    diagnostics.Error(Codes.ConnectionVarClash, span(s, "name"),
                         $"services '{first.Name}' and '{s.Name}' both expose connection variables {prefix}_HOST/{prefix}_PORT; rename one of them");
             }
             else seen[prefix] = s;

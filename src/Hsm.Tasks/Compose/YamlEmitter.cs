@@ -164,9 +164,9 @@ internal static class YamlEmitter
         {
             var c = s[i];
             if (c != '$') { sb.Append(c); continue; }
-            var next = i + 1 < s.Length ? s[i + 1] : '\0';
+            var next = Interpolation.NextOf(s, i);
             if (next == '$') { sb.Append("$$"); i++; }
-            else if (next == '{' || next == '_' || char.IsAsciiLetter(next)) sb.Append('$');
+            else if (Interpolation.StartsAfterDollar(next)) sb.Append('$');
             else sb.Append("$$");
         }
         return sb.ToString();

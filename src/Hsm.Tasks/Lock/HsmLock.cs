@@ -107,15 +107,24 @@ public sealed class HsmLock
                 d.Warning(Codes.GeneratedFileEdited, root.Span, "hsm.lock is not a map; it is treated as absent and will be rewritten.");
             return result;
         }
-        void Bad(YNode n, string message) => d.Error(Codes.LockValueInvalid, n.Span, "hsm.lock: " + message + " hsm.lock is checked before use; restore it from version control or delete it (hsm then owns nothing and rewrites it).");
-        bool Known(YMapping m, string what, params string[] keys)
+        var errorsBefore = d.ErrorCount;
+        new LockReader(d, result).Read(map, label);
+        if (d.ErrorCount > errorsBefore) result.Invalid = true;
+        return result;
+    }
+
+    /// <summary>Checks and reads the parts of a loaded hsm.lock into a lock; every problem is an error at its node.</summary>
+    private sealed class LockReader(DiagnosticBag d, HsmLock result)
+    {
+        private void Bad(YNode n, string message) => d.Error(Codes.LockValueInvalid, n.Span, "hsm.lock: " + message + " hsm.lock is checked before use; restore it from version control or delete it (hsm then owns nothing and rewrites it).");
+
+        private void Known(YMapping m, string what, params string[] keys)
         {
-            var ok = true;
             foreach (var (k, _) in m.Entries)
-                if (!keys.Contains(k.Value)) { Bad(k, $"unknown key '{k.Value}' in {what}."); ok = false; }
-            return ok;
+                if (!keys.Contains(k.Value)) Bad(k, $"unknown key '{k.Value}' in {what}.");
         }
-        string? Str(YMapping m, string key, string what, bool required)
+
+        private string? Str(YMapping m, string key, string what, bool required)
         {
             var n = m[key];
             if (n is null) { if (required) Bad(m, $"{what} has no '{key}'."); return null; }
@@ -124,109 +133,124 @@ public sealed class HsmLock
             return null;
         }
 
-        var errorsBefore = d.ErrorCount;
-        Known(map, "the top level", "version", "stack", "owned", "files");
-        var version = map["version"];
-        if (version is null)
-            d.Error(Codes.LockVersionUnknown, new SourceSpan(label, 1, 1), $"hsm.lock has no 'version:'; this Hsm.Sdk reads version {FormatVersion} only and does not rewrite a lock it cannot read.");
-        else if (version is not YScalar { Value: FormatVersion })
-            d.Error(Codes.LockVersionUnknown, version.Span, $"hsm.lock has 'version: {(version as YScalar)?.Value ?? version.KindName}', which this Hsm.Sdk does not know (it reads version {FormatVersion}). Use the Hsm.Sdk version that wrote it, or delete hsm.lock to start over.");
-
-        if (map["stack"] is YNode stackNode)
+        public void Read(YMapping map, string label)
         {
-            if (stackNode is not YSequence stack) Bad(stackNode, "'stack' must be a list.");
-            else
-                foreach (var node in stack.Items)
-                {
-                    if (node is not YMapping item) { Bad(node, "every 'stack' entry must be a map."); continue; }
-                    Known(item, "a stack entry", "kind", "name", "mode", "source", "profile", "origin");
-                    var origin = new List<string>();
-                    if (item["origin"] is YNode on)
-                    {
-                        if (on is YSequence os && os.Items.All(o => o is YScalar)) origin = os.Items.Cast<YScalar>().Select(x => x.Value).ToList();
-                        else Bad(on, "'origin' must be a list of strings.");
-                    }
-                    result.Stack.Add(new StackEntry
-                    {
-                        Kind = Str(item, "kind", "a stack entry", true) ?? "", Name = Str(item, "name", "a stack entry", true) ?? "",
-                        Mode = Str(item, "mode", "a stack entry", true) ?? "", Source = Str(item, "source", "a stack entry", true) ?? "",
-                        Profile = Str(item, "profile", "a stack entry", false), Origin = origin,
-                    });
-                }
+            Known(map, "the top level", "version", "stack", "owned", "files");
+            var version = map["version"];
+            if (version is null)
+                d.Error(Codes.LockVersionUnknown, new SourceSpan(label, 1, 1), $"hsm.lock has no 'version:'; this Hsm.Sdk reads version {FormatVersion} only and does not rewrite a lock it cannot read.");
+            else if (version is not YScalar { Value: FormatVersion })
+                d.Error(Codes.LockVersionUnknown, version.Span, $"hsm.lock has 'version: {(version as YScalar)?.Value ?? version.KindName}', which this Hsm.Sdk does not know (it reads version {FormatVersion}). Use the Hsm.Sdk version that wrote it, or delete hsm.lock to start over.");
+            if (map["stack"] is YNode stackNode) ReadStack(stackNode);
+            if (map["owned"] is YNode ownedNode and not YScalar { IsNull: true }) ReadOwned(ownedNode);
+            if (map["files"] is YNode filesNode and not YScalar { IsNull: true }) ReadFiles(filesNode);
         }
 
-        if (map["owned"] is YNode ownedNode and not YScalar { IsNull: true })
+        private void ReadStack(YNode stackNode)
         {
-            if (ownedNode is not YMapping owned) Bad(ownedNode, "'owned' must be a map of pyproject.toml files.");
-            else
-                foreach (var (k, v) in owned.Entries)
+            if (stackNode is not YSequence stack) { Bad(stackNode, "'stack' must be a list."); return; }
+            foreach (var node in stack.Items)
+            {
+                if (node is not YMapping item) { Bad(node, "every 'stack' entry must be a map."); continue; }
+                Known(item, "a stack entry", "kind", "name", "mode", "source", "profile", "origin");
+                var origin = new List<string>();
+                if (item["origin"] is YNode on)
                 {
-                    var o = new OwnedPyProject();
-                    var what = $"owned '{k.Value}'";
-                    if (v is not YMapping vm) { Bad(v, $"{what} must be a map."); continue; }
-                    Known(vm, what, "entries", "created", "added_final_newline");
-                    if (vm["created"] is YNode cn)
-                    {
-                        if (cn is not YSequence created) Bad(cn, "'created' must be a list.");
-                        else
-                            foreach (var c in created.Items)
-                                if (c is YScalar cs && CreatedStructures.Contains(cs.Value)) { if (!o.Created.Contains(cs.Value)) o.Created.Add(cs.Value); }
-                                else Bad(c, $"'created' may only list {string.Join(", ", CreatedStructures)}.");
-                    }
-                    if (vm["added_final_newline"] is YNode fn)
-                    {
-                        if (fn is YScalar fs && fs.AsBool() is bool b) o.AddedFinalNewline = b;
-                        else Bad(fn, "'added_final_newline' must be true or false.");
-                    }
-                    if (vm["entries"] is YNode en and not YScalar { IsNull: true })
-                    {
-                        if (en is not YSequence entries) { Bad(en, "'entries' must be a list."); continue; }
-                        foreach (var node in entries.Items)
-                        {
-                            if (node is not YMapping e) { Bad(node, "every owned entry must be a map."); continue; }
-                            Known(e, "an owned entry", "name", "requirement", "source", "taken_over_requirement", "taken_over_source");
-                            var name = Str(e, "name", "an owned entry", true);
-                            if (name != null && !LockTexts.IsDistributionName(name)) { Bad(e["name"]!, $"'{Printable(name)}' is not a distribution name."); name = null; }
-                            var entry = new OwnedEntry { Name = name ?? "" };
-                            string? Requirement(string key, bool required)
-                            {
-                                var r = Str(e, key, "an owned entry", required);
-                                if (r is null || name is null) return r;
-                                if (LockTexts.IsRequirementFor(r, name)) return r;
-                                Bad(e[key]!, $"'{key}' is not exactly one PEP 508 requirement for '{name}' ({Printable(r)}); it is never written into pyproject.toml.");
-                                return null;
-                            }
-                            string? Toml(string key)
-                            {
-                                var t = Str(e, key, "an owned entry", false);
-                                if (t is null || LockTexts.IsSingleLineTomlValue(t)) return t;
-                                Bad(e[key]!, $"'{key}' is not exactly one single-line TOML value ({Printable(t)}); it is never written into pyproject.toml.");
-                                return null;
-                            }
-                            entry.Requirement = Requirement("requirement", true) ?? "";
-                            entry.TakenOverRequirement = Requirement("taken_over_requirement", false);
-                            entry.Source = Toml("source");
-                            entry.TakenOverSource = Toml("taken_over_source");
-                            o.Entries.Add(entry);
-                        }
-                    }
-                    result.Owned[k.Value] = o;
+                    if (on is YSequence os && os.Items.All(o => o is YScalar)) origin = os.Items.Cast<YScalar>().Select(x => x.Value).ToList();
+                    else Bad(on, "'origin' must be a list of strings.");
                 }
+                result.Stack.Add(new StackEntry
+                {
+                    Kind = Str(item, "kind", "a stack entry", true) ?? "", Name = Str(item, "name", "a stack entry", true) ?? "",
+                    Mode = Str(item, "mode", "a stack entry", true) ?? "", Source = Str(item, "source", "a stack entry", true) ?? "",
+                    Profile = Str(item, "profile", "a stack entry", false), Origin = origin,
+                });
+            }
         }
 
-        if (map["files"] is YNode filesNode and not YScalar { IsNull: true })
+        private void ReadOwned(YNode ownedNode)
         {
-            if (filesNode is not YMapping files) Bad(filesNode, "'files' must be a map of file → sha256.");
-            else
-                foreach (var (k, v) in files.Entries)
-                {
-                    if (v is not YScalar hs || !LockTexts.IsSha256(hs.Value)) { Bad(v, $"the hash of '{Printable(k.Value)}' is not a sha256 (64 lowercase hex digits)."); continue; }
-                    result.Files[k.Value] = hs.Value;
-                    result.FileSpans[k.Value] = k.Span;
-                }
+            if (ownedNode is not YMapping owned) { Bad(ownedNode, "'owned' must be a map of pyproject.toml files."); return; }
+            foreach (var (k, v) in owned.Entries)
+            {
+                var what = $"owned '{k.Value}'";
+                if (v is not YMapping vm) { Bad(v, $"{what} must be a map."); continue; }
+                Known(vm, what, "entries", "created", "added_final_newline");
+                if (ReadOwnedFile(vm) is { } o) result.Owned[k.Value] = o;
+            }
         }
-        if (d.ErrorCount > errorsBefore) result.Invalid = true;
-        return result;
+
+        /// <summary>One pyproject.toml's owned record; null when its 'entries' is not a list (reported).</summary>
+        private OwnedPyProject? ReadOwnedFile(YMapping vm)
+        {
+            var o = new OwnedPyProject();
+            if (vm["created"] is YNode cn)
+            {
+                if (cn is not YSequence created) Bad(cn, "'created' must be a list.");
+                else
+                    foreach (var c in created.Items)
+                        if (c is YScalar cs && CreatedStructures.Contains(cs.Value)) { if (!o.Created.Contains(cs.Value)) o.Created.Add(cs.Value); }
+                        else Bad(c, $"'created' may only list {string.Join(", ", CreatedStructures)}.");
+            }
+            if (vm["added_final_newline"] is YNode fn)
+            {
+                if (fn is YScalar fs && fs.AsBool() is bool b) o.AddedFinalNewline = b;
+                else Bad(fn, "'added_final_newline' must be true or false.");
+            }
+            if (vm["entries"] is YNode en and not YScalar { IsNull: true })
+            {
+                if (en is not YSequence entries) { Bad(en, "'entries' must be a list."); return null; }
+                foreach (var node in entries.Items)
+                {
+                    if (node is not YMapping e) { Bad(node, "every owned entry must be a map."); continue; }
+                    o.Entries.Add(ReadOwnedEntry(e));
+                }
+            }
+            return o;
+        }
+
+        private OwnedEntry ReadOwnedEntry(YMapping e)
+        {
+            Known(e, "an owned entry", "name", "requirement", "source", "taken_over_requirement", "taken_over_source");
+            var name = Str(e, "name", "an owned entry", true);
+            if (name != null && !LockTexts.IsDistributionName(name)) { Bad(e["name"]!, $"'{Printable(name)}' is not a distribution name."); name = null; }
+            return new OwnedEntry
+            {
+                Name = name ?? "",
+                Requirement = Requirement(e, "requirement", name, true) ?? "",
+                TakenOverRequirement = Requirement(e, "taken_over_requirement", name, false),
+                Source = Toml(e, "source"),
+                TakenOverSource = Toml(e, "taken_over_source"),
+            };
+        }
+
+        private string? Requirement(YMapping e, string key, string? name, bool required)
+        {
+            var r = Str(e, key, "an owned entry", required);
+            if (r is null || name is null) return r;
+            if (LockTexts.IsRequirementFor(r, name)) return r;
+            Bad(e[key]!, $"'{key}' is not exactly one PEP 508 requirement for '{name}' ({Printable(r)}); it is never written into pyproject.toml.");
+            return null;
+        }
+
+        private string? Toml(YMapping e, string key)
+        {
+            var t = Str(e, key, "an owned entry", false);
+            if (t is null || LockTexts.IsSingleLineTomlValue(t)) return t;
+            Bad(e[key]!, $"'{key}' is not exactly one single-line TOML value ({Printable(t)}); it is never written into pyproject.toml.");
+            return null;
+        }
+
+        private void ReadFiles(YNode filesNode)
+        {
+            if (filesNode is not YMapping files) { Bad(filesNode, "'files' must be a map of file → sha256."); return; }
+            foreach (var (k, v) in files.Entries)
+            {
+                if (v is not YScalar hs || !LockTexts.IsSha256(hs.Value)) { Bad(v, $"the hash of '{Printable(k.Value)}' is not a sha256 (64 lowercase hex digits)."); continue; }
+                result.Files[k.Value] = hs.Value;
+                result.FileSpans[k.Value] = k.Span;
+            }
+        }
     }
 
     /// <summary>True when <see cref="Read"/> reported an error: the lock must not be used.</summary>

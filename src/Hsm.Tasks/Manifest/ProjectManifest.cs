@@ -80,78 +80,82 @@ public static class ManifestReader
         }
         var m = new ProjectManifest { File = label };
 
-        // project
+        ReadProject(top, root, m, d);
+        // libraries (and the legacy 'dependencies' section)
+        ReadSection(top, "libraries", m.LibraryGroups, m.LibraryStandalone, d, legacy: false);
+        if (top.Has("dependencies")) ReadLegacyDependencies(top, m, d);
+        ReadSection(top, "services", m.ServiceGroups, m.ServiceStandalone, d, legacy: false);
+        ReadModes(top, m, d);
+        top.Finish();
+        return m;
+    }
+
+    private static void ReadProject(MapReader top, YNode root, ProjectManifest m, DiagnosticBag d)
+    {
         var project = MapReader.For(top.Map["project"], "'project'", d, "name", "version", "container_engine", "registry", "manager", "description");
         if (project is null)
         {
             if (top.Node("project") is null)
                 d.Error(Codes.MissingField, top.KeyNode("project")?.Span ?? root.Span, "hsm.yaml needs a 'project' map with a 'name'.");
+            return;
         }
-        else
+        var name = project.Scalar("name");
+        if (project.Node("name") is null || name?.Value.Trim().Length == 0)
+            d.Error(Codes.MissingField, project.Map.Span, "'project.name' is required (it also names the Compose project).");
+        else if (name != null) m.Name = new(name.Value, name.Span);
+        m.Version = project.String("version") ?? "";
+        var engine = project.Scalar("container_engine");
+        if (engine != null)
         {
-            var name = project.Scalar("name");
-            if (project.Node("name") is null || name?.Value.Trim().Length == 0)
-                d.Error(Codes.MissingField, project.Map.Span, "'project.name' is required (it also names the Compose project).");
-            else if (name != null) m.Name = new(name.Value, name.Span);
-            m.Version = project.String("version") ?? "";
-            var engine = project.Scalar("container_engine");
-            if (engine != null)
+            if (engine.Value is "docker" or "podman") m.ContainerEngine = engine.Value;
+            else d.Error(Codes.InvalidValue, engine.Span, $"'project.container_engine' must be docker or podman, not '{engine.Value}'.{Suggest.DidYouMean(engine.Value, new[] { "docker", "podman" })}");
+        }
+        var reg = project.ScalarList("registry", allowSingle: true);
+        if (reg != null)
+        {
+            foreach (var r in reg)
             {
-                if (engine.Value is "docker" or "podman") m.ContainerEngine = engine.Value;
-                else d.Error(Codes.InvalidValue, engine.Span, $"'project.container_engine' must be docker or podman, not '{engine.Value}'.{Suggest.DidYouMean(engine.Value, new[] { "docker", "podman" })}");
+                if (r.Value.Trim().Length == 0) d.Error(Codes.InvalidValue, r.Span, "'project.registry' entries must be folder paths, not empty strings.");
+                else m.Registry.Add(new Located<string>(r.Value.Trim(), r.Span));
             }
-            var reg = project.ScalarList("registry", allowSingle: true);
-            if (reg != null)
-            {
-                foreach (var r in reg)
+        }
+        var manager = project.KeyNode("manager");
+        if (manager != null)
+        {
+            d.Warning(Codes.LegacyKey, manager.Span, "'project.manager' is a legacy key; use 'libraries.package_manager'.");
+            CheckPackageManager(project.Scalar("manager"), d);
+        }
+        project.Ignore("description");
+        project.Finish();
+    }
+
+    private static void ReadLegacyDependencies(MapReader top, ProjectManifest m, DiagnosticBag d)
+    {
+        bool any = false;
+        if (top.Node("dependencies") is YMapping dm)
+            foreach (var (old, now) in new[] { ("package_groups", "libraries.groups"), ("packages", "libraries.standalone"), ("package_manager", "libraries.package_manager") })
+                if (dm.Entries.FirstOrDefault(e => e.Key.Value == old).Key is { } lk)
                 {
-                    if (r.Value.Trim().Length == 0) d.Error(Codes.InvalidValue, r.Span, "'project.registry' entries must be folder paths, not empty strings.");
-                    else m.Registry.Add(new Located<string>(r.Value.Trim(), r.Span));
+                    any = true;
+                    d.Warning(Codes.LegacyKey, lk.Span, $"'dependencies.{old}' is a legacy key of the original hsm; use '{now}'.");
                 }
-            }
-            var manager = project.KeyNode("manager");
-            if (manager != null)
-            {
-                d.Warning(Codes.LegacyKey, manager.Span, "'project.manager' is a legacy key; use 'libraries.package_manager'.");
-                CheckPackageManager(project.Scalar("manager"), d);
-            }
-            project.Ignore("description");
-            project.Finish();
-        }
+        if (!any) d.Warning(Codes.LegacyKey, top.KeyNode("dependencies")!.Span, "'dependencies' is a legacy section of the original hsm; use 'libraries' ('package_groups' → 'groups', 'packages' → 'standalone').");
+        ReadSection(top, "dependencies", m.LibraryGroups, m.LibraryStandalone, d, legacy: true);
+    }
 
-        // libraries (and the legacy 'dependencies' section)
-        ReadSection(top, "libraries", m.LibraryGroups, m.LibraryStandalone, d, legacy: false);
-        if (top.Has("dependencies"))
-        {
-            bool any = false;
-            if (top.Node("dependencies") is YMapping dm)
-                foreach (var (old, now) in new[] { ("package_groups", "libraries.groups"), ("packages", "libraries.standalone"), ("package_manager", "libraries.package_manager") })
-                    if (dm.Entries.FirstOrDefault(e => e.Key.Value == old).Key is { } lk)
-                    {
-                        any = true;
-                        d.Warning(Codes.LegacyKey, lk.Span, $"'dependencies.{old}' is a legacy key of the original hsm; use '{now}'.");
-                    }
-            if (!any) d.Warning(Codes.LegacyKey, top.KeyNode("dependencies")!.Span, "'dependencies' is a legacy section of the original hsm; use 'libraries' ('package_groups' → 'groups', 'packages' → 'standalone').");
-            ReadSection(top, "dependencies", m.LibraryGroups, m.LibraryStandalone, d, legacy: true);
-        }
-        ReadSection(top, "services", m.ServiceGroups, m.ServiceStandalone, d, legacy: false);
-
-        // modes
+    private static void ReadModes(MapReader top, ProjectManifest m, DiagnosticBag d)
+    {
         var modes = MapReader.For(top.Map["modes"], "'modes'", d);
-        if (modes != null)
+        if (modes is null) return;
+        foreach (var (k, v) in modes.Map.Entries)
         {
-            foreach (var (k, v) in modes.Map.Entries)
+            if (!CheckName(k, "a 'modes' key", d)) continue;
+            if (v is YScalar s && !s.IsNull)
             {
-                if (!CheckName(k, "a 'modes' key", d)) continue;
-                if (v is YScalar s && !s.IsNull)
-                {
-                    if (CheckMode(s, $"modes.{k.Value}", d)) { m.Modes[k.Value] = new(s.Value, s.Span); m.ModeKeys[k.Value] = k.Span; }
-                }
-                else if (v is not YScalar) d.Error(Codes.WrongType, v.Span, $"'modes.{k.Value}' must be dev or prod, not {v.KindName}.");
+                if (CheckMode(s, $"modes.{k.Value}", d)) { m.Modes[k.Value] = new(s.Value, s.Span); m.ModeKeys[k.Value] = k.Span; }
             }
+            else if (v is not YScalar) d.Error(Codes.WrongType, v.Span, $"'modes.{k.Value}' must be dev or prod, not {v.KindName}.");
         }
-        top.Finish();
-        return m;
     }
 
     /// <summary>
@@ -244,18 +248,26 @@ public static class ManifestReader
                     }
                 }
                 else if (sel is YMapping) d.Error(Codes.WrongType, sel.Span, $"The selection of group '{k.Value}' must be an option name or a list of names, not a map.");
-                var mode = gr.Scalar("mode");
-                if (mode != null && CheckMode(mode, $"{section}.groups.{k.Value}.mode", d)) g.Mode = new(mode.Value, mode.Span);
-                var profile = gr.Scalar("profile");
-                if (profile != null)
-                {
-                    if (section != "services") d.Error(Codes.UnknownKey, gr.KeyNode("profile")!.Span, "'profile' applies to service groups only: a library has no deployment profile.");
-                    else g.Profile = new(profile.Value, profile.Span);
-                }
+                (g.Mode, g.Profile) = ModeAndProfile(gr, section, $"{section}.groups.{k.Value}.mode", "'profile' applies to service groups only: a library has no deployment profile.", d);
                 gr.Finish();
             }
             groups.Add(g);
         }
+    }
+
+    /// <summary>The mode and profile keys of a group or standalone entry; a profile outside the services section is reported.</summary>
+    private static (Located<string>? Mode, Located<string>? Profile) ModeAndProfile(MapReader r, string section, string modePath, string profileOutsideServices, DiagnosticBag d)
+    {
+        Located<string>? mode = null, profile = null;
+        var m = r.Scalar("mode");
+        if (m != null && CheckMode(m, modePath, d)) mode = new(m.Value, m.Span);
+        var p = r.Scalar("profile");
+        if (p != null)
+        {
+            if (section != "services") d.Error(Codes.UnknownKey, r.KeyNode("profile")!.Span, profileOutsideServices);
+            else profile = new(p.Value, p.Span);
+        }
+        return (mode, profile);
     }
 
     private static void ReadStandalone(MapReader r, string key, string section, List<StandaloneEntry> list, DiagnosticBag d)
@@ -284,14 +296,7 @@ public static class ManifestReader
             if (name is null) { d.Error(Codes.MissingField, item.Span, $"An entry of '{section}.{key}' needs a 'name'."); er.Finish(); continue; }
             if (!CheckName(name, $"an entry of '{section}.{key}'", d)) { er.Finish(); continue; }
             var e = new StandaloneEntry { Name = name.Value, Span = name.Span, Section = section };
-            var mode = er.Scalar("mode");
-            if (mode != null && CheckMode(mode, $"{section}.standalone[{i}].mode", d)) e.Mode = new(mode.Value, mode.Span);
-            var profile = er.Scalar("profile");
-            if (profile != null)
-            {
-                if (section != "services") d.Error(Codes.UnknownKey, er.KeyNode("profile")!.Span, "'profile' applies to services only: a library has no deployment profile.");
-                else e.Profile = new(profile.Value, profile.Span);
-            }
+            (e.Mode, e.Profile) = ModeAndProfile(er, section, $"{section}.standalone[{i}].mode", "'profile' applies to services only: a library has no deployment profile.", d);
             er.Finish();
             list.Add(e);
         }

@@ -32,6 +32,22 @@ public static class ProjectPaths
     public static string Key(string projectDirectory, string path) =>
         RelativeFrom(projectDirectory, path) ?? Path.GetFullPath(path).Replace('\\', '/');
 
+    /// <summary>
+    /// A path as hsm compares and writes it, without touching the file system: '/'-separated, no empty or
+    /// <c>.</c> segments, no trailing '/'; a leading '/' is kept; "." for the folder itself (or an empty path).
+    /// <c>..</c> is kept (a context beside the project is legitimate); absolute paths are not made relative.
+    /// </summary>
+    public static string Normalize(string path)
+    {
+        var p = path.Replace('\\', '/');
+        var joined = string.Join("/", p.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(s => s != "."));
+        if (p.StartsWith('/')) return "/" + joined;
+        return joined.Length == 0 ? "." : joined;
+    }
+
+    /// <summary>A folder's full path, '/'-separated, without a trailing '/': the key that compares folders (clone targets, redirects).</summary>
+    public static string FolderKey(string path) => Path.GetFullPath(path).Replace('\\', '/').TrimEnd('/');
+
     /// <summary>True when the text is an absolute path on any platform (<c>/x</c>, <c>C:\x</c>, <c>C:/x</c>, <c>\\server\x</c>).</summary>
     public static bool IsAbsolute(string path) =>
         path.StartsWith('/') || path.StartsWith('\\') || (path.Length >= 3 && char.IsAsciiLetter(path[0]) && path[1] == ':' && path[2] is '/' or '\\');

@@ -29,77 +29,123 @@ public static class KubernetesPublisher
 
     public static SortedDictionary<string, string>? Publish(ResolvedStack stack, PublishContext ctx, DiagnosticBag d)
     {
-        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        var at = new RegistryLocator(ctx.ProjectDirectory);
-        var header = Header(KubernetesTarget);
-        var partOf = ComposeRenderer.NormalizeProjectName(stack.ProjectName).Trim('_', '-').Replace('_', '-');
-        if (!IsLabelValue(partOf) || partOf.Length == 0) partOf = "hsm-stack";
-        var byName = Preflight.ByName(stack);
-        var containers = stack.Services.Where(s => s.InCompose).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
-        var resourceNames = new Dictionary<string, string>(StringComparer.Ordinal); // "Kind/name" → what made it
-        var secretEntries = new List<(string Name, List<string> Envs)>();
-        var volumeUsers = new SortedDictionary<string, List<string>>(StringComparer.Ordinal); // pvc name → services
-        var volumeSource = new Dictionary<string, string>(StringComparer.Ordinal); // pvc name → Compose volume name
-        var connection = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var run = new Run(stack, ctx, d);
+        run.WarnProcesses();
+        foreach (var s in run.Containers) run.PublishContainer(s);
+        run.PublishClaims();
+        run.PublishExternals();
+        run.PublishConnection();
+        if (d.HasErrors) return null;
+        return run.WithKustomization();
+    }
 
-        bool Claim(string kind, string name, string what, ResolvedService s, string key)
+    /// <summary>One publish: the files so far, the resource names claimed, and what is gathered across services.</summary>
+    private sealed class Run
+    {
+        private readonly ResolvedStack _stack;
+        private readonly PublishContext _ctx;
+        private readonly DiagnosticBag _d;
+        private readonly SortedDictionary<string, string> _files = new(StringComparer.Ordinal);
+        private readonly RegistryLocator _at;
+        private readonly string _header = Header(KubernetesTarget);
+        private readonly string _partOf;
+        private readonly Dictionary<string, ResolvedService> _byName;
+        private readonly Dictionary<string, string> _resourceNames = new(StringComparer.Ordinal); // "Kind/name" → what made it
+        private readonly List<(string Name, List<string> Envs)> _secretEntries = new();
+        private readonly SortedDictionary<string, List<string>> _volumeUsers = new(StringComparer.Ordinal); // pvc name → services
+        private readonly Dictionary<string, string> _volumeSource = new(StringComparer.Ordinal); // pvc name → Compose volume name
+        private readonly SortedDictionary<string, string> _connection = new(StringComparer.Ordinal);
+
+        public Run(ResolvedStack stack, PublishContext ctx, DiagnosticBag d)
         {
-            if (resourceNames.TryGetValue(kind + "/" + name, out var other))
+            (_stack, _ctx, _d) = (stack, ctx, d);
+            _at = new RegistryLocator(ctx.ProjectDirectory);
+            _partOf = ComposeRenderer.NormalizeProjectName(stack.ProjectName).Trim('_', '-').Replace('_', '-');
+            if (!IsLabelValue(_partOf) || _partOf.Length == 0) _partOf = "hsm-stack";
+            _byName = Preflight.ByName(stack);
+            Containers = stack.Services.Where(s => s.InCompose).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        }
+
+        public List<ResolvedService> Containers { get; }
+
+        private bool Claim(string kind, string name, string what, ResolvedService s, string key)
+        {
+            if (_resourceNames.TryGetValue(kind + "/" + name, out var other))
             {
                 if (other == what) return false;
-                d.Error(Codes.PublishNameCollision, at.Of(s, key), $"kubernetes: {what} would be the {kind} '{name}', which is already {other}; rename one of them.");
+                _d.Error(Codes.PublishNameCollision, _at.Of(s, key), $"kubernetes: {what} would be the {kind} '{name}', which is already {other}; rename one of them.");
                 return false;
             }
-            resourceNames[kind + "/" + name] = what;
+            _resourceNames[kind + "/" + name] = what;
             return true;
         }
 
-        void Add(string fileName, E.YMap resource) => files[fileName] = E.YamlEmitter.Write(resource, header);
+        private void Add(string fileName, E.YMap resource) => _files[fileName] = E.YamlEmitter.Write(resource, _header);
 
-        foreach (var s in stack.Services.Where(s => !s.InCompose).OrderBy(s => s.Name, StringComparer.Ordinal))
+        public void WarnProcesses()
         {
-            if (s.ProfileMode == "external") continue;
-            d.Warning(Codes.PublishNotFaithful, at.Of(s, "deployment_profiles"),
-                $"kubernetes: service '{s.Name}' runs as a {s.Runtime} process (runtime: {s.Runtime}), not a container; it is not published. Package it as an image and give it a docker-image source, or run it yourself.");
+            foreach (var s in _stack.Services.Where(s => !s.InCompose).OrderBy(s => s.Name, StringComparer.Ordinal))
+            {
+                if (s.ProfileMode == "external") continue;
+                _d.Warning(Codes.PublishNotFaithful, _at.Of(s, "deployment_profiles"),
+                    $"kubernetes: service '{s.Name}' runs as a {s.Runtime} process (runtime: {s.Runtime}), not a container; it is not published. Package it as an image and give it a docker-image source, or run it yourself.");
+            }
         }
 
-        foreach (var s in containers)
+        public void PublishContainer(ResolvedService s)
         {
-            if (!IsDns1035Label(s.Name))
-            {
-                d.Error(Codes.PublishInvalidName, at.Of(s, "name"),
-                    $"kubernetes: service '{s.Name}' cannot be a Kubernetes Service name (lowercase letters, digits and '-', starting with a letter, at most 63 characters), so the host name '{s.Name}' of .env.hsm would not resolve in the cluster; rename the service.");
-                continue;
-            }
-            if (s.Source?.Type != "docker-image" || string.IsNullOrEmpty(s.Source.Image))
-            {
-                d.Error(Codes.PublishNoImage, at.Of(s, "sources"),
-                    $"kubernetes: service '{s.Name}' has a '{s.Source?.Type}' source in prod mode: a cluster pulls images and cannot build one. Give it a prod source of type docker-image (build and push the image first).");
-                continue;
-            }
+            if (!Publishable(s)) return;
             Claim("Deployment", s.Name, $"the Deployment of service '{s.Name}'", s, "name");
             Claim("Service", s.Name, $"the Service of service '{s.Name}'", s, "name");
 
-            var labels = Labels(s, partOf);
-            var selector = new E.YMap().Add("app.kubernetes.io/name", Str(s.Name)).Add("app.kubernetes.io/instance", Str(partOf));
+            var labels = Labels(s, _partOf);
+            var selector = new E.YMap().Add("app.kubernetes.io/name", Str(s.Name)).Add("app.kubernetes.io/instance", Str(_partOf));
 
             // ---- ports: the container ports; every host publishing beyond a Service port is reported ----
-            var ports = ContainerPorts(s, at, d, KubernetesTarget);
+            var ports = ContainerPorts(s, _at, _d, KubernetesTarget);
+            var envFrom = EnvFrom(s, labels);
+            var (mounts, podVolumes, claims) = Volumes(s);
+            var container = Container(s, envFrom, ports, mounts);
+            Add(s.Name + "-deployment.yaml", Deployment(s, labels, selector, container, podVolumes, claims));
 
-            // ---- env: inline → ConfigMap <svc>-env; env files → secretGenerator <svc>-env-files ----
+            // ---- Services: the service's own name, then each network alias and container_name ----
+            Add(s.Name + "-service.yaml", Service(s.Name, labels, selector, ports));
+            PublishAliases(s, selector, ports);
+
+            if (s.DependsOn.Count > 0)
+                _d.Message(Codes.PublishNotFaithful, _at.Of(s, "depends_on"),
+                    $"kubernetes: depends_on of service '{s.Name}' has no Kubernetes form (no start order); the readiness probes and Services take its place.");
+            ComposeKeys(s, _at, _d);
+
+            // ---- connection variables, as in .env.hsm: the Service name and the first container port ----
+            var prefix = EnvRenderer.VariablePrefix(s.Name);
+            _connection[prefix + "_HOST"] = s.Name;
+            if (ports.Count > 0) _connection[prefix + "_PORT"] = ports[0].Port.ToString(CultureInfo.InvariantCulture);
+        }
+
+        private bool Publishable(ResolvedService s)
+        {
+            if (!IsDns1035Label(s.Name))
+            {
+                _d.Error(Codes.PublishInvalidName, _at.Of(s, "name"),
+                    $"kubernetes: service '{s.Name}' cannot be a Kubernetes Service name (lowercase letters, digits and '-', starting with a letter, at most 63 characters), so the host name '{s.Name}' of .env.hsm would not resolve in the cluster; rename the service.");
+                return false;
+            }
+            if (s.Source?.Type != "docker-image" || string.IsNullOrEmpty(s.Source.Image))
+            {
+                _d.Error(Codes.PublishNoImage, _at.Of(s, "sources"),
+                    $"kubernetes: service '{s.Name}' has a '{s.Source?.Type}' source in prod mode: a cluster pulls images and cannot build one. Give it a prod source of type docker-image (build and push the image first).");
+                return false;
+            }
+            return true;
+        }
+
+        /// <summary>env: inline → ConfigMap &lt;svc&gt;-env; env files → secretGenerator &lt;svc&gt;-env-files.</summary>
+        private E.YSeq EnvFrom(ResolvedService s, E.YMap labels)
+        {
             var envFrom = new E.YSeq();
             E.YMap? configRef = null;
-            var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (key, value) in s.Environment)
-            {
-                if (HasInterpolation(value))
-                {
-                    d.Warning(Codes.PublishNotFaithful, at.OfEnv(s, key),
-                        $"kubernetes: the env variable {key} of service '{s.Name}' uses Compose interpolation, which Kubernetes does not do; it is left out of the ConfigMap '{s.Name}-env'. Set it in an overlay (a Secret or ConfigMap patch).");
-                    continue;
-                }
-                env[key] = Unescape(value);
-            }
+            var env = InlineEnv(s);
             if (env.Count > 0)
             {
                 var cmName = s.Name + "-env";
@@ -110,24 +156,50 @@ public static class KubernetesPublisher
             if (s.EnvFiles.Count > 0)
             {
                 var secretName = s.Name + "-env-files";
-                var envs = new List<string>();
-                foreach (var f in s.EnvFiles)
-                {
-                    var rel = RelativeFrom(ctx.PublishDirectory, ctx.ProjectDirectory, f);
-                    envs.Add(rel);
-                    EnvFileSyntax(s, f, ctx.ProjectDirectory, d);
-                    if (rel.StartsWith("../", StringComparison.Ordinal))
-                        d.Warning(Codes.PublishEnvFileOutside, at.Of(s, "env_file"),
-                            $"kubernetes: the env file '{f}' of service '{s.Name}' is outside the published folder; kustomize reads it only with `--load-restrictor LoadRestrictionsNone` (`kubectl apply -k` cannot). Apply with `kubectl kustomize --load-restrictor LoadRestrictionsNone <folder> | kubectl apply -f -`, or keep env files below HsmPublishPath.");
-                }
+                var envs = EnvFilePaths(s);
                 if (Claim("Secret", secretName, $"the env-file Secret of service '{s.Name}'", s, "env_file"))
-                    secretEntries.Add((secretName, envs));
+                    _secretEntries.Add((secretName, envs));
                 envFrom.Items.Add(new E.YMap().Add("secretRef", new E.YMap().Add("name", Str(secretName))));
             }
             // Later envFrom sources win, as inline env wins over env_file in Compose.
             if (configRef != null) envFrom.Items.Add(configRef);
+            return envFrom;
+        }
 
-            // ---- volumes: named → PVC, anonymous → emptyDir, bind mounts have no faithful form ----
+        private SortedDictionary<string, string> InlineEnv(ResolvedService s)
+        {
+            var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, value) in s.Environment)
+            {
+                if (E.Interpolation.HasInterpolation(value))
+                {
+                    _d.Warning(Codes.PublishNotFaithful, _at.OfEnv(s, key),
+                        $"kubernetes: the env variable {key} of service '{s.Name}' uses Compose interpolation, which Kubernetes does not do; it is left out of the ConfigMap '{s.Name}-env'. Set it in an overlay (a Secret or ConfigMap patch).");
+                    continue;
+                }
+                env[key] = E.Interpolation.Unescape(value);
+            }
+            return env;
+        }
+
+        private List<string> EnvFilePaths(ResolvedService s)
+        {
+            var envs = new List<string>();
+            foreach (var f in s.EnvFiles)
+            {
+                var rel = RelativeFrom(_ctx.PublishDirectory, _ctx.ProjectDirectory, f);
+                envs.Add(rel);
+                EnvFileSyntax(s, f, _ctx.ProjectDirectory, _d);
+                if (rel.StartsWith("../", StringComparison.Ordinal))
+                    _d.Warning(Codes.PublishEnvFileOutside, _at.Of(s, "env_file"),
+                        $"kubernetes: the env file '{f}' of service '{s.Name}' is outside the published folder; kustomize reads it only with `--load-restrictor LoadRestrictionsNone` (`kubectl apply -k` cannot). Apply with `kubectl kustomize --load-restrictor LoadRestrictionsNone <folder> | kubectl apply -f -`, or keep env files below HsmPublishPath.");
+            }
+            return envs;
+        }
+
+        /// <summary>volumes: named → PVC, anonymous → emptyDir, bind mounts have no faithful form.</summary>
+        private (E.YSeq Mounts, E.YSeq PodVolumes, bool Claims) Volumes(ResolvedService s)
+        {
             var mounts = new E.YSeq();
             var podVolumes = new E.YSeq();
             var podVolumeNames = new HashSet<string>(StringComparer.Ordinal);
@@ -141,30 +213,18 @@ public static class KubernetesPublisher
                 {
                     volName = "anonymous-" + (++anonymous).ToString(CultureInfo.InvariantCulture);
                     podVolumes.Items.Add(new E.YMap().Add("name", Str(volName)).Add("emptyDir", new E.YMap()));
-                    d.Message(Codes.PublishNotFaithful, at.Of(s, "volumes"), $"kubernetes: the anonymous volume '{target}' of service '{s.Name}' becomes an emptyDir (deleted with the pod).");
+                    _d.Message(Codes.PublishNotFaithful, _at.Of(s, "volumes"), $"kubernetes: the anonymous volume '{target}' of service '{s.Name}' becomes an emptyDir (deleted with the pod).");
                 }
                 else if (ComposeRules.IsNamedVolume(v, out var named))
                 {
                     volName = ToDnsLabel(named);
-                    if (volName.Length == 0 || !char.IsAsciiLetterLower(volName[0]) && !char.IsAsciiDigit(volName[0]))
-                    {
-                        d.Error(Codes.PublishInvalidName, at.Of(s, "volumes"), $"kubernetes: the volume '{named}' of service '{s.Name}' gives no valid PersistentVolumeClaim name; rename the volume.");
-                        continue;
-                    }
-                    if (volumeSource.TryGetValue(volName, out var otherVolume) && otherVolume != named)
-                    {
-                        d.Error(Codes.PublishNameCollision, at.Of(s, "volumes"), $"kubernetes: the volumes '{otherVolume}' and '{named}' both become the PersistentVolumeClaim '{volName}'; rename one of them.");
-                        continue;
-                    }
-                    volumeSource[volName] = named;
-                    if (!volumeUsers.TryGetValue(volName, out var users)) volumeUsers[volName] = users = new List<string>();
-                    if (!users.Contains(s.Name)) users.Add(s.Name);
+                    if (!ClaimVolume(s, named, volName)) continue;
                     if (podVolumeNames.Add(volName))
                         podVolumes.Items.Add(new E.YMap().Add("name", Str(volName)).Add("persistentVolumeClaim", new E.YMap().Add("claimName", Str(volName))));
                 }
                 else
                 {
-                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "volumes"),
+                    _d.Warning(Codes.PublishNotFaithful, _at.Of(s, "volumes"),
                         $"kubernetes: the bind mount '{source}' → '{target}' of service '{s.Name}' has no faithful form (a cluster node has no such host folder); it is left out. Use a ConfigMap, a Secret or a PersistentVolumeClaim in an overlay.");
                     continue;
                 }
@@ -172,26 +232,52 @@ public static class KubernetesPublisher
                 if (readOnly) mount.Add("readOnly", new E.YScalar("true"));
                 mounts.Items.Add(mount);
             }
+            return (mounts, podVolumes, podVolumeNames.Count > 0);
+        }
 
-            // ---- the container ----
-            var container = new E.YMap().Add("name", Str(s.Name)).Add("image", Str(s.Source.Image!));
+        /// <summary>Records a service's use of the claim of a named volume; false (reported) when it has no valid, unique claim name.</summary>
+        private bool ClaimVolume(ResolvedService s, string named, string volName)
+        {
+            if (volName.Length == 0 || !char.IsAsciiLetterLower(volName[0]) && !char.IsAsciiDigit(volName[0]))
+            {
+                _d.Error(Codes.PublishInvalidName, _at.Of(s, "volumes"), $"kubernetes: the volume '{named}' of service '{s.Name}' gives no valid PersistentVolumeClaim name; rename the volume.");
+                return false;
+            }
+            if (_volumeSource.TryGetValue(volName, out var otherVolume) && otherVolume != named)
+            {
+                _d.Error(Codes.PublishNameCollision, _at.Of(s, "volumes"), $"kubernetes: the volumes '{otherVolume}' and '{named}' both become the PersistentVolumeClaim '{volName}'; rename one of them.");
+                return false;
+            }
+            _volumeSource[volName] = named;
+            if (!_volumeUsers.TryGetValue(volName, out var users)) _volumeUsers[volName] = users = new List<string>();
+            if (!users.Contains(s.Name)) users.Add(s.Name);
+            return true;
+        }
+
+        private E.YMap Container(ResolvedService s, E.YSeq envFrom, List<PublishedPort> ports, E.YSeq mounts)
+        {
+            var container = new E.YMap().Add("name", Str(s.Name)).Add("image", Str(s.Source!.Image!));
             if (s.Command is not null)
             {
                 var args = CommandArgs(s.Command);
                 if (args is null)
-                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "command"), $"kubernetes: the command of service '{s.Name}' cannot be split into arguments; it is left out.");
-                else if (args.Any(HasInterpolation))
-                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "command"), $"kubernetes: the command of service '{s.Name}' uses Compose interpolation, which Kubernetes does not do; it is left out (the image's own command runs). Set args in an overlay.");
-                else container.Add("args", new E.YSeq(args.Select(a => (E.YNode)Str(Unescape(a))).ToList()));
+                    _d.Warning(Codes.PublishNotFaithful, _at.Of(s, "command"), $"kubernetes: the command of service '{s.Name}' cannot be split into arguments; it is left out.");
+                else if (args.Any(E.Interpolation.HasInterpolation))
+                    _d.Warning(Codes.PublishNotFaithful, _at.Of(s, "command"), $"kubernetes: the command of service '{s.Name}' uses Compose interpolation, which Kubernetes does not do; it is left out (the image's own command runs). Set args in an overlay.");
+                else container.Add("args", new E.YSeq(args.Select(a => (E.YNode)Str(E.Interpolation.Unescape(a))).ToList()));
             }
             if (envFrom.Items.Count > 0) container.Add("envFrom", envFrom);
             if (ports.Count > 0)
                 container.Add("ports", new E.YSeq(ports.Select(p => (E.YNode)new E.YMap()
                     .Add("name", Str(p.Name)).Add("containerPort", Int(p.Port)).Add("protocol", Str(p.Protocol))).ToList()));
-            var probe = Probe(s, at, d);
+            var probe = Probe(s, _at, _d);
             if (probe != null) container.Add("readinessProbe", probe);
             if (mounts.Items.Count > 0) container.Add("volumeMounts", mounts);
+            return container;
+        }
 
+        private static E.YMap Deployment(ResolvedService s, E.YMap labels, E.YMap selector, E.YMap container, E.YSeq podVolumes, bool claims)
+        {
             var podSpec = new E.YMap().Add("containers", new E.YSeq { Items = { container } });
             if (podVolumes.Items.Count > 0) podSpec.Add("volumes", podVolumes);
 
@@ -199,122 +285,121 @@ public static class KubernetesPublisher
                 .Add("replicas", Int(1))
                 .Add("selector", new E.YMap().Add("matchLabels", selector));
             // A ReadWriteOnce claim cannot be mounted by the old and the new pod on two nodes at once.
-            if (podVolumeNames.Count > 0) deploymentSpec.Add("strategy", new E.YMap().Add("type", Str("Recreate")));
+            if (claims) deploymentSpec.Add("strategy", new E.YMap().Add("type", Str("Recreate")));
             deploymentSpec.Add("template", new E.YMap()
                 .Add("metadata", new E.YMap().Add("labels", labels))
                 .Add("spec", podSpec));
-            Add(s.Name + "-deployment.yaml", new E.YMap()
+            return new E.YMap()
                 .Add("apiVersion", Str("apps/v1")).Add("kind", Str("Deployment"))
                 .Add("metadata", new E.YMap().Add("name", Str(s.Name)).Add("labels", labels))
-                .Add("spec", deploymentSpec));
+                .Add("spec", deploymentSpec);
+        }
 
-            // ---- Services: the service's own name, then each network alias and container_name ----
-            Add(s.Name + "-service.yaml", Service(s.Name, labels, selector, ports));
-            var aliases = s.NetworkAliases.ToList();
-            if (!string.IsNullOrEmpty(s.ContainerName))
-            {
-                d.Warning(Codes.PublishNotFaithful, at.Of(s, "container_name"),
-                    $"kubernetes: container_name '{s.ContainerName}' of service '{s.Name}' has no Kubernetes form (pods get generated names); the name stays reachable as an extra Service.");
-                aliases.Add(s.ContainerName!);
-            }
+        private void PublishAliases(ResolvedService s, E.YMap selector, List<PublishedPort> ports)
+        {
+            var aliases = OtherNames(s, _at, _d, $"kubernetes: container_name '{s.ContainerName}' of service '{s.Name}' has no Kubernetes form (pods get generated names); the name stays reachable as an extra Service.");
             foreach (var alias in aliases.Distinct(StringComparer.Ordinal))
             {
                 if (alias == s.Name) continue;
                 if (!IsDns1035Label(alias))
                 {
-                    d.Warning(Codes.PublishNotFaithful, at.Of(s, alias == s.ContainerName ? "container_name" : "network_aliases"),
+                    _d.Warning(Codes.PublishNotFaithful, _at.Of(s, alias == s.ContainerName ? "container_name" : "network_aliases"),
                         $"kubernetes: the name '{alias}' of service '{s.Name}' cannot be a Service name (lowercase letters, digits and '-', starting with a letter); it is not published.");
                     continue;
                 }
-                if (byName.ContainsKey(alias) && alias != s.Name)
+                if (_byName.ContainsKey(alias) && alias != s.Name)
                 {
-                    d.Error(Codes.PublishNameCollision, at.Of(s, "network_aliases"), $"kubernetes: the alias '{alias}' of service '{s.Name}' is also the name of a service of the stack; rename one of them.");
+                    _d.Error(Codes.PublishNameCollision, _at.Of(s, "network_aliases"), $"kubernetes: the alias '{alias}' of service '{s.Name}' is also the name of a service of the stack; rename one of them.");
                     continue;
                 }
                 if (Claim("Service", alias, $"the alias Service '{alias}' of service '{s.Name}'", s, "network_aliases"))
-                    Add(alias + "-service.yaml", Service(alias, Labels(s, partOf), selector, ports));
+                    Add(alias + "-service.yaml", Service(alias, Labels(s, _partOf), selector, ports));
             }
-
-            if (s.DependsOn.Count > 0)
-                d.Message(Codes.PublishNotFaithful, at.Of(s, "depends_on"),
-                    $"kubernetes: depends_on of service '{s.Name}' has no Kubernetes form (no start order); the readiness probes and Services take its place.");
-            ComposeKeys(s, at, d);
-
-            // ---- connection variables, as in .env.hsm: the Service name and the first container port ----
-            var prefix = EnvRenderer.VariablePrefix(s.Name);
-            connection[prefix + "_HOST"] = s.Name;
-            if (ports.Count > 0) connection[prefix + "_PORT"] = ports[0].Port.ToString(CultureInfo.InvariantCulture);
         }
 
-        foreach (var (pvc, users) in volumeUsers)
+        public void PublishClaims()
         {
-            if (users.Count > 1)
-                d.Warning(Codes.PublishNotFaithful, at.Of(byName[users[1]], "volumes"),
-                    $"kubernetes: the volume '{volumeSource[pvc]}' is shared by services {string.Join(", ", users.Select(u => $"'{u}'"))}; its claim is ReadWriteOnce, so their pods must run on one node. Use a ReadWriteMany storage class in an overlay to spread them.");
-            if (!Claim("PersistentVolumeClaim", pvc, $"the claim of volume '{volumeSource[pvc]}'", byName[users[0]], "volumes")) continue;
-            Add(pvc + "-pvc.yaml", new E.YMap()
-                .Add("apiVersion", Str("v1")).Add("kind", Str("PersistentVolumeClaim"))
-                .Add("metadata", new E.YMap().Add("name", Str(pvc)).Add("labels", new E.YMap()
-                    .Add("app.kubernetes.io/managed-by", Str(ManagedBy))
-                    .Add("app.kubernetes.io/part-of", Str(partOf))))
-                .Add("spec", new E.YMap()
-                    .Add("accessModes", new E.YSeq { Items = { Str("ReadWriteOnce") } })
-                    .Add("resources", new E.YMap().Add("requests", new E.YMap().Add("storage", Str(DefaultStorage))))));
+            foreach (var (pvc, users) in _volumeUsers)
+            {
+                if (users.Count > 1)
+                    _d.Warning(Codes.PublishNotFaithful, _at.Of(_byName[users[1]], "volumes"),
+                        $"kubernetes: the volume '{_volumeSource[pvc]}' is shared by services {string.Join(", ", users.Select(u => $"'{u}'"))}; its claim is ReadWriteOnce, so their pods must run on one node. Use a ReadWriteMany storage class in an overlay to spread them.");
+                if (!Claim("PersistentVolumeClaim", pvc, $"the claim of volume '{_volumeSource[pvc]}'", _byName[users[0]], "volumes")) continue;
+                Add(pvc + "-pvc.yaml", new E.YMap()
+                    .Add("apiVersion", Str("v1")).Add("kind", Str("PersistentVolumeClaim"))
+                    .Add("metadata", new E.YMap().Add("name", Str(pvc)).Add("labels", new E.YMap()
+                        .Add("app.kubernetes.io/managed-by", Str(ManagedBy))
+                        .Add("app.kubernetes.io/part-of", Str(_partOf))))
+                    .Add("spec", new E.YMap()
+                        .Add("accessModes", new E.YSeq { Items = { Str("ReadWriteOnce") } })
+                        .Add("resources", new E.YMap().Add("requests", new E.YMap().Add("storage", Str(DefaultStorage))))));
+            }
         }
 
-        // ---- external services: connection variables, and an ExternalName Service for a DNS host ----
-        foreach (var s in stack.Services.Where(s => s.ProfileMode == "external").OrderBy(s => s.Name, StringComparer.Ordinal))
+        /// <summary>external services: connection variables, and an ExternalName Service for a DNS host.</summary>
+        public void PublishExternals()
         {
-            var prefix = EnvRenderer.VariablePrefix(s.Name);
+            foreach (var s in _stack.Services.Where(s => s.ProfileMode == "external").OrderBy(s => s.Name, StringComparer.Ordinal))
+            {
+                var prefix = EnvRenderer.VariablePrefix(s.Name);
+                ExternalConnection(s, prefix);
+                var host = s.External?.FirstOrDefault(kv => kv.Key.Equals("host", StringComparison.OrdinalIgnoreCase)).Value;
+                if (host is null) continue;
+                if (IPAddress.TryParse(host, out _) || !IsDnsName(host))
+                {
+                    _d.Message(Codes.PublishNotFaithful, _at.Of(s, "external"), $"kubernetes: external service '{s.Name}' has the host '{host}', not a DNS name: no ExternalName Service; clients use {prefix}_HOST.");
+                    continue;
+                }
+                if (!IsDns1035Label(s.Name))
+                {
+                    _d.Warning(Codes.PublishNotFaithful, _at.Of(s, "name"), $"kubernetes: external service '{s.Name}' cannot be a Service name; no ExternalName Service, clients use {prefix}_HOST.");
+                    continue;
+                }
+                if (!Claim("Service", s.Name, $"the ExternalName Service of external service '{s.Name}'", s, "external")) continue;
+                Add(s.Name + "-service.yaml", new E.YMap()
+                    .Add("apiVersion", Str("v1")).Add("kind", Str("Service"))
+                    .Add("metadata", new E.YMap().Add("name", Str(s.Name)).Add("labels", new E.YMap()
+                        .Add("app.kubernetes.io/name", Str(s.Name))
+                        .Add("app.kubernetes.io/managed-by", Str(ManagedBy))
+                        .Add("app.kubernetes.io/part-of", Str(_partOf))))
+                    .Add("spec", new E.YMap().Add("type", Str("ExternalName")).Add("externalName", Str(host.TrimEnd('.')))));
+            }
+        }
+
+        private void ExternalConnection(ResolvedService s, string prefix)
+        {
             foreach (var (key, value) in s.External ?? new SortedDictionary<string, string>(StringComparer.Ordinal))
             {
                 var k = key.ToLowerInvariant();
                 if (k is "host" or "port" or "hostname")
-                    connection[prefix + "_" + EnvRenderer.VariablePrefix(key)] = value;
+                    _connection[prefix + "_" + EnvRenderer.VariablePrefix(key)] = value;
                 else
-                    d.Warning(Codes.PublishNotFaithful, at.Of(s, "external"),
+                    _d.Warning(Codes.PublishNotFaithful, _at.Of(s, "external"),
                         $"kubernetes: the external key '{key}' of service '{s.Name}' is not published ({prefix}_{EnvRenderer.VariablePrefix(key)} may be a credential, and published files are committed); put it in a Secret of an overlay.");
             }
-            var host = s.External?.FirstOrDefault(kv => kv.Key.Equals("host", StringComparison.OrdinalIgnoreCase)).Value;
-            if (host is null) continue;
-            if (IPAddress.TryParse(host, out _) || !IsDnsName(host))
-            {
-                d.Message(Codes.PublishNotFaithful, at.Of(s, "external"), $"kubernetes: external service '{s.Name}' has the host '{host}', not a DNS name: no ExternalName Service; clients use {prefix}_HOST.");
-                continue;
-            }
-            if (!IsDns1035Label(s.Name))
-            {
-                d.Warning(Codes.PublishNotFaithful, at.Of(s, "name"), $"kubernetes: external service '{s.Name}' cannot be a Service name; no ExternalName Service, clients use {prefix}_HOST.");
-                continue;
-            }
-            if (!Claim("Service", s.Name, $"the ExternalName Service of external service '{s.Name}'", s, "external")) continue;
-            Add(s.Name + "-service.yaml", new E.YMap()
-                .Add("apiVersion", Str("v1")).Add("kind", Str("Service"))
-                .Add("metadata", new E.YMap().Add("name", Str(s.Name)).Add("labels", new E.YMap()
-                    .Add("app.kubernetes.io/name", Str(s.Name))
-                    .Add("app.kubernetes.io/managed-by", Str(ManagedBy))
-                    .Add("app.kubernetes.io/part-of", Str(partOf))))
-                .Add("spec", new E.YMap().Add("type", Str("ExternalName")).Add("externalName", Str(host.TrimEnd('.')))));
         }
 
-        if (connection.Count > 0)
+        public void PublishConnection()
         {
-            var connLabels = new E.YMap().Add("app.kubernetes.io/managed-by", Str(ManagedBy)).Add("app.kubernetes.io/part-of", Str(partOf));
-            resourceNames["ConfigMap/" + ConnectionConfigMap] = "the connection variables";
-            Add(ConnectionConfigMap + "-configmap.yaml", ConfigMap(ConnectionConfigMap, connLabels, connection));
+            if (_connection.Count == 0) return;
+            var connLabels = new E.YMap().Add("app.kubernetes.io/managed-by", Str(ManagedBy)).Add("app.kubernetes.io/part-of", Str(_partOf));
+            _resourceNames["ConfigMap/" + ConnectionConfigMap] = "the connection variables";
+            Add(ConnectionConfigMap + "-configmap.yaml", ConfigMap(ConnectionConfigMap, connLabels, _connection));
         }
-        if (d.HasErrors) return null;
 
-        var kustomization = new E.YMap()
-            .Add("apiVersion", Str("kustomize.config.k8s.io/v1beta1"))
-            .Add("kind", Str("Kustomization"))
-            .Add("resources", new E.YSeq(files.Keys.Select(f => (E.YNode)Str(f)).ToList()));
-        if (secretEntries.Count > 0)
-            kustomization.Add("secretGenerator", new E.YSeq(secretEntries.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => (E.YNode)new E.YMap()
-                .Add("name", Str(e.Name))
-                .Add("envs", new E.YSeq(e.Envs.Select(x => (E.YNode)Str(x)).ToList()))).ToList()));
-        files["kustomization.yaml"] = E.YamlEmitter.Write(kustomization, header);
-        return files;
+        public SortedDictionary<string, string> WithKustomization()
+        {
+            var kustomization = new E.YMap()
+                .Add("apiVersion", Str("kustomize.config.k8s.io/v1beta1"))
+                .Add("kind", Str("Kustomization"))
+                .Add("resources", new E.YSeq(_files.Keys.Select(f => (E.YNode)Str(f)).ToList()));
+            if (_secretEntries.Count > 0)
+                kustomization.Add("secretGenerator", new E.YSeq(_secretEntries.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => (E.YNode)new E.YMap()
+                    .Add("name", Str(e.Name))
+                    .Add("envs", new E.YSeq(e.Envs.Select(x => (E.YNode)Str(x)).ToList()))).ToList()));
+            _files["kustomization.yaml"] = E.YamlEmitter.Write(kustomization, _header);
+            return _files;
+        }
     }
 
     /// <summary>app.kubernetes.io/* labels (Kubernetes' recommended labels); the version only when the image tag is a valid label value.</summary>
@@ -442,7 +527,7 @@ public static class KubernetesPublisher
         foreach (var raw in s.Ports)
         {
             var p = PortSpec.Parse(raw);
-            if (p is null || p.HasInterpolation || p.ContainerStart is null)
+            if (p is null || p.Raw.Contains('$') || p.ContainerStart is null)
             {
                 d.Warning(Codes.PublishNotFaithful, at.Of(s, "ports"), $"{target}: the port '{raw}' of service '{s.Name}' uses Compose interpolation or cannot be read; it is not published.");
                 continue;

@@ -19,7 +19,7 @@ public sealed record PublishContext(string ProjectDirectory, string PublishDirec
 
 /// <summary>
 /// Small deterministic helpers shared by the Kubernetes and Swarm publishers: names, durations, commands,
-/// Compose-interpolation detection, and where in a registry file a key was written (for diagnostics).
+/// and where in a registry file a key was written (for diagnostics).
 /// </summary>
 public static class PublishText
 {
@@ -60,25 +60,6 @@ public static class PublishText
         var colon = name.LastIndexOf(':');
         return colon > slash ? name[(colon + 1)..] : null;
     }
-
-    /// <summary>
-    /// True when a value holds Compose interpolation (<c>${…}</c> or <c>$NAME</c>) that only Compose resolves;
-    /// <c>$$</c> (a literal '$') and a '$' before anything else are not interpolation.
-    /// </summary>
-    public static bool HasInterpolation(string value)
-    {
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (value[i] != '$') continue;
-            var next = i + 1 < value.Length ? value[i + 1] : '\0';
-            if (next == '$') { i++; continue; }
-            if (next == '{' || next == '_' || char.IsAsciiLetter(next)) return true;
-        }
-        return false;
-    }
-
-    /// <summary>A Compose value without interpolation as the literal text it means (<c>$$</c> → <c>$</c>).</summary>
-    public static string Unescape(string value) => value.Replace("$$", "$", StringComparison.Ordinal);
 
     /// <summary>
     /// A Compose duration (Go syntax: <c>1m30s</c>, <c>5s</c>, <c>500ms</c>, <c>1.5s</c>) in whole seconds, rounded up
@@ -210,57 +191,21 @@ public static class PublishText
         return Path.GetRelativePath(fromDirectory, abs).Replace('\\', '/');
     }
 
+    /// <summary>
+    /// The names a service answers to besides its own: its network aliases, then its container_name, which
+    /// neither target can give a container (reported as <paramref name="containerNameWarning"/>).
+    /// </summary>
+    internal static List<string> OtherNames(ResolvedService s, E.RegistryLocator at, DiagnosticBag d, string containerNameWarning)
+    {
+        var aliases = s.NetworkAliases.ToList();
+        if (!string.IsNullOrEmpty(s.ContainerName))
+        {
+            d.Warning(Codes.PublishNotFaithful, at.Of(s, "container_name"), containerNameWarning);
+            aliases.Add(s.ContainerName!);
+        }
+        return aliases;
+    }
+
     internal static E.YScalar Int(int value) => new(value.ToString(CultureInfo.InvariantCulture));
     internal static E.YScalar Str(string value) => E.YamlEmitter.Str(value, composeValue: false);
-}
-
-/// <summary>
-/// Finds where a key of a service was written in its registry file, so a publishing diagnostic points at
-/// file(line,col): the top-level key, else the key in <c>sources.prod</c>, else in <c>compose:</c>, else the file.
-/// </summary>
-public sealed class RegistryLocator(string projectDirectory)
-{
-    private readonly Dictionary<string, YMapping?> _files = new(StringComparer.Ordinal);
-
-    /// <summary>Where an inline env variable was set: the highest layer that sets it (profile, source, service), else the env key.</summary>
-    public SourceSpan OfEnv(ResolvedService s, string variable)
-    {
-        var root = Root(s);
-        if (root is null) return Of(s, "env");
-        var layers = new[]
-        {
-            ((root["deployment_profiles"] as YMapping)?[s.Profile] as YMapping)?["env"] as YMapping,
-            ((root["sources"] as YMapping)?[s.Source?.Key ?? "prod"] as YMapping)?["env"] as YMapping,
-            root["env"] as YMapping,
-        };
-        foreach (var layer in layers)
-            if (layer?.Entries.FirstOrDefault(e => e.Key.Value == variable).Key is { } k) return new SourceSpan(s.RegistryFile!, k.Line, k.Column);
-        return Of(s, "env");
-    }
-
-    private YMapping? Root(ResolvedService s)
-    {
-        if (s.RegistryFile is null) return null;
-        if (!_files.TryGetValue(s.RegistryFile, out var root))
-        {
-            var path = Path.IsPathRooted(s.RegistryFile) ? s.RegistryFile : Path.Combine(projectDirectory, s.RegistryFile);
-            root = File.Exists(path) ? SafeYamlLoader.LoadFile(path, s.RegistryFile, new DiagnosticBag()) as YMapping : null;
-            _files[s.RegistryFile] = root;
-        }
-        return root;
-    }
-
-    public SourceSpan Of(ResolvedService s, string key)
-    {
-        if (s.RegistryFile is null) return SourceSpan.None;
-        var root = Root(s);
-        if (root is null) return new SourceSpan(s.RegistryFile, 1, 1);
-        YScalar? Find(YMapping? m) => m?.Entries.FirstOrDefault(e => e.Key.Value == key).Key;
-        var sourceKey = s.Source?.Key ?? "prod";
-        var hit = Find(root)
-            ?? Find((root["sources"] as YMapping)?[sourceKey] as YMapping)
-            ?? Find(root["compose"] as YMapping)
-            ?? Find(((root["deployment_profiles"] as YMapping)?[s.Profile]) as YMapping);
-        return hit is null ? new SourceSpan(s.RegistryFile, 1, 1) : new SourceSpan(s.RegistryFile, hit.Line, hit.Column);
-    }
 }

@@ -84,53 +84,58 @@ public static class PublishStager
 
         var plan = new StagePlan();
         var planner = new PlanBuilder(plan, stageDir, label, d);
-        void Add(string target, string? content, string kind) => planner.Add(target, content, kind);
-
         foreach (var (name, content) in files)
-        {
-            var target = Path.Combine(req.PublishPath, name);
-            var key = publishLabel + "/" + name;
-            if (Directory.Exists(target))
-            {
-                d.Error(Codes.PublishFileNotOurs, new SourceSpan(key, 0, 0), $"'{key}' is a folder; HsmPublish writes a file there. Move it away or choose another HsmPublishPath.");
-                continue;
-            }
-            var current = StagePlan.HashFile(target);
-            var stagedHash = StagePlan.Hash(Stager.Utf8NoBom.GetBytes(content));
-            if (current != null && current != stagedHash)
-            {
-                if (!recorded.TryGetValue(key, out var expected))
-                {
-                    d.Error(Codes.PublishFileNotOurs, new SourceSpan(key, 1, 1),
-                        $"'{key}' exists and hsm.lock does not record that Hsm wrote it; HsmPublish never replaces a file it did not write. Move it away (or delete it), or choose another HsmPublishPath.");
-                    continue;
-                }
-                if (current != expected)
-                {
-                    var msg = $"'{key}' was edited by hand since HsmPublish generated it; {(req.Locked ? "HsmLocked=true forbids regenerating it." : "it is regenerated. Change hsm.yaml or the registry, or put the change in a kustomize overlay / a second stack file.")}";
-                    if (req.Locked) d.Error(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1), msg);
-                    else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1), msg);
-                }
-            }
-            Add(target, content, "publish");
-            newLock.Files[key] = stagedHash;
-        }
+            StageFile(planner, req, publishLabel + "/" + name, Path.Combine(req.PublishPath, name), content, recorded, newLock, d);
 
         // Files an earlier publish wrote that this one no longer produces: deleted while they hold what hsm wrote.
         foreach (var (key, hash) in recorded.Where(kv => !newLock.Files.ContainsKey(kv.Key)))
         {
             var target = Path.Combine(req.PublishPath, key[(publishLabel.Length + 1)..]);
-            var current = StagePlan.HashFile(target);
+            var current = planner.CurrentHash(target);
             if (current is null) continue;
-            if (current == hash) Add(target, null, "publish");
+            if (current == hash) planner.Add(target, null, "publish");
             else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1),
                 $"'{key}' is no longer published, but it was edited by hand since HsmPublish wrote it, so it is kept (and no longer recorded in hsm.lock). Delete it if it is not needed.");
         }
 
-        Add(req.LockPath, newLock.Write(), "lock");
+        planner.Add(req.LockPath, newLock.Write(), "lock");
         if (d.HasErrors) return null;
         plan.Save(Path.Combine(stageDir, "plan.json"));
         return plan;
+    }
+
+    /// <summary>
+    /// One published file: written where nothing is, where hsm.lock records that HsmPublish wrote it, or where it
+    /// already holds the same bytes; a file HsmPublish did not write is never replaced (PublishFileNotOurs), a hand edit is
+    /// warned about and regenerated (refused under HsmLocked).
+    /// </summary>
+    private static void StageFile(PlanBuilder planner, PublishRequest req, string key, string target, string content,
+        Dictionary<string, string> recorded, HsmLock newLock, DiagnosticBag d)
+    {
+        if (Directory.Exists(target))
+        {
+            d.Error(Codes.PublishFileNotOurs, new SourceSpan(key, 0, 0), $"'{key}' is a folder; HsmPublish writes a file there. Move it away or choose another HsmPublishPath.");
+            return;
+        }
+        var current = planner.CurrentHash(target);
+        var staged = StagedContent.Of(content);
+        if (current != null && current != staged.Hash)
+        {
+            if (!recorded.TryGetValue(key, out var expected))
+            {
+                d.Error(Codes.PublishFileNotOurs, new SourceSpan(key, 1, 1),
+                    $"'{key}' exists and hsm.lock does not record that Hsm wrote it; HsmPublish never replaces a file it did not write. Move it away (or delete it), or choose another HsmPublishPath.");
+                return;
+            }
+            if (current != expected)
+            {
+                var msg = $"'{key}' was edited by hand since HsmPublish generated it; {(req.Locked ? "HsmLocked=true forbids regenerating it." : "it is regenerated. Change hsm.yaml or the registry, or put the change in a kustomize overlay / a second stack file.")}";
+                if (req.Locked) d.Error(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1), msg);
+                else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1), msg);
+            }
+        }
+        planner.Add(target, staged, "publish", content);
+        newLock.Files[key] = staged.Hash;
     }
 }
 
@@ -153,7 +158,7 @@ public static class PublishPipeline
         };
         var bag = new DiagnosticBag();
         var (stack, folders) = ResolvePipeline.Run(request, bag);
-        if (stack != null) Compose.Preflight.Check(stack, bag);
+        if (stack != null) Compose.Preflight.Check(stack, bag, new Compose.RegistryLocator(built.ProjectDirectory));
         foreach (var x in bag.Items)
         {
             if (x.Code == Codes.NoProdSource && ComponentName.Match(x.Message) is { Success: true } hit)

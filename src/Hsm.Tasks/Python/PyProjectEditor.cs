@@ -49,11 +49,7 @@ public static class PyProjectEditor
         string fileLabel, string newProjectName, string newProjectVersion, DiagnosticBag diagnostics)
     {
         var prev = previouslyOwned ?? new OwnedPyProject();
-        // Same package twice: the first wins (compared by PEP 503 name).
-        var want = new List<ManagedDependency>();
-        var wantByNorm = new Dictionary<string, ManagedDependency>(StringComparer.Ordinal);
-        foreach (var d in desired)
-            if (wantByNorm.TryAdd(Requirements.NormalizeName(d.Package), d)) want.Add(d);
+        var (want, wantByNorm) = Distinct(desired);
 
         if (want.Count == 0 && prev.Entries.Count == 0)
             return new PyProjectEditResult(originalText, false, new OwnedPyProject());
@@ -65,19 +61,7 @@ public static class PyProjectEditor
         var text = isNew ? "" : bom ? originalText!.Substring(1) : originalText!;
         var nl = isNew ? "\n" : DetectNewLine(text);
 
-        var doc = PyProjectScan.Parse(text, fileLabel);
-        if (doc.HasErrors)
-        {
-            // Tomlyn lists parser errors before lexer errors: report the earliest one (positions are 0-based).
-            var m = doc.Diagnostics.Where(x => x.Kind == DiagnosticMessageKind.Error)
-                .OrderBy(x => x.Span.Start.Line).ThenBy(x => x.Span.Start.Column).FirstOrDefault();
-            if (m != null)
-                diagnostics.Error(Codes.PyProjectInvalid, new DSpan(fileLabel, m.Span.Start.Line + 1, m.Span.Start.Column + 1),
-                    $"{fileLabel} is not valid TOML: {m.Message}");
-            return new PyProjectEditResult(null, false, prev);
-        }
-        var scan = PyProjectScan.Scan(text, doc);
-        if (!Validate(scan, fileLabel, diagnostics))
+        if (ScanValid(text, fileLabel, diagnostics) is not { } scan)
             return new PyProjectEditResult(null, false, prev);
 
         var owned = new OwnedPyProject { Created = new List<string>(prev.Created), AddedFinalNewline = prev.AddedFinalNewline };
@@ -93,6 +77,61 @@ public static class PyProjectEditor
         text = Reparse(TextEdits.Apply(text, edits), fileLabel, out scan);
 
         // ---- what has to be appended ----------------------------------------------------------------------
+        var (newDeps, newSources) = ToAppend(scan, want, restoreSources);
+
+        // ---- pass 2: create missing structures --------------------------------------------------------------
+        edits.Clear();
+        CreateStructures(scan, newDeps.Count > 0, newSources.Count > 0, isNew, owned, newProjectName, newProjectVersion, nl, edits);
+        text = Reparse(TextEdits.Apply(text, edits), fileLabel, out scan);
+
+        // ---- pass 3: append new entries -------------------------------------------------------------------
+        edits.Clear();
+        AppendEntries(scan, newDeps, newSources, nl, edits);
+        text = Reparse(TextEdits.Apply(text, edits), fileLabel, out scan);
+
+        // ---- pass 4: remove created structures that are empty again -----------------------------------------
+        text = RemoveEmptyCreated(text, fileLabel, owned, nl);
+
+        // ---- result ---------------------------------------------------------------------------------------
+        RecordOwned(want, prevByNorm, takenReq, takenSrc, owned);
+
+        var final = (bom ? "\uFEFF" : "") + text;
+        var changed = isNew || !string.Equals(final, originalText, StringComparison.Ordinal);
+        return new PyProjectEditResult(final, changed, owned);
+    }
+
+    /// <summary>Same package twice: the first wins (compared by PEP 503 name).</summary>
+    static (List<ManagedDependency> Want, Dictionary<string, ManagedDependency> ByNorm) Distinct(IReadOnlyList<ManagedDependency> desired)
+    {
+        var want = new List<ManagedDependency>();
+        var wantByNorm = new Dictionary<string, ManagedDependency>(StringComparer.Ordinal);
+        foreach (var d in desired)
+            if (wantByNorm.TryAdd(Requirements.NormalizeName(d.Package), d)) want.Add(d);
+        return (want, wantByNorm);
+    }
+
+    /// <summary>The scan of a file hsm can edit; null (reported) when it is not valid TOML or not editable.</summary>
+    static PyProjectScan? ScanValid(string text, string fileLabel, DiagnosticBag diagnostics)
+    {
+        var doc = PyProjectScan.Parse(text, fileLabel);
+        if (doc.HasErrors)
+        {
+            // Tomlyn lists parser errors before lexer errors: report the earliest one (positions are 0-based).
+            var m = doc.Diagnostics.Where(x => x.Kind == DiagnosticMessageKind.Error)
+                .OrderBy(x => x.Span.Start.Line).ThenBy(x => x.Span.Start.Column).FirstOrDefault();
+            if (m != null)
+                diagnostics.Error(Codes.PyProjectInvalid, new DSpan(fileLabel, m.Span.Start.Line + 1, m.Span.Start.Column + 1),
+                    $"{fileLabel} is not valid TOML: {m.Message}");
+            return null;
+        }
+        var scan = PyProjectScan.Scan(text, doc);
+        return Validate(scan, fileLabel, diagnostics) ? scan : null;
+    }
+
+    /// <summary>The dependencies and the sources the file lacks (a deselected library's source of the user's put back), each sorted by name.</summary>
+    static (List<ManagedDependency> Deps, List<(string Key, string Value)> Sources) ToAppend(PyProjectScan scan, List<ManagedDependency> want,
+        List<(string Key, string Value)> restoreSources)
+    {
         var presentDeps = scan.Deps.Where(d => d.Norm != null).Select(d => d.Norm!).ToHashSet(StringComparer.Ordinal);
         var newDeps = want.Where(d => !presentDeps.Contains(Requirements.NormalizeName(d.Package)))
             .OrderBy(d => Requirements.NormalizeName(d.Package), StringComparer.Ordinal).ToList();
@@ -100,11 +139,15 @@ public static class PyProjectEditor
             .Select(d => (Key: Requirements.NameOf(d.Requirement) ?? d.Package, Value: d.SourceTable!))
             .Concat(restoreSources.Where(r => scan.FindSource(Requirements.NormalizeName(r.Key)) == null))
             .OrderBy(s => Requirements.NormalizeName(s.Key), StringComparer.Ordinal).ToList();
+        return (newDeps, newSources);
+    }
 
-        // ---- pass 2: create missing structures --------------------------------------------------------------
-        edits.Clear();
+    /// <summary>Pass 2: the dependencies key (and a [project] table) and a [tool.uv.sources] table where new entries need them.</summary>
+    static void CreateStructures(PyProjectScan scan, bool newDeps, bool newSources, bool isNew, OwnedPyProject owned,
+        string newProjectName, string newProjectVersion, string nl, List<TextEdit> edits)
+    {
         var atEnd = new List<string>();
-        if (newDeps.Count > 0 && scan.DepsKv == null)
+        if (newDeps && scan.DepsKv == null)
         {
             var block = "dependencies = [" + nl + "]" + nl;
             if (scan.ProjectTable != null)
@@ -120,7 +163,7 @@ public static class PyProjectEditor
             }
             AddOnce(owned.Created, CreatedDependencies);
         }
-        if (newSources.Count > 0 && !scan.HasSourcesContainer)
+        if (newSources && !scan.HasSourcesContainer)
         {
             atEnd.Add("[tool.uv.sources]" + nl);
             AddOnce(owned.Created, CreatedSources);
@@ -132,41 +175,40 @@ public static class PyProjectEditor
             if (t.Length > 0 && !EndsWithNewLine(t)) owned.AddedFinalNewline = true;
             edits.Add(new TextEdit(t.Length, t.Length, sep + string.Join(nl, atEnd)));
         }
-        text = Reparse(TextEdits.Apply(text, edits), fileLabel, out scan);
+    }
 
-        // ---- pass 3: append new entries -------------------------------------------------------------------
-        edits.Clear();
+    /// <summary>Pass 3: the new dependencies and sources, in the layout of the list or table they join.</summary>
+    static void AppendEntries(PyProjectScan scan, List<ManagedDependency> newDeps, List<(string Key, string Value)> newSources, string nl, List<TextEdit> edits)
+    {
         if (newDeps.Count > 0)
         {
             var style = scan.Deps.LastOrDefault(d => d.Value != null)?.Style ?? TokenKind.String;
             ListEdits.Append(scan.Text, scan.DepsShape!, newDeps.Select(d => Quote(d.Requirement, style)).ToList(), nl, edits);
         }
-        if (newSources.Count > 0)
+        if (newSources.Count == 0) return;
+        var lines = newSources.Select(s => Key(s.Key) + " = " + s.Value).ToList();
+        if (scan.SourcesTable != null)
         {
-            var lines = newSources.Select(s => Key(s.Key) + " = " + s.Value).ToList();
-            if (scan.SourcesTable != null)
-            {
-                var last = scan.SourcesTable.Items?.LastOrDefault();
-                InsertLinesAfter(scan.Text, last != null ? End(last.Value!) : HeaderEnd(scan.SourcesTable), string.Concat(lines.Select(l => l + nl)), nl, edits);
-            }
-            else if (scan.SourcesInline != null)
-                ListEdits.Append(scan.Text, ListShape.Of(scan.SourcesInline), lines, nl, edits);
-            else
-            {
-                var lastKv = scan.LastDottedSourceKv!;
-                var keyStart = Start(lastKv.Key!);
-                var lastSeg = lastKv.Key!.DotKeys!.Last().Key!;
-                var prefix = scan.Text.Substring(keyStart, Start(lastSeg) - keyStart);
-                var indent = IndentAt(scan.Text, keyStart);
-                InsertLinesAfter(scan.Text, End(lastKv.Value!), string.Concat(lines.Select(l => indent + prefix + l + nl)), nl, edits);
-            }
+            var last = scan.SourcesTable.Items?.LastOrDefault();
+            InsertLinesAfter(scan.Text, last != null ? End(last.Value!) : HeaderEnd(scan.SourcesTable), string.Concat(lines.Select(l => l + nl)), nl, edits);
         }
-        text = Reparse(TextEdits.Apply(text, edits), fileLabel, out scan);
+        else if (scan.SourcesInline != null)
+            ListEdits.Append(scan.Text, ListShape.Of(scan.SourcesInline), lines, nl, edits);
+        else
+        {
+            var lastKv = scan.LastDottedSourceKv!;
+            var keyStart = Start(lastKv.Key!);
+            var lastSeg = lastKv.Key!.DotKeys!.Last().Key!;
+            var prefix = scan.Text.Substring(keyStart, Start(lastSeg) - keyStart);
+            var indent = IndentAt(scan.Text, keyStart);
+            InsertLinesAfter(scan.Text, End(lastKv.Value!), string.Concat(lines.Select(l => indent + prefix + l + nl)), nl, edits);
+        }
+    }
 
-        // ---- pass 4: remove created structures that are empty again -----------------------------------------
-        text = RemoveEmptyCreated(text, fileLabel, owned, nl);
-
-        // ---- result ---------------------------------------------------------------------------------------
+    /// <summary>The entries hsm owns now, with what each took over (kept from before, or taken in this edit).</summary>
+    static void RecordOwned(List<ManagedDependency> want, Dictionary<string, OwnedEntry> prevByNorm,
+        Dictionary<string, string> takenReq, Dictionary<string, string> takenSrc, OwnedPyProject owned)
+    {
         foreach (var d in want)
         {
             var norm = Requirements.NormalizeName(d.Package);
@@ -182,10 +224,6 @@ public static class PyProjectEditor
         }
         owned.Entries.Sort((a, b) => string.CompareOrdinal(Requirements.NormalizeName(a.Name), Requirements.NormalizeName(b.Name)));
         if (owned.Created.Count == 0) owned.AddedFinalNewline = false;
-
-        var final = (bom ? "\uFEFF" : "") + text;
-        var changed = isNew || !string.Equals(final, originalText, StringComparison.Ordinal);
-        return new PyProjectEditResult(final, changed, owned);
     }
 
     static bool Validate(PyProjectScan scan, string fileLabel, DiagnosticBag diagnostics)
@@ -219,50 +257,67 @@ public static class PyProjectEditor
         Dictionary<string, string> takenReq, Dictionary<string, string> takenSrc, List<(string, string)> restoreSources,
         string file, DiagnosticBag diagnostics, List<TextEdit> edits)
     {
-        var t = scan.Text;
-        // [project].dependencies
-        if (scan.DepsShape != null)
-        {
-            var remove = new HashSet<int>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var item in scan.Deps)
-            {
-                if (item.Norm == null || item.Value == null || !seen.Add(item.Norm)) continue;
-                var span = scan.DepsShape.Items[item.Index];
-                var where = new DSpan(file, item.Line, item.Column);
-                want.TryGetValue(item.Norm, out var d);
-                prev.TryGetValue(item.Norm, out var o);
-                if (d != null)
-                {
-                    if (o != null)
-                    {
-                        if (item.Value != o.Requirement && item.Value != d.Requirement)
-                            diagnostics.Warning(Codes.OwnedEntryEdited, where,
-                                $"{file}: the dependency \"{item.Value}\" that hsm manages was edited (hsm wrote \"{o.Requirement}\"); it is rewritten to \"{d.Requirement}\". Change the registry or hsm.yaml instead.");
-                    }
-                    else
-                    {
-                        takenReq[item.Norm] = item.Value;
-                        diagnostics.Warning(Codes.TakeOver, where,
-                            $"{file}: hsm takes over the dependency \"{item.Value}\" because the stack provides {d.Package}; it becomes \"{d.Requirement}\" (the original is restored when the library is deselected).");
-                    }
-                    if (item.Value != d.Requirement)
-                        edits.Add(new TextEdit(span.Start, span.End, Quote(d.Requirement, item.Style)));
-                }
-                else if (o != null)
-                {
-                    if (o.TakenOverRequirement != null)
-                    {
-                        if (item.Value != o.TakenOverRequirement)
-                            edits.Add(new TextEdit(span.Start, span.End, Quote(o.TakenOverRequirement, item.Style)));
-                    }
-                    else remove.Add(item.Index);
-                }
-            }
-            ListEdits.Remove(t, scan.DepsShape, remove, edits);
-        }
+        if (scan.DepsShape != null) EditDependencies(scan, want, prev, takenReq, file, diagnostics, edits);
+        EditSources(scan, want, prev, takenSrc, file, diagnostics, edits);
 
-        // [tool.uv.sources]
+        // Deselected entries whose taken-over source no longer has an entry: put the user's source back.
+        foreach (var (norm, o) in prev)
+            if (!want.ContainsKey(norm) && o.TakenOverSource != null && scan.FindSource(norm) == null)
+                restoreSources.Add((Requirements.NameOf(o.TakenOverRequirement ?? o.Requirement) ?? o.Name, o.TakenOverSource));
+    }
+
+    /// <summary>[project].dependencies: rewrite, take over, restore and remove existing entries in place.</summary>
+    static void EditDependencies(PyProjectScan scan, Dictionary<string, ManagedDependency> want, Dictionary<string, OwnedEntry> prev,
+        Dictionary<string, string> takenReq, string file, DiagnosticBag diagnostics, List<TextEdit> edits)
+    {
+        var remove = new HashSet<int>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in scan.Deps)
+        {
+            if (item.Norm == null || item.Value == null || !seen.Add(item.Norm)) continue;
+            var span = scan.DepsShape!.Items[item.Index];
+            want.TryGetValue(item.Norm, out var d);
+            prev.TryGetValue(item.Norm, out var o);
+            if (d != null)
+            {
+                ReportDependencyChange(item.Value, item.Norm, d, o, new DSpan(file, item.Line, item.Column), takenReq, file, diagnostics);
+                if (item.Value != d.Requirement)
+                    edits.Add(new TextEdit(span.Start, span.End, Quote(d.Requirement, item.Style)));
+            }
+            else if (o != null)
+            {
+                if (o.TakenOverRequirement != null)
+                {
+                    if (item.Value != o.TakenOverRequirement)
+                        edits.Add(new TextEdit(span.Start, span.End, Quote(o.TakenOverRequirement, item.Style)));
+                }
+                else remove.Add(item.Index);
+            }
+        }
+        ListEdits.Remove(scan.Text, scan.DepsShape!, remove, edits);
+    }
+
+    /// <summary>A managed dependency found in the file: warns when hsm's entry was edited, or records (and warns) that hsm takes the user's over.</summary>
+    static void ReportDependencyChange(string value, string norm, ManagedDependency d, OwnedEntry? o, DSpan where,
+        Dictionary<string, string> takenReq, string file, DiagnosticBag diagnostics)
+    {
+        if (o != null)
+        {
+            if (value != o.Requirement && value != d.Requirement)
+                diagnostics.Warning(Codes.OwnedEntryEdited, where,
+                    $"{file}: the dependency \"{value}\" that hsm manages was edited (hsm wrote \"{o.Requirement}\"); it is rewritten to \"{d.Requirement}\". Change the registry or hsm.yaml instead.");
+            return;
+        }
+        takenReq[norm] = value;
+        diagnostics.Warning(Codes.TakeOver, where,
+            $"{file}: hsm takes over the dependency \"{value}\" because the stack provides {d.Package}; it becomes \"{d.Requirement}\" (the original is restored when the library is deselected).");
+    }
+
+    /// <summary>[tool.uv.sources]: rewrite, take over, restore and remove existing entries in place.</summary>
+    static void EditSources(PyProjectScan scan, Dictionary<string, ManagedDependency> want, Dictionary<string, OwnedEntry> prev,
+        Dictionary<string, string> takenSrc, string file, DiagnosticBag diagnostics, List<TextEdit> edits)
+    {
+        var t = scan.Text;
         var inlineRemove = new HashSet<int>();
         var lineRemovals = new List<(int Start, int End)>();
         var seenSrc = new HashSet<string>(StringComparer.Ordinal);
@@ -270,34 +325,9 @@ public static class PyProjectEditor
         {
             if (!seenSrc.Add(e.Norm)) continue;
             var cur = t.Substring(e.ValueStart, e.ValueEnd - e.ValueStart);
-            var where = new DSpan(file, e.Line, e.Column);
             want.TryGetValue(e.Norm, out var d);
             prev.TryGetValue(e.Norm, out var o);
-            string? replacement = null;
-            var delete = false;
-            if (d != null)
-            {
-                if (o?.Source != null)
-                {
-                    if (d.SourceTable != null && cur != o.Source && cur != d.SourceTable)
-                        diagnostics.Warning(Codes.OwnedEntryEdited, where,
-                            $"{file}: the source of {e.Key} that hsm manages was edited (hsm wrote {o.Source}); it is rewritten to {d.SourceTable}.");
-                }
-                else
-                {
-                    if (o?.TakenOverSource == null) takenSrc[e.Norm] = cur;
-                    diagnostics.Warning(Codes.TakeOver, where,
-                        $"{file}: hsm takes over the source of {e.Key} ({cur}) because the stack provides {d.Package}" +
-                        (d.SourceTable != null ? $"; it becomes {d.SourceTable}" : " from PyPI; the source is removed") + " (the original is restored when the library is deselected).");
-                }
-                if (d.SourceTable == null) delete = true;
-                else if (cur != d.SourceTable) replacement = d.SourceTable;
-            }
-            else if (o?.Source != null)
-            {
-                if (o.TakenOverSource != null) { if (cur != o.TakenOverSource) replacement = o.TakenOverSource; }
-                else delete = true;
-            }
+            var (replacement, delete) = d != null ? WantedSource(e, cur, d, o, takenSrc, file, diagnostics) : DeselectedSource(cur, o);
             if (replacement != null) edits.Add(new TextEdit(e.ValueStart, e.ValueEnd, replacement));
             if (delete)
             {
@@ -307,11 +337,36 @@ public static class PyProjectEditor
         }
         AddLineRemovals(t, lineRemovals, edits);
         if (inlineRemove.Count > 0) ListEdits.Remove(t, ListShape.Of(scan.SourcesInline!), inlineRemove, edits);
+    }
 
-        // Deselected entries whose taken-over source no longer has an entry: put the user's source back.
-        foreach (var (norm, o) in prev)
-            if (!want.ContainsKey(norm) && o.TakenOverSource != null && scan.FindSource(norm) == null)
-                restoreSources.Add((Requirements.NameOf(o.TakenOverRequirement ?? o.Requirement) ?? o.Name, o.TakenOverSource));
+    /// <summary>The source entry of a wanted package: what replaces it, or whether it goes (a PyPI source has none).</summary>
+    static (string? Replacement, bool Delete) WantedSource(SourceEntry e, string cur, ManagedDependency d, OwnedEntry? o,
+        Dictionary<string, string> takenSrc, string file, DiagnosticBag diagnostics)
+    {
+        var where = new DSpan(file, e.Line, e.Column);
+        if (o?.Source != null)
+        {
+            if (d.SourceTable != null && cur != o.Source && cur != d.SourceTable)
+                diagnostics.Warning(Codes.OwnedEntryEdited, where,
+                    $"{file}: the source of {e.Key} that hsm manages was edited (hsm wrote {o.Source}); it is rewritten to {d.SourceTable}.");
+        }
+        else
+        {
+            if (o?.TakenOverSource == null) takenSrc[e.Norm] = cur;
+            diagnostics.Warning(Codes.TakeOver, where,
+                $"{file}: hsm takes over the source of {e.Key} ({cur}) because the stack provides {d.Package}" +
+                (d.SourceTable != null ? $"; it becomes {d.SourceTable}" : " from PyPI; the source is removed") + " (the original is restored when the library is deselected).");
+        }
+        if (d.SourceTable == null) return (null, true);
+        return (cur != d.SourceTable ? d.SourceTable : null, false);
+    }
+
+    /// <summary>The source entry of a package no longer wanted: the user's original back, or removed when hsm added it.</summary>
+    static (string? Replacement, bool Delete) DeselectedSource(string cur, OwnedEntry? o)
+    {
+        if (o?.Source == null) return (null, false);
+        if (o.TakenOverSource != null) return (cur != o.TakenOverSource ? o.TakenOverSource : null, false);
+        return (null, true);
     }
 
     /// <summary>

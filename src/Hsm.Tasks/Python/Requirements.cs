@@ -10,15 +10,6 @@ public static class Requirements
 {
     static readonly Regex NameRx = new(@"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)", RegexOptions.CultureInvariant);
 
-    // packaging.version.VERSION_PATTERN (PEP 440), anchored.
-    static readonly Regex Pep440Rx = new(
-        @"^\s*v?(?:(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*" +
-        @"(?:[-_\.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_\.]?[0-9]*)?" +
-        @"(?:-[0-9]+|[-_\.]?(?:post|rev|r)[-_\.]?[0-9]*)?" +
-        @"(?:[-_\.]?dev[-_\.]?[0-9]*)?)" +
-        @"(?:\+[a-z0-9]+(?:[-_\.][a-z0-9]+)*)?\s*$",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-
     /// <summary>PEP 503 normalisation (<see cref="Grammars.Pep503Name"/>) of a name that may carry surrounding white space.</summary>
     public static string NormalizeName(string name) =>
         Grammars.Pep503Name(name.Length > 0 && (char.IsWhiteSpace(name[0]) || char.IsWhiteSpace(name[^1])) ? name.Trim() : name);
@@ -39,7 +30,8 @@ public static class Requirements
         return m.Groups[1].Value;
     }
 
-    public static bool IsValidPep440(string? version) => !string.IsNullOrWhiteSpace(version) && Pep440Rx.IsMatch(version!);
+    /// <summary>A PEP 440 version (<see cref="Grammars.IsPep440Version"/>).</summary>
+    public static bool IsValidPep440(string? version) => Grammars.IsPep440Version(version);
 
     /// <summary>Turns any project name into a valid distribution name (PEP 508 name, PEP 503 normalised).</summary>
     public static string ToDistributionName(string? name)
@@ -79,13 +71,13 @@ public static class Requirements
                     parts.Add(kind + " = " + TomlText.Basic(src.Ref!));
                 }
                 if (!string.IsNullOrEmpty(src.Subdirectory))
-                    parts.Add("subdirectory = " + TomlText.Basic(NormalizeRelative(src.Subdirectory!)));
+                    parts.Add("subdirectory = " + TomlText.Basic(Paths.ProjectPaths.Normalize(src.Subdirectory!)));
                 table = "{ " + string.Join(", ", parts) + " }";
                 break;
             }
             case "local":
             {
-                var path = NormalizeRelative(relativePath ?? src.Path ?? ".");
+                var path = Paths.ProjectPaths.Normalize(relativePath ?? src.Path ?? ".");
                 var editable = src.Editable ?? string.Equals(lib.Mode, "dev", StringComparison.OrdinalIgnoreCase);
                 table = "{ path = " + TomlText.Basic(path) + (editable ? ", editable = true" : "") + " }";
                 break;
@@ -96,17 +88,6 @@ public static class Requirements
         if (!string.IsNullOrWhiteSpace(src.Markers))
             req.Append("; ").Append(src.Markers!.Trim());
         return new ManagedDependency(package, req.ToString(), table);
-    }
-
-    /// <summary>'/'-separated, no leading "./", no trailing '/'.</summary>
-    internal static string NormalizeRelative(string path)
-    {
-        var p = path.Replace('\\', '/');
-        while (p.Contains("//")) p = p.Replace("//", "/");
-        while (p.StartsWith("./", StringComparison.Ordinal)) p = p.Substring(2);
-        p = string.Join("/", p.Split('/').Where((s, i) => s != "." || i == 0));
-        if (p.Length > 1) p = p.TrimEnd('/');
-        return p.Length == 0 ? "." : p;
     }
 
     static string GitUrl(string url)

@@ -78,31 +78,12 @@ public static class ComposeRules
     /// </summary>
     public static string GitContext(string url, string? gitRef, string? subdirectory)
     {
-        var sub = NormalizeRelativePath(subdirectory);
+        var sub = Paths.ProjectPaths.Normalize(subdirectory ?? "");
         var hasSub = sub.Length > 0 && sub != ".";
         var hasRef = !string.IsNullOrEmpty(gitRef);
         if (!hasRef && !hasSub) return url;
         return url + "#" + (hasRef ? gitRef : "") + (hasSub ? ":" + sub : "");
     }
-
-    /// <summary>
-    /// '/'-separated, without "./" segments or a trailing '/'; "" and "./" become ".". ".." segments are
-    /// kept (a context beside the project is legitimate). Does not make absolute paths relative.
-    /// </summary>
-    public static string NormalizeRelativePath(string? path)
-    {
-        if (string.IsNullOrEmpty(path)) return "";
-        var p = path.Replace('\\', '/');
-        var absolute = p.StartsWith('/');
-        var parts = p.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(s => s != ".").ToList();
-        var joined = string.Join("/", parts);
-        if (absolute) return "/" + joined;
-        return joined.Length == 0 ? "." : joined;
-    }
-
-    /// <summary>True for a path that is absolute on any platform we target (/x, C:\x, C:/x, \\server).</summary>
-    public static bool IsAbsolutePath(string path) =>
-        path.StartsWith('/') || path.StartsWith('\\') || (path.Length > 1 && char.IsLetter(path[0]) && path[1] == ':');
 }
 
 /// <summary>
@@ -112,9 +93,6 @@ public static class ComposeRules
 public sealed record PortSpec(string Raw, string? HostIp, string? HostPortText, int? HostStart, int? HostEnd,
     string ContainerPortText, int? ContainerStart, int? ContainerEnd, string Protocol)
 {
-    /// <summary>Contains a <c>${…}</c> or <c>$VAR</c> that only Compose can resolve.</summary>
-    public bool HasInterpolation => Raw.Contains('$');
-
     public bool AllInterfaces => HostIp is null or "" or "0.0.0.0" or "::";
 
     /// <summary>Parses a port; null when it is not short syntax we understand (Compose's parser has the last word).</summary>

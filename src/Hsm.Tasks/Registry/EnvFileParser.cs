@@ -25,9 +25,6 @@ public static class EnvFileParser
         if (text.Length > 0 && text[0] == '\ufeff') text = text.Substring(1);
         var p = new Cursor(text);
 
-        void Fail(int line, int column, string message) =>
-            diagnostics.Error(Codes.EnvFileProblem, new SourceSpan(fileLabel, line, column), $"env file {fileLabel}:{line}: {message}");
-
         while (true)
         {
             p.SkipStatementStart();
@@ -35,55 +32,14 @@ public static class EnvFileParser
 
             var keyLine = p.Line;
             var keyColumn = p.Column;
-            // "export" followed by whitespace is a prefix (exportFOO=1 is the key exportFOO).
-            if (p.StartsWith("export") && p.Pos + 6 < text.Length && IsSpace(text[p.Pos + 6]))
+            SkipExport(ref p);
+            string? value = null;
+            var failure = ReadKey(ref p, keyLine, keyColumn, out var key, out var sep);
+            if (failure is null) failure = ReadAssignment(ref p, sep, key, keyLine, keyColumn, fileLabel, diagnostics, out value);
+            if (failure is { } f)
             {
-                p.Advance(6);
-                while (!p.AtEnd && IsSpace(p.Peek)) p.Advance(1);
-            }
-
-            var keyStart = p.Pos;
-            char sep = '\0';
-            while (!p.AtEnd)
-            {
-                var c = p.Peek;
-                if (c is '=' or ':' or '\n') { sep = c; break; }
-                if (IsSpace(c) || c is '_' or '.' or '-' or '[' or ']' || char.IsLetterOrDigit(c)) { p.Advance(1); continue; }
-                // The line may be a pasted secret: say where, never what (design §9 "Secrets").
-                Fail(p.Line, p.Column, $"unexpected character in the variable name at column {p.Column}; Compose rejects this line");
+                diagnostics.Error(Codes.EnvFileProblem, new SourceSpan(fileLabel, f.Line, f.Column), $"env file {fileLabel}:{f.Line}: {f.Message}");
                 return entries;
-            }
-            var key = text.Substring(keyStart, p.Pos - keyStart).TrimEnd();
-            if (key.Any(IsSpace))
-            {
-                Fail(keyLine, keyColumn, $"the variable name contains a space (column {keyColumn + key.IndexOf(key.First(IsSpace))}); Compose rejects this line");
-                return entries;
-            }
-            if (key.Length == 0)
-            {
-                Fail(keyLine, keyColumn, "a line starts with '" + Printable(sep) + "': the variable name is empty");
-                return entries;
-            }
-
-            string? value;
-            if (sep is '\n' or '\0')
-            {
-                // A bare KEY passes the variable through from the environment.
-                if (sep == '\0')
-                    diagnostics.Warning(Codes.EnvFileProblem, new SourceSpan(fileLabel, keyLine, keyColumn),
-                        $"env file {fileLabel}:{keyLine}: bare '{key}' on the last line without a newline; some Compose versions read it as an empty variable name: end the file with a newline");
-                value = null;
-                if (sep == '\n') p.Advance(1);
-            }
-            else
-            {
-                p.Advance(1);
-                while (!p.AtEnd && IsSpace(p.Peek)) p.Advance(1);
-                if (!TryReadValue(ref p, out value, out var error, out var errLine))
-                {
-                    Fail(errLine, 1, error!);
-                    return entries;
-                }
             }
 
             if (firstLine.TryGetValue(key, out var earlier))
@@ -93,6 +49,58 @@ public static class EnvFileParser
             entries.Add(new EnvFileEntry(key, value, keyLine));
         }
         return entries;
+    }
+
+    /// <summary>Where a line is rejected, and why (never the value: it may be a pasted secret).</summary>
+    readonly record struct Failure(int Line, int Column, string Message);
+
+    /// <summary>"export" followed by whitespace is a prefix (exportFOO=1 is the key exportFOO).</summary>
+    static void SkipExport(ref Cursor p)
+    {
+        if (!p.StartsWith("export") || p.Pos + 6 >= p.Text.Length || !IsSpace(p.Text[p.Pos + 6])) return;
+        p.Advance(6);
+        while (!p.AtEnd && IsSpace(p.Peek)) p.Advance(1);
+    }
+
+    /// <summary>The variable name, up to its separator ('=', ':', a line break, or '\0' at the end of the file).</summary>
+    static Failure? ReadKey(ref Cursor p, int keyLine, int keyColumn, out string key, out char sep)
+    {
+        var text = p.Text;
+        var keyStart = p.Pos;
+        sep = '\0';
+        key = "";
+        while (!p.AtEnd)
+        {
+            var c = p.Peek;
+            if (c is '=' or ':' or '\n') { sep = c; break; }
+            if (IsSpace(c) || c is '_' or '.' or '-' or '[' or ']' || char.IsLetterOrDigit(c)) { p.Advance(1); continue; }
+            // The line may be a pasted secret: say where, never what (design §9 "Secrets").
+            return new Failure(p.Line, p.Column, $"unexpected character in the variable name at column {p.Column}; Compose rejects this line");
+        }
+        key = text.Substring(keyStart, p.Pos - keyStart).TrimEnd();
+        if (key.Any(IsSpace))
+            return new Failure(keyLine, keyColumn, $"the variable name contains a space (column {keyColumn + key.IndexOf(key.First(IsSpace))}); Compose rejects this line");
+        if (key.Length == 0)
+            return new Failure(keyLine, keyColumn, "a line starts with '" + Printable(sep) + "': the variable name is empty");
+        return null;
+    }
+
+    /// <summary>After the name: a bare KEY (null: passed through from the environment) or the value after the separator.</summary>
+    static Failure? ReadAssignment(ref Cursor p, char sep, string key, int keyLine, int keyColumn, string fileLabel, DiagnosticBag diagnostics, out string? value)
+    {
+        value = null;
+        if (sep is '\n' or '\0')
+        {
+            // A bare KEY passes the variable through from the environment.
+            if (sep == '\0')
+                diagnostics.Warning(Codes.EnvFileProblem, new SourceSpan(fileLabel, keyLine, keyColumn),
+                    $"env file {fileLabel}:{keyLine}: bare '{key}' on the last line without a newline; some Compose versions read it as an empty variable name: end the file with a newline");
+            if (sep == '\n') p.Advance(1);
+            return null;
+        }
+        p.Advance(1);
+        while (!p.AtEnd && IsSpace(p.Peek)) p.Advance(1);
+        return TryReadValue(ref p, out value, out var error, out var errLine) ? null : new Failure(errLine, 1, error!);
     }
 
     static bool TryReadValue(ref Cursor p, out string? value, out string? error, out int errorLine)
@@ -168,6 +176,8 @@ public static class EnvFileParser
         return sb.ToString();
     }
 
+    const char OpenBrace = '{', CloseBrace = '}';
+
     /// <summary>An unterminated <c>${</c> is an "Invalid template" for Compose.</summary>
     static bool CheckInterpolation(string v, out string? error)
     {
@@ -177,13 +187,13 @@ public static class EnvFileParser
             if (v[i] == '\\' && i + 1 < v.Length && v[i + 1] == '$') { i++; continue; }
             if (v[i] != '$' || i + 1 >= v.Length) continue;
             if (v[i + 1] == '$') { i++; continue; }
-            if (v[i + 1] != '{') continue;
+            if (v[i + 1] != OpenBrace) continue;
             var depth = 0;
             var j = i + 1;
             for (; j < v.Length; j++)
             {
-                if (v[j] == '{') depth++;
-                else if (v[j] == '}' && --depth == 0) break;
+                if (v[j] == OpenBrace) depth++;
+                else if (v[j] == CloseBrace && --depth == 0) break;
             }
             if (j >= v.Length)
             {

@@ -39,25 +39,47 @@ public static class Grammars
     /// <summary>Checks a PEP 508 environment marker (<c>python_version &gt;= "3.10" and sys_platform == "linux"</c>).</summary>
     public static string? CheckMarker(string marker)
     {
+        var tokens = MarkerTokens(marker, out var bad);
+        if (tokens is null) return bad;
+        if (tokens.Count == 0) return "it is empty";
+        return new MarkerParser(tokens).Check();
+    }
+
+    /// <summary>The tokens of a marker (kind, text, 0-based column); null with the error at an unexpected character.</summary>
+    private static List<(string Kind, string Text, int Pos)>? MarkerTokens(string marker, out string? error)
+    {
+        error = null;
         var tokens = new List<(string Kind, string Text, int Pos)>();
         int pos = 0;
         while (pos < marker.Length)
         {
             if (marker[pos..].Trim().Length == 0) break;
             var m = MarkerToken.Match(marker, pos);
-            if (!m.Success) return $"unexpected character at column {FirstNonSpace(marker, pos) + 1}";
+            if (!m.Success) { error = $"unexpected character at column {FirstNonSpace(marker, pos) + 1}"; return null; }
             var kind = m.Groups["op"].Success ? "op" : m.Groups["paren"].Success ? m.Value.Trim() : m.Groups["str"].Success ? "str" : "word";
             var text = m.Value.Trim();
             if (kind == "word" && text is "and" or "or" or "in" or "not") kind = text;
             tokens.Add((kind, text, m.Index + (m.Value.Length - m.Value.TrimStart().Length)));
             pos = m.Index + m.Length;
         }
-        if (tokens.Count == 0) return "it is empty";
-        int i = 0;
-        string? error = null;
-        string Where() => i < tokens.Count ? $"'{tokens[i].Text}' at column {tokens[i].Pos + 1}" : "the end";
+        return tokens;
+    }
 
-        bool Var()
+    /// <summary>PEP 508's marker grammar by recursive descent: or → and → expr (a comparison or a parenthesised or).</summary>
+    private sealed class MarkerParser(List<(string Kind, string Text, int Pos)> tokens)
+    {
+        private int i;
+        private string? error;
+
+        public string? Check()
+        {
+            if (!Or()) return error;
+            return i < tokens.Count ? $"'and' or 'or' is expected at {Where()}" : null;
+        }
+
+        private string Where() => i < tokens.Count ? $"'{tokens[i].Text}' at column {tokens[i].Pos + 1}" : "the end";
+
+        private bool Var()
         {
             if (i >= tokens.Count) { error = "a marker variable or a quoted string is missing at the end"; return false; }
             var t = tokens[i];
@@ -70,7 +92,8 @@ public static class Grammars
             error = $"a marker variable or a quoted string is expected at {Where()}";
             return false;
         }
-        bool Expr()
+
+        private bool Expr()
         {
             if (i < tokens.Count && tokens[i].Kind == "(")
             {
@@ -87,20 +110,20 @@ public static class Grammars
             else { error = $"a comparison (==, !=, <, <=, >, >=, ~=, ===, in, not in) is expected at {Where()}"; return false; }
             return Var();
         }
-        bool And()
+
+        private bool And()
         {
             if (!Expr()) return false;
             while (i < tokens.Count && tokens[i].Kind == "and") { i++; if (!Expr()) return false; }
             return true;
         }
-        bool Or()
+
+        private bool Or()
         {
             if (!And()) return false;
             while (i < tokens.Count && tokens[i].Kind == "or") { i++; if (!And()) return false; }
             return true;
         }
-        if (!Or()) return error;
-        return i < tokens.Count ? $"'and' or 'or' is expected at {Where()}" : null;
     }
 
     private static int FirstNonSpace(string s, int from)
@@ -110,6 +133,24 @@ public static class Grammars
     }
 
     private static readonly Regex VersionClause = new(@"^\s*(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z*+!._-]+\s*$", O);
+
+    // ---------- PEP 440 ----------
+
+    // packaging.version.VERSION_PATTERN (PEP 440), anchored.
+    private static readonly Regex Pep440VersionRx = new(
+        @"^\s*v?(?:(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*" +
+        @"(?:[-_\.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_\.]?[0-9]*)?" +
+        @"(?:-[0-9]+|[-_\.]?(?:post|rev|r)[-_\.]?[0-9]*)?" +
+        @"(?:[-_\.]?dev[-_\.]?[0-9]*)?)" +
+        @"(?:\+[a-z0-9]+(?:[-_\.][a-z0-9]+)*)?\s*$",
+        RegexOptions.IgnoreCase | O);
+
+    /// <summary>True for a PEP 440 version (<c>1.2.0</c>, <c>2.0.0rc1</c>, <c>1!2.0.post1+local</c>).</summary>
+    public static bool IsPep440Version(string? version) => !string.IsNullOrWhiteSpace(version) && Pep440VersionRx.IsMatch(version!);
+
+    /// <summary>True for a PEP 440 version specifier: comma-separated clauses, each an operator and a version (<c>&gt;=1.0,&lt;2</c>).</summary>
+    public static bool IsVersionSpecifier(string spec) => spec.Split(',').All(VersionClause.IsMatch);
+
     private static readonly Regex RequirementHead = new(@"^\s*(?<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[(?<extras>[^\]]*)\])?\s*", O);
 
     /// <summary>Checks a PEP 508 requirement (<c>name[extra]&gt;=1,&lt;2; marker</c> or <c>name @ url ; marker</c>).</summary>
@@ -134,9 +175,7 @@ public static class Grammars
             var spec = (semi < 0 ? rest : rest[..semi]).Trim();
             if (semi >= 0) marker = rest[(semi + 1)..];
             if (spec.StartsWith('(') && spec.EndsWith(')')) spec = spec[1..^1];
-            if (spec.Length > 0)
-                foreach (var clause in spec.Split(','))
-                    if (!VersionClause.IsMatch(clause)) return "its version specifier is not PEP 440 (e.g. \">=1.0,<2\")";
+            if (spec.Length > 0 && !IsVersionSpecifier(spec)) return "its version specifier is not PEP 440 (e.g. \">=1.0,<2\")";
         }
         if (marker != null && CheckMarker(marker) is { } me) return "its marker is invalid: " + me;
         return null;

@@ -43,7 +43,7 @@ public static class ManifestParser
 
     public static LibraryManifest ParseLibrary(string stem, YNode root, string label, DiagnosticBag d)
     {
-        var m = new LibraryManifest { Name = stem, File = label, Span = root.Span };
+        var m = new LibraryManifest { Name = stem, File = label };
         var r = Top(root, $"library '{stem}'", d, "name", "version", "description", "sources", "implies", "conflicts", "dependencies", "type", "entrypoints");
         if (r is null) return m;
         CheckName(r, stem, ComponentKind.Library, d);
@@ -60,7 +60,7 @@ public static class ManifestParser
 
     public static ServiceManifest ParseService(string stem, YNode root, string label, DiagnosticBag d)
     {
-        var m = new ServiceManifest { Name = stem, File = label, Span = root.Span };
+        var m = new ServiceManifest { Name = stem, File = label };
         var r = Top(root, $"service '{stem}'", d, "name", "version", "description", "sources", "implies", "conflicts", "dependencies",
             "container_name", "network_aliases", "ports", "volumes", "env", "env_file", "healthcheck", "depends_on", "command", "compose",
             "deployment_profiles", "type", "entrypoints", "library_groups", "allow_privileged");
@@ -82,7 +82,7 @@ public static class ManifestParser
         if (r.Node("command") is YMapping cm) d.Error(Codes.WrongType, cm.Span, "'command' must be a string or a list of strings.");
         if (r.Node("compose") is { } compose)
         {
-            if (compose is YMapping cmap) { m.Compose = (System.Text.Json.Nodes.JsonObject)cmap.ToJson(); m.ComposeSpan = cmap.Span; risky.AddRange(RiskySettings.InCompose(cmap));
+            if (compose is YMapping cmap) { m.Compose = (System.Text.Json.Nodes.JsonObject)cmap.ToJson(); risky.AddRange(RiskySettings.InCompose(cmap));
                 // compose: keys that pass through unchanged follow the same grammars as hsm's own fields
                 if (cmap["image"] is YScalar ci && !ci.IsNull && Grammars.CheckImage(ci.Value) is { } badImage)
                     d.Error(Codes.InvalidImageReference, ci.Span, $"'compose.image: {ci.Value}' is not a valid image reference: {badImage}.");
@@ -210,70 +210,26 @@ public static class ManifestParser
             d.Error(Codes.InvalidSource, typeNode.Span, $"Source type '{typeNode.Value}' is not valid for a {(isService ? "service" : "library")}; use one of {string.Join(", ", types)}.{Suggest.DidYouMean(typeNode.Value, types)}");
             return null;
         }
-        var fields = new List<string>(CommonSourceFields);
-        switch (typeNode.Value)
-        {
-            case "pypi": fields.AddRange(new[] { "version", "extras", "markers", "name" }); break;
-            case "git": fields.AddRange(new[] { "url", "ref", "tag", "branch", "rev", "subdirectory" }); break;
-            case "local": fields.AddRange(new[] { "path", "editable", "url", "ref", "dockerfile" }); break;
-            case "build": fields.AddRange(new[] { "path", "dockerfile" }); break;
-            case "docker-image": fields.Add("image"); break;
-        }
-        if (isService) fields.AddRange(ContainerFields);
-        var r = new MapReader(probe.Map, what, d, fields.ToArray());
+        var r = new MapReader(probe.Map, what, d, SourceFields(typeNode.Value, isService));
         if (typeNode.Value == "pypi") r.Ignore("name");
-        var s = new SourceDef { Key = key, Type = typeNode.Value, Span = typeNode.Span };
+        var s = new SourceDef { Key = key, Type = typeNode.Value };
         s.Package = r.String("package");
         if (s.Package != null && !RegistryLoader.IsValidName(s.Package))
             d.Error(Codes.InvalidName, r.Scalar("package")!.Span, $"'package: {s.Package}' is not a valid distribution name.");
         switch (s.Type)
         {
-            case "pypi":
-                s.Version = r.String("version")?.Trim();
-                if (s.Version is "" or "*") s.Version = null; // any version
-                else if (s.Version != null)
-                {
-                    // a bare version such as 1.2.0 means ==1.2.0 (what a user of pip would expect)
-                    if (BareVersion.IsMatch(s.Version)) s.Version = "==" + s.Version;
-                    else if (!Specifier.IsMatch(s.Version))
-                        d.Error(Codes.InvalidSource, r.Scalar("version")!.Span, $"'version: {s.Version}' is not a PEP 440 version specifier (e.g. \">=1.0,<2\", \"==1.2.0\" or a bare 1.2.0 meaning ==1.2.0).");
-                }
-                var extras = r.ScalarList("extras", allowSingle: true);
-                if (extras != null)
-                {
-                    s.Extras = new();
-                    foreach (var x in extras)
-                    {
-                        if (Grammars.Identifier.IsMatch(x.Value)) s.Extras.Add(x.Value);
-                        else d.Error(Codes.InvalidSource, x.Span, $"Extra '{x.Value}' is not a PEP 508 extra name (letters and digits, with '.', '_' or '-' only between them).");
-                    }
-                }
-                var markers = r.Scalar("markers");
-                if (markers != null && Grammars.CheckMarker(markers.Value) is { } bad)
-                    d.Error(Codes.InvalidRequirement, markers.Span, $"'markers: {markers.Value}' is not a PEP 508 environment marker: {bad}.");
-                else s.Markers = markers?.Value;
-                break;
-            case "git":
-            {
-                ReadUrl(r, s, d, required: true);
-                var refs = new[] { "ref", "tag", "branch", "rev" }.Where(r.Has).ToList();
-                if (refs.Count > 1) d.Error(Codes.InvalidSource, r.KeyNode(refs[1])!.Span, $"A git source takes one of ref, tag, branch or rev, not {string.Join(" and ", refs)}.");
-                if (refs.Count >= 1) { s.RefKind = refs[0]; s.Ref = ReadRef(r, refs[0], d); }
-                s.Subdirectory = NormalizePathOrNull(r.String("subdirectory"));
-                break;
-            }
+            case "pypi": ReadPypi(r, s, d); break;
+            case "git": ReadGit(r, s, d); break;
             case "local":
                 ReadPath(r, s, d, required: true);
                 s.Editable = r.Bool("editable");
                 if (r.Has("url")) { ReadUrl(r, s, d, required: false); s.RefKind = "ref"; }
                 if (r.Has("ref")) s.Ref = ReadRef(r, "ref", d);
-                s.Dockerfile = r.String("dockerfile");
-                s.DockerfileSpan = r.Scalar("dockerfile")?.Span ?? default;
+                ReadDockerfile(r, s);
                 break;
             case "build":
                 ReadPath(r, s, d, required: true);
-                s.Dockerfile = r.String("dockerfile");
-                s.DockerfileSpan = r.Scalar("dockerfile")?.Span ?? default;
+                ReadDockerfile(r, s);
                 break;
             case "docker-image":
                 s.Image = r.String("image");
@@ -282,17 +238,78 @@ public static class ManifestParser
                 if (string.IsNullOrWhiteSpace(s.Image) && r.Node("image") is null or YScalar) d.Error(Codes.MissingField, node.Span, $"The {what} (docker-image) needs an 'image'.");
                 break;
         }
-        if (isService)
-        {
-            s.ContainerName = Checked(r.Scalar("container_name"), Grammars.CheckContainerName, Codes.InvalidContainerName, "container_name", d);
-            s.Ports.AddRange(Strings(r.ScalarList("ports")));
-            s.Volumes.AddRange(Strings(RiskyVolumes(r.ScalarList("volumes"), risky)));
-            s.NetworkAliases.AddRange(Strings(CheckedList(r.ScalarList("network_aliases"), Grammars.CheckNetworkAlias, Codes.InvalidNetworkAlias, "network alias", d)));
-            s.Env.AddRange(Pairs(CheckedEnv(r.ScalarMap("env"), $"sources.{key}.env", d)));
-            s.EnvFiles.AddRange(Names(r.ScalarList("env_file", allowSingle: true)).Select(p => new Located<string>(NormalizePath(p.Value), p.Span)));
-        }
+        if (isService) ReadContainerFields(r, s, key, d, risky);
         r.Finish();
         return s;
+    }
+
+    /// <summary>The keys a source of a type may have.</summary>
+    private static string[] SourceFields(string type, bool isService)
+    {
+        var fields = new List<string>(CommonSourceFields);
+        switch (type)
+        {
+            case "pypi": fields.AddRange(new[] { "version", "extras", "markers", "name" }); break;
+            case "git": fields.AddRange(new[] { "url", "ref", "tag", "branch", "rev", "subdirectory" }); break;
+            case "local": fields.AddRange(new[] { "path", "editable", "url", "ref", "dockerfile" }); break;
+            case "build": fields.AddRange(new[] { "path", "dockerfile" }); break;
+            case "docker-image": fields.Add("image"); break;
+        }
+        if (isService) fields.AddRange(ContainerFields);
+        return fields.ToArray();
+    }
+
+    private static void ReadPypi(MapReader r, SourceDef s, DiagnosticBag d)
+    {
+        s.Version = r.String("version")?.Trim();
+        if (s.Version is "" or "*") s.Version = null; // any version
+        else if (s.Version != null)
+        {
+            // a bare version such as 1.2.0 means ==1.2.0 (what a user of pip would expect)
+            if (Grammars.IsPep440Version(s.Version)) s.Version = "==" + s.Version;
+            else if (!Grammars.IsVersionSpecifier(s.Version))
+                d.Error(Codes.InvalidSource, r.Scalar("version")!.Span, $"'version: {s.Version}' is not a PEP 440 version specifier (e.g. \">=1.0,<2\", \"==1.2.0\" or a bare 1.2.0 meaning ==1.2.0).");
+        }
+        var extras = r.ScalarList("extras", allowSingle: true);
+        if (extras != null)
+        {
+            s.Extras = new();
+            foreach (var x in extras)
+            {
+                if (Grammars.Identifier.IsMatch(x.Value)) s.Extras.Add(x.Value);
+                else d.Error(Codes.InvalidSource, x.Span, $"Extra '{x.Value}' is not a PEP 508 extra name (letters and digits, with '.', '_' or '-' only between them).");
+            }
+        }
+        var markers = r.Scalar("markers");
+        if (markers != null && Grammars.CheckMarker(markers.Value) is { } bad)
+            d.Error(Codes.InvalidRequirement, markers.Span, $"'markers: {markers.Value}' is not a PEP 508 environment marker: {bad}.");
+        else s.Markers = markers?.Value;
+    }
+
+    private static void ReadGit(MapReader r, SourceDef s, DiagnosticBag d)
+    {
+        ReadUrl(r, s, d, required: true);
+        var refs = new[] { "ref", "tag", "branch", "rev" }.Where(r.Has).ToList();
+        if (refs.Count > 1) d.Error(Codes.InvalidSource, r.KeyNode(refs[1])!.Span, $"A git source takes one of ref, tag, branch or rev, not {string.Join(" and ", refs)}.");
+        if (refs.Count >= 1) { s.RefKind = refs[0]; s.Ref = ReadRef(r, refs[0], d); }
+        s.Subdirectory = NormalizePathOrNull(r.String("subdirectory"));
+    }
+
+    private static void ReadDockerfile(MapReader r, SourceDef s)
+    {
+        s.Dockerfile = r.String("dockerfile");
+        s.DockerfileSpan = r.Scalar("dockerfile")?.Span ?? default;
+    }
+
+    /// <summary>The container keys a service's source may set over the service's own.</summary>
+    private static void ReadContainerFields(MapReader r, SourceDef s, string key, DiagnosticBag d, List<RiskyFinding>? risky)
+    {
+        s.ContainerName = Checked(r.Scalar("container_name"), Grammars.CheckContainerName, Codes.InvalidContainerName, "container_name", d);
+        s.Ports.AddRange(Strings(r.ScalarList("ports")));
+        s.Volumes.AddRange(Strings(RiskyVolumes(r.ScalarList("volumes"), risky)));
+        s.NetworkAliases.AddRange(Strings(CheckedList(r.ScalarList("network_aliases"), Grammars.CheckNetworkAlias, Codes.InvalidNetworkAlias, "network alias", d)));
+        s.Env.AddRange(Pairs(CheckedEnv(r.ScalarMap("env"), $"sources.{key}.env", d)));
+        s.EnvFiles.AddRange(Names(r.ScalarList("env_file", allowSingle: true)).Select(p => new Located<string>(NormalizePath(p.Value), p.Span)));
     }
 
     private static void ReadPath(MapReader r, SourceDef s, DiagnosticBag d, bool required)
@@ -307,9 +324,6 @@ public static class ManifestParser
         s.PathSpan = p.Span;
     }
 
-    private static readonly System.Text.RegularExpressions.Regex BareVersion = new(@"^v?[0-9]+(\.[0-9]+)*([._-]?(a|b|rc|alpha|beta|c|pre|preview|post|rev|r|dev)[0-9]*)*(\+[a-z0-9.]+)?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-    private static readonly System.Text.RegularExpressions.Regex Specifier = new(@"^\s*(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z][0-9A-Za-z.*+!_-]*\s*(,\s*(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z][0-9A-Za-z.*+!_-]*\s*)*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
     private static readonly System.Text.RegularExpressions.Regex AllowedUrl = new(@"^(https?://|ssh://|git://|file://|git@[^:]+:|[A-Za-z0-9_.-]+@[^:/]+:)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 
     private static void ReadUrl(MapReader r, SourceDef s, DiagnosticBag d, bool required)
@@ -321,7 +335,7 @@ public static class ManifestParser
             return;
         }
         var v = u.Value.Trim();
-        bool localPath = v.StartsWith('/') || v.StartsWith("./") || v.StartsWith("../") || System.Text.RegularExpressions.Regex.IsMatch(v, @"^[A-Za-z]:[\\/]");
+        bool localPath = Paths.ProjectPaths.IsAbsolute(v) || v.StartsWith("./") || v.StartsWith("../");
         if (v.StartsWith('-') || (!AllowedUrl.IsMatch(v) && !localPath))
             d.Error(Codes.InvalidSource, u.Span, $"'url: {v}' is not a supported git URL (https://, ssh://, git@host:path, file:// or a local path).");
         s.Url = v;
@@ -339,20 +353,14 @@ public static class ManifestParser
         return n.Value;
     }
 
-    public static string NormalizePath(string path)
-    {
-        var p = path.Trim().Replace('\\', '/');
-        while (p.StartsWith("./", StringComparison.Ordinal)) p = p[2..];
-        while (p.Contains("//")) p = p.Replace("//", "/");
-        if (p.Length > 1) p = p.TrimEnd('/');
-        return p.Length == 0 ? "." : p;
-    }
+    /// <summary>A path as written in a registry file, trimmed and normalised (<see cref="Paths.ProjectPaths.Normalize"/>).</summary>
+    public static string NormalizePath(string path) => Paths.ProjectPaths.Normalize(path.Trim());
 
     private static string? NormalizePathOrNull(string? p) => p is null ? null : NormalizePath(p);
 
     public static GroupManifest ParseGroup(ComponentKind kind, string stem, YNode root, string label, DiagnosticBag d)
     {
-        var g = new GroupManifest { Name = stem, File = label, Span = root.Span, Kind = kind };
+        var g = new GroupManifest { Name = stem, File = label, Kind = kind };
         var r = Top(root, $"group '{stem}'", d, "name", "type", "strategy", "comment", "default", "options", "description");
         if (r is null) return g;
         CheckName(r, stem, kind, d);
@@ -368,6 +376,20 @@ public static class ManifestParser
             else d.Error(Codes.StrategyMismatch, st.Span, $"'strategy' must be 1-of-N or M-of-N, not '{st.Value}'.{Suggest.DidYouMean(st.Value, new[] { "1-of-N", "M-of-N" })}");
         }
         g.Comment = r.String("comment");
+        ReadDefault(r, g, stem, d);
+
+        var opts = r.Node("options");
+        if (opts is null) d.Error(Codes.MissingField, root.Span, $"Group '{stem}' needs 'options'.");
+        else if (opts is not YSequence seq) d.Error(Codes.WrongType, opts.Span, "'options' must be a list.");
+        else
+            foreach (var item in seq.Items)
+                if (ReadOption(item, g, stem, d) is { } o) g.Options.Add(o);
+        r.Finish();
+        return g;
+    }
+
+    private static void ReadDefault(MapReader r, GroupManifest g, string stem, DiagnosticBag d)
+    {
         var def = r.Node("default");
         if (def is YScalar ds) { g.Default = new() { new(ds.Value, ds.Span) }; g.DefaultSpan = ds.Span; }
         else if (def is YSequence) { g.Default = Names(r.ScalarList("default")).ToList(); g.DefaultSpan = def.Span; }
@@ -375,47 +397,36 @@ public static class ManifestParser
         else if (def is YMapping) d.Error(Codes.WrongType, def.Span, "'default' must be an option name or a list of names.");
         if (g.Default != null && !g.IsMany && g.Default.Count > 1)
             d.Error(Codes.BadSelection, g.DefaultSpan, $"Group '{stem}' is 1-of-N, so its default must be a single option, not a list of {g.Default.Count}.");
+    }
 
-        var opts = r.Node("options");
-        if (opts is null) d.Error(Codes.MissingField, root.Span, $"Group '{stem}' needs 'options'.");
-        else if (opts is not YSequence seq) d.Error(Codes.WrongType, opts.Span, "'options' must be a list.");
-        else
-        {
-            foreach (var item in seq.Items)
-            {
-                if (item is YScalar s && !s.IsNull)
-                {
-                    if (!OptionName(s)) continue;
-                    g.Options.Add(new GroupOption { Name = s.Value, Span = s.Span });
-                    continue;
-                }
-                if (item is YScalar) { d.Error(Codes.WrongType, item.Span, $"An option of group '{stem}' is empty; give a name or a {{name, description, implies}} map."); continue; }
-                var or = MapReader.For(item, $"an option of group '{stem}'", d, "name", "description", "implies", "conflicts");
-                if (or is null) continue;
-                var name = or.Scalar("name");
-                if (name is null) { d.Error(Codes.MissingField, item.Span, $"An option of group '{stem}' needs a 'name'."); or.Finish(); continue; }
-                if (!OptionName(name)) { or.Finish(); continue; }
-                var o = new GroupOption { Name = name.Value, Span = name.Span, Description = or.String("description") };
-                ReadImplies(or.Node("implies"), o.Implies, $"option '{name.Value}' of group '{stem}'", d);
-                o.Conflicts.AddRange(Names(or.ScalarList("conflicts")));
-                or.Finish();
-                g.Options.Add(o);
-            }
-        }
+    /// <summary>One item of a group's options: a name, or a {name, description, implies, conflicts} map; null when it is not valid (reported).</summary>
+    private static GroupOption? ReadOption(YNode item, GroupManifest g, string stem, DiagnosticBag d)
+    {
+        if (item is YScalar s && !s.IsNull)
+            return OptionName(s, g, stem, d) ? new GroupOption { Name = s.Value, Span = s.Span } : null;
+        if (item is YScalar) { d.Error(Codes.WrongType, item.Span, $"An option of group '{stem}' is empty; give a name or a {{name, description, implies}} map."); return null; }
+        var or = MapReader.For(item, $"an option of group '{stem}'", d, "name", "description", "implies", "conflicts");
+        if (or is null) return null;
+        var name = or.Scalar("name");
+        if (name is null) { d.Error(Codes.MissingField, item.Span, $"An option of group '{stem}' needs a 'name'."); or.Finish(); return null; }
+        if (!OptionName(name, g, stem, d)) { or.Finish(); return null; }
+        var o = new GroupOption { Name = name.Value, Span = name.Span, Description = or.String("description") };
+        ReadImplies(or.Node("implies"), o.Implies, $"option '{name.Value}' of group '{stem}'", d);
+        o.Conflicts.AddRange(Names(or.ScalarList("conflicts")));
+        or.Finish();
+        return o;
+    }
 
-        bool OptionName(YScalar n)
+    private static bool OptionName(YScalar n, GroupManifest g, string stem, DiagnosticBag d)
+    {
+        if (!Manifest.ManifestReader.CheckName(n, $"an option of group '{stem}'", d)) return false;
+        var member = g.Kind == ComponentKind.LibraryGroup ? ComponentKind.Library : ComponentKind.Service;
+        if (g.Options.Any(o => RegistryLoader.NormalizeName(member, o.Name) == RegistryLoader.NormalizeName(member, n.Value)))
         {
-            if (!Manifest.ManifestReader.CheckName(n, $"an option of group '{stem}'", d)) return false;
-            var member = kind == ComponentKind.LibraryGroup ? ComponentKind.Library : ComponentKind.Service;
-            if (g.Options.Any(o => RegistryLoader.NormalizeName(member, o.Name) == RegistryLoader.NormalizeName(member, n.Value)))
-            {
-                d.Error(Codes.DuplicateKey, n.Span, $"Option '{n.Value}' is listed twice in group '{stem}'.");
-                return false;
-            }
-            return true;
+            d.Error(Codes.DuplicateKey, n.Span, $"Option '{n.Value}' is listed twice in group '{stem}'.");
+            return false;
         }
-        r.Finish();
-        return g;
+        return true;
     }
 
     public static void ReadImplies(YNode? node, List<ImpliesEntry> into, string owner, DiagnosticBag d)

@@ -23,7 +23,6 @@ public sealed class SourceDef
 {
     public string Key { get; init; } = "prod";   // prod | dev
     public string Type { get; set; } = "";
-    public SourceSpan Span { get; init; }
     public string? Package { get; set; }
     public string? Version { get; set; }
     public List<string>? Extras { get; set; }
@@ -50,7 +49,6 @@ public abstract class ComponentManifest
 {
     public string Name { get; init; } = "";
     public string File { get; init; } = "";
-    public SourceSpan Span { get; init; }
     public string? Description { get; set; }
     public Dictionary<string, SourceDef> Sources { get; } = new(StringComparer.Ordinal);
     public List<ImpliesEntry> Implies { get; } = new();
@@ -86,7 +84,6 @@ public sealed class ServiceManifest : ComponentManifest
     public System.Text.Json.Nodes.JsonNode? Healthcheck { get; set; }
     public System.Text.Json.Nodes.JsonNode? Command { get; set; }
     public System.Text.Json.Nodes.JsonObject? Compose { get; set; }
-    public SourceSpan ComposeSpan { get; set; }
     public List<Located<string>> DependsOn { get; } = new();
     public Dictionary<string, DeploymentProfile> Profiles { get; } = new(StringComparer.Ordinal);
     public List<Located<string>> Dependencies { get; } = new();
@@ -105,7 +102,6 @@ public sealed class GroupManifest
 {
     public string Name { get; init; } = "";
     public string File { get; init; } = "";
-    public SourceSpan Span { get; init; }
     public ComponentKind Kind { get; init; }
     public string Strategy { get; set; } = "1-of-N";
     public List<Located<string>>? Default { get; set; }

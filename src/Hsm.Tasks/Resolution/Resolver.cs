@@ -489,41 +489,14 @@ public sealed class Resolver
         var mode = ModeOf(c, out var modeOrigin);
         var svc = new ResolvedService { Name = c.Name, Mode = mode, ModeOrigin = modeOrigin, Group = c.Group, Origins = Origins(c), RegistryFile = m.File };
 
-        // profile: hsm.yaml entry or group, else default
-        Located<string>? profileRef = c.Standalone?.Profile;
-        if (profileRef is null && c.Group != null)
-            profileRef = _groups.GetValueOrDefault((ComponentKind.ServiceGroup, c.Group.ToLowerInvariant()))?.Entry?.Profile;
-        var profileName = profileRef?.Value ?? "default";
-        svc.Profile = profileName;
-        DeploymentProfile? profile = null;
-        if (m.Profiles.Count > 0)
-        {
-            if (!m.Profiles.TryGetValue(profileName, out profile))
-            {
-                _d.Error(Codes.UnknownProfile, profileRef?.Span ?? c.Origins[0].Span,
-                    $"Service '{c.Name}' has no deployment profile '{profileName}' (it has: {string.Join(", ", m.Profiles.Keys.OrderBy(k => k, StringComparer.Ordinal))}).{Suggest.DidYouMean(profileName, m.Profiles.Keys)}");
-                return null;
-            }
-            svc.ProfileMode = profile.Mode;
-            svc.Runtime = profile.Runtime;
-            if (profile.Mode == "external")
-                svc.External = new SortedDictionary<string, string>(profile.External.ToDictionary(e => e.Key, e => e.Value), StringComparer.Ordinal);
-        }
+        if (!ApplyProfile(c, m, svc, out var profile)) return null;
         _params.TryGetValue(RegistryLoader.NormalizeName(ComponentKind.Service, c.Name), out var ps);
         if (ps != null) foreach (var (k, set) in ps) svc.Params[k] = string.Join(",", set);
 
         var external = svc.ProfileMode == "external";
         var s = external ? null : PickSource(c, mode);
         if (!external && s is null) return null;
-        if (s != null)
-        {
-            svc.Source = new ServiceSource { Type = s.Type, Key = s.Key, Image = s.Image, Path = s.Path, Dockerfile = s.Dockerfile, Url = s.Url, Ref = s.Ref, Subdirectory = s.Subdirectory };
-            if (s.Type is "build" or "local" && s.Path != null && svc.Runtime != "uv" && !Directory.Exists(Abs(s.Path)))
-                _d.Warning(Codes.LocalPathMissing, s.PathSpan, $"The build context '{s.Path}' of service '{c.Name}' does not exist (relative to the project directory).");
-            else if (s.Type is "build" or "local" && s.Path != null && svc.Runtime == "uv" && !Directory.Exists(Abs(s.Path)))
-                _d.Error(Codes.LocalPathMissing, s.PathSpan, $"The folder '{s.Path}' of uv-runtime service '{c.Name}' does not exist (relative to the project directory); uv locks and syncs the service there. Check it out there, or give the service a git source to clone.");
-        }
-        if (s != null) RelativizeSourcePaths(c.Name, s, svc.Source!);
+        if (s != null) ApplySource(c.Name, s, svc);
         svc.ContainerName = s?.ContainerName ?? m.ContainerName;
         svc.Command = m.Command?.DeepClone();
         if (svc.Runtime == "uv" && !external)
@@ -540,7 +513,50 @@ public sealed class Resolver
         svc.DependsOn = m.DependsOn.Select(x => x.Value.ToLowerInvariant()).Distinct().ToList();
         svc.Dependencies = m.Dependencies.Select(x => x.Value).ToList();
 
-        // environment: service → source → profile (a higher layer overrides), params substituted
+        var inline = InlineEnvironment(m, s, profile, svc);
+        var files = EnvFilesOf(c.Name, m, s);
+        svc.EnvFiles = files.Select(f => f.Value).ToList();
+        if (!external) CheckEnvFiles(c.Name, files, inline, extra);
+        return svc;
+    }
+
+    /// <summary>The deployment profile (hsm.yaml entry or group, else default) and what it sets; false when the service has no such profile (reported).</summary>
+    private bool ApplyProfile(Comp c, ServiceManifest m, ResolvedService svc, out DeploymentProfile? profile)
+    {
+        Located<string>? profileRef = c.Standalone?.Profile;
+        if (profileRef is null && c.Group != null)
+            profileRef = _groups.GetValueOrDefault((ComponentKind.ServiceGroup, c.Group.ToLowerInvariant()))?.Entry?.Profile;
+        var profileName = profileRef?.Value ?? "default";
+        svc.Profile = profileName;
+        profile = null;
+        if (m.Profiles.Count == 0) return true;
+        if (!m.Profiles.TryGetValue(profileName, out profile))
+        {
+            _d.Error(Codes.UnknownProfile, profileRef?.Span ?? c.Origins[0].Span,
+                $"Service '{c.Name}' has no deployment profile '{profileName}' (it has: {string.Join(", ", m.Profiles.Keys.OrderBy(k => k, StringComparer.Ordinal))}).{Suggest.DidYouMean(profileName, m.Profiles.Keys)}");
+            return false;
+        }
+        svc.ProfileMode = profile.Mode;
+        svc.Runtime = profile.Runtime;
+        if (profile.Mode == "external")
+            svc.External = new SortedDictionary<string, string>(profile.External.ToDictionary(e => e.Key, e => e.Value), StringComparer.Ordinal);
+        return true;
+    }
+
+    /// <summary>The picked source as the stack records it; a missing local folder is reported (an error for a uv-runtime service).</summary>
+    private void ApplySource(string name, SourceDef s, ResolvedService svc)
+    {
+        svc.Source = new ServiceSource { Type = s.Type, Key = s.Key, Image = s.Image, Path = s.Path, Dockerfile = s.Dockerfile, Url = s.Url, Ref = s.Ref, Subdirectory = s.Subdirectory };
+        if (s.Type is "build" or "local" && s.Path != null && svc.Runtime != "uv" && !Directory.Exists(Abs(s.Path)))
+            _d.Warning(Codes.LocalPathMissing, s.PathSpan, $"The build context '{s.Path}' of service '{name}' does not exist (relative to the project directory).");
+        else if (s.Type is "build" or "local" && s.Path != null && svc.Runtime == "uv" && !Directory.Exists(Abs(s.Path)))
+            _d.Error(Codes.LocalPathMissing, s.PathSpan, $"The folder '{s.Path}' of uv-runtime service '{name}' does not exist (relative to the project directory); uv locks and syncs the service there. Check it out there, or give the service a git source to clone.");
+        RelativizeSourcePaths(name, s, svc.Source);
+    }
+
+    /// <summary>environment: service → source → profile (a higher layer overrides), params substituted.</summary>
+    private Dictionary<string, (string Value, string Layer, SourceSpan Span)> InlineEnvironment(ServiceManifest m, SourceDef? s, DeploymentProfile? profile, ResolvedService svc)
+    {
         var layers = new List<(string Layer, IEnumerable<(string Key, string Value, SourceSpan Span)> Items)>
         {
             ("service.env", m.Env),
@@ -552,23 +568,25 @@ public sealed class Resolver
             foreach (var (k, v, span) in items)
                 inline[k] = (Substitute(v, svc, span), layer, span);
         foreach (var (k, v) in inline) svc.Environment[k] = v.Value;
+        return inline;
+    }
 
-        // env files: service level, then source level; keys checked against each other and inline keys
+    /// <summary>env files: service level, then source level, relative to the project directory, each once.</summary>
+    private List<Located<string>> EnvFilesOf(string name, ServiceManifest m, SourceDef? s)
+    {
         var files = new List<Located<string>>();
         foreach (var raw in m.EnvFiles.Concat(s?.EnvFiles ?? new()))
         {
             var f = raw;
             if (!ProjectPaths.TryMakeRelative(raw.Value, _o.ProjectDirectory, out var rel))
             {
-                _d.Error(Codes.NoRelativePath, raw.Span, $"env_file '{raw.Value}' of service '{c.Name}' has no path relative to the project directory (another drive?); Hsm never writes absolute paths into committed files.");
+                _d.Error(Codes.NoRelativePath, raw.Span, $"env_file '{raw.Value}' of service '{name}' has no path relative to the project directory (another drive?); Hsm never writes absolute paths into committed files.");
                 continue;
             }
             if (rel != raw.Value) f = new Located<string>(rel, raw.Span);
             if (!files.Any(x => x.Value == f.Value)) files.Add(f);
         }
-        svc.EnvFiles = files.Select(f => f.Value).ToList();
-        if (!external) CheckEnvFiles(c.Name, files, inline, extra);
-        return svc;
+        return files;
     }
 
     /// <summary>

@@ -113,7 +113,7 @@ public sealed class ComposeDriver
         foreach (var raw in output.Split('\n'))
         {
             var line = raw.Trim();
-            if (line.Length == 0 || (line[0] != '{' && line[0] != '[')) continue;
+            if (!StartsJson(line)) continue;
             try
             {
                 using var doc = JsonDocument.Parse(line);
@@ -124,13 +124,15 @@ public sealed class ComposeDriver
             catch (JsonException) { }
         }
         return result;
+    }
 
-        static ContainerState One(JsonElement e)
-        {
-            string S(string k) => e.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";
-            int exit = e.TryGetProperty("ExitCode", out var x) && x.ValueKind == JsonValueKind.Number ? x.GetInt32() : 0;
-            return new ContainerState(S("Service"), S("Name"), S("State").ToLowerInvariant(), S("Health").ToLowerInvariant(), S("Image"), exit);
-        }
+    private static bool StartsJson(string line) => line.Length > 0 && (line[0] == '{' || line[0] == '[');
+
+    private static ContainerState One(JsonElement e)
+    {
+        string S(string k) => e.TryGetProperty(k, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() ?? "" : "";
+        int exit = e.TryGetProperty("ExitCode", out var x) && x.ValueKind == JsonValueKind.Number ? x.GetInt32() : 0;
+        return new ContainerState(S("Service"), S("Name"), S("State").ToLowerInvariant(), S("Health").ToLowerInvariant(), S("Image"), exit);
     }
 
     /// <summary>

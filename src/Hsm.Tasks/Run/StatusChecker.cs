@@ -18,55 +18,74 @@ public static class StatusChecker
     public static List<string> Check(RunPlan plan, ComposeDriver? compose, ProcessRunner processes, string? uvPath, DiagnosticBag d, CancellationToken cancel)
     {
         var lines = new List<string>();
-        // ---- containers ----
-        if (plan.Containers.Count > 0 && compose is null)
+        CheckContainers(plan, compose, lines, d, cancel);
+        CheckProcesses(plan, processes, lines, d);
+        CheckPython(plan, uvPath, lines, d, cancel);
+        return lines;
+    }
+
+    // ---- containers ----
+    private static void CheckContainers(RunPlan plan, ComposeDriver? compose, List<string> lines, DiagnosticBag d, CancellationToken cancel)
+    {
+        if (plan.Containers.Count == 0) return;
+        if (compose is null)
+        {
             foreach (var svc in plan.Containers)
             {
                 lines.Add($"hsm: {svc.Name}: container not checked ({plan.Label(plan.Settings.ComposePath)} is missing)");
                 d.Error(Codes.NotBuilt, plan.LockSpan(svc.Name), $"Service '{svc.Name}' cannot be checked: {plan.Settings.ComposePath} is missing; run `dotnet build` first.");
             }
-        if (plan.Containers.Count > 0 && compose != null)
-        {
-            var (states, r) = compose.Ps(cancel);
-            if (states is null)
-            {
-                d.Add(compose.EngineProblem(r, plan.ComposeSpan(plan.Containers[0].Name))
-                      ?? new Diagnostic(Codes.ComposeFailed, Severity.Error, $"'{compose.Display(ComposeDriver.PsArgs)}' failed (exit code {r.ExitCode}): {r.Output.Trim()}", new SourceSpan(plan.Label(plan.Settings.ComposePath), 0, 0)));
-                lines.Add("hsm: containers: not checked (the container engine did not answer)");
-            }
-            else
-                foreach (var svc in plan.Containers)
-                {
-                    var span = plan.LockSpan(svc.Name);
-                    var c = states.FirstOrDefault(x => x.Service == svc.Name);
-                    if (c is null)
-                    {
-                        lines.Add($"hsm: {svc.Name}: container MISSING");
-                        d.Error(Codes.ContainerNotRunning, span, $"Service '{svc.Name}' has no container: the stack is not up (run `dotnet build -t:HsmUp` or `dotnet run`).");
-                        continue;
-                    }
-                    var problems = new List<string>();
-                    if (c.State != "running")
-                    {
-                        problems.Add(c.Describe());
-                        d.Error(Codes.ContainerNotRunning, span, $"Service '{svc.Name}': container {c.Name} is {c.Describe()}, not running.");
-                    }
-                    else if (svc.Healthcheck != null && c.Health != "healthy")
-                    {
-                        problems.Add(c.Health == "" ? "no health status" : c.Health);
-                        d.Error(Codes.ContainerUnhealthy, span, $"Service '{svc.Name}': container {c.Name} is running but {(c.Health == "" ? "reports no health status" : c.Health)}, not healthy.");
-                    }
-                    var wanted = svc.Source?.Type == "docker-image" ? svc.Source.Image : null;
-                    if (wanted != null && !SameImage(wanted, c.Image))
-                    {
-                        problems.Add($"image {c.Image}, expected {wanted}");
-                        d.Error(Codes.ImageDiffers, span, $"Service '{svc.Name}': container {c.Name} runs image '{c.Image}', but the stack resolved '{wanted}' (run `dotnet build -t:HsmUp` to recreate it).");
-                    }
-                    var state = c.Describe() + (wanted != null ? $", image {c.Image}" : "");
-                    lines.Add(problems.Count == 0 ? $"hsm: {svc.Name}: ok (container {state})" : $"hsm: {svc.Name}: DIFFERS (container {state})");
-                }
+            return;
         }
-        // ---- processes ----
+        var (states, r) = compose.Ps(cancel);
+        if (states is null)
+        {
+            d.Add(compose.EngineProblem(r, plan.ComposeSpan(plan.Containers[0].Name))
+                  ?? new Diagnostic(Codes.ComposeFailed, Severity.Error, $"'{compose.Display(ComposeDriver.PsArgs)}' failed (exit code {r.ExitCode}): {r.Output.Trim()}", new SourceSpan(plan.Label(plan.Settings.ComposePath), 0, 0)));
+            lines.Add("hsm: containers: not checked (the container engine did not answer)");
+            return;
+        }
+        foreach (var svc in plan.Containers)
+        {
+            var span = plan.LockSpan(svc.Name);
+            var c = states.FirstOrDefault(x => x.Service == svc.Name);
+            if (c is null)
+            {
+                lines.Add($"hsm: {svc.Name}: container MISSING");
+                d.Error(Codes.ContainerNotRunning, span, $"Service '{svc.Name}' has no container: the stack is not up (run `dotnet build -t:HsmUp` or `dotnet run`).");
+                continue;
+            }
+            lines.Add(CheckContainer(svc, c, span, d));
+        }
+    }
+
+    /// <summary>One container against its service: running, healthy when it has a healthcheck, from the resolved image.</summary>
+    private static string CheckContainer(Model.ResolvedService svc, ContainerState c, SourceSpan span, DiagnosticBag d)
+    {
+        var problems = new List<string>();
+        if (c.State != "running")
+        {
+            problems.Add(c.Describe());
+            d.Error(Codes.ContainerNotRunning, span, $"Service '{svc.Name}': container {c.Name} is {c.Describe()}, not running.");
+        }
+        else if (svc.Healthcheck != null && c.Health != "healthy")
+        {
+            problems.Add(c.Health == "" ? "no health status" : c.Health);
+            d.Error(Codes.ContainerUnhealthy, span, $"Service '{svc.Name}': container {c.Name} is running but {(c.Health == "" ? "reports no health status" : c.Health)}, not healthy.");
+        }
+        var wanted = svc.Source?.Type == "docker-image" ? svc.Source.Image : null;
+        if (wanted != null && !SameImage(wanted, c.Image))
+        {
+            problems.Add($"image {c.Image}, expected {wanted}");
+            d.Error(Codes.ImageDiffers, span, $"Service '{svc.Name}': container {c.Name} runs image '{c.Image}', but the stack resolved '{wanted}' (run `dotnet build -t:HsmUp` to recreate it).");
+        }
+        var state = c.Describe() + (wanted != null ? $", image {c.Image}" : "");
+        return problems.Count == 0 ? $"hsm: {svc.Name}: ok (container {state})" : $"hsm: {svc.Name}: DIFFERS (container {state})";
+    }
+
+    // ---- processes ----
+    private static void CheckProcesses(RunPlan plan, ProcessRunner processes, List<string> lines, DiagnosticBag d)
+    {
         foreach (var p in plan.Processes)
         {
             var c = processes.Check(p.Name);
@@ -86,17 +105,14 @@ public static class StatusChecker
                     break;
             }
         }
-        // ---- Python environments: every owned dependency installed ----
+    }
+
+    // ---- Python environments: every owned dependency installed ----
+    private static void CheckPython(RunPlan plan, string? uvPath, List<string> lines, DiagnosticBag d, CancellationToken cancel)
+    {
         var lockPath = Path.Combine(plan.ProjectDirectory, "hsm.lock");
         var lockFile = HsmLock.Read(lockPath, "hsm.lock", d);
-        // hsm.lock is input, not authority (design §9): only the pyproject.toml files this stack manages are looked at.
-        var managed = new HashSet<string>(StringComparer.Ordinal);
-        if (plan.Stack != null)
-        {
-            managed.Add(plan.Stack.Settings.TryGetValue("pyproject", out var root) ? root : "pyproject.toml");
-            foreach (var svc in plan.Stack.Services.Where(s => s.Runtime == "uv" && s.ProfileMode == "managed" && s.Source != null))
-                managed.Add(plan.Label(Path.Combine(RunPlan.ServiceDirectory(plan.ProjectDirectory, svc), "pyproject.toml")));
-        }
+        var managed = ManagedPyProjects(plan);
         foreach (var (label, owned) in lockFile.Owned)
         {
             if (owned.Entries.Count == 0) continue;
@@ -114,28 +130,36 @@ public static class StatusChecker
                 continue;
             }
             var installed = Installed(uvPath, dir, cancel, out var error);
-            foreach (var e in owned.Entries.Where(e => ValidName.IsMatch(e.Name)).OrderBy(e => e.Name, StringComparer.Ordinal))
-            {
-                var span = plan.Locate(lockPath, "^\\s*- name: \"" + System.Text.RegularExpressions.Regex.Escape(e.Name) + "\"\\s*$");
-                if (installed is null)
-                {
-                    lines.Add($"hsm: {e.Name}: NOT INSTALLED ({envLabel}: {error})");
-                    d.Error(Codes.DependencyNotInstalled, span, $"'{e.Name}' ({label}) cannot be checked: {error}. Run `dotnet build` (uv sync).");
-                }
-                else if (installed.TryGetValue(Requirements.NormalizeName(e.Name), out var version))
-                    lines.Add($"hsm: {e.Name}: ok (installed {version} in {envLabel})");
-                else
-                {
-                    lines.Add($"hsm: {e.Name}: NOT INSTALLED (in {envLabel})");
-                    d.Error(Codes.DependencyNotInstalled, span, $"'{e.Name}', owned by hsm in {label}, is not installed in {envLabel} (uv pip list). Run `dotnet build` (uv sync), or `uv sync --project {Path.GetRelativePath(plan.ProjectDirectory, dir).Replace('\\', '/')}`.");
-                }
-            }
+            foreach (var e in owned.Entries.Where(e => Registry.Grammars.Identifier.IsMatch(e.Name)).OrderBy(e => e.Name, StringComparer.Ordinal))
+                lines.Add(CheckInstalled(plan, lockPath, label, dir, envLabel, e, installed, error, d));
         }
-        return lines;
     }
 
-    /// <summary>A distribution name (PEP 508); hsm.lock entries with anything else are not looked up.</summary>
-    private static readonly System.Text.RegularExpressions.Regex ValidName = new("^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    /// <summary>hsm.lock is input, not authority (design §9): only the pyproject.toml files this stack manages are looked at.</summary>
+    private static HashSet<string> ManagedPyProjects(RunPlan plan)
+    {
+        var managed = new HashSet<string>(StringComparer.Ordinal);
+        if (plan.Stack is null) return managed;
+        managed.Add(plan.Stack.Settings.TryGetValue("pyproject", out var root) ? root : "pyproject.toml");
+        foreach (var svc in plan.Stack.Services.Where(s => s.Runtime == "uv" && s.ProfileMode == "managed" && s.Source != null))
+            managed.Add(plan.Label(Path.Combine(RunPlan.ServiceDirectory(plan.ProjectDirectory, svc), "pyproject.toml")));
+        return managed;
+    }
+
+    private static string CheckInstalled(RunPlan plan, string lockPath, string label, string dir, string envLabel, Python.OwnedEntry e,
+        Dictionary<string, string>? installed, string? error, DiagnosticBag d)
+    {
+        var span = plan.Locate(lockPath, "^\\s*- name: \"" + System.Text.RegularExpressions.Regex.Escape(e.Name) + "\"\\s*$");
+        if (installed is null)
+        {
+            d.Error(Codes.DependencyNotInstalled, span, $"'{e.Name}' ({label}) cannot be checked: {error}. Run `dotnet build` (uv sync).");
+            return $"hsm: {e.Name}: NOT INSTALLED ({envLabel}: {error})";
+        }
+        if (installed.TryGetValue(Requirements.NormalizeName(e.Name), out var version))
+            return $"hsm: {e.Name}: ok (installed {version} in {envLabel})";
+        d.Error(Codes.DependencyNotInstalled, span, $"'{e.Name}', owned by hsm in {label}, is not installed in {envLabel} (uv pip list). Run `dotnet build` (uv sync), or `uv sync --project {Path.GetRelativePath(plan.ProjectDirectory, dir).Replace('\\', '/')}`.");
+        return $"hsm: {e.Name}: NOT INSTALLED (in {envLabel})";
+    }
 
     /// <summary>`uv pip list --format json` in a project folder: PEP 503 name → version; null with an error text when it fails.</summary>
     public static Dictionary<string, string>? Installed(string uv, string dir, CancellationToken cancel, out string error)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Hsm.Staging;
 
@@ -29,6 +30,30 @@ public sealed class UvProject
     public string CheckSource { get; set; } = "";
     /// <summary>Absolute target folder → clone folder, for path sources that point into a clone not yet moved in.</summary>
     public Dictionary<string, string> Redirects { get; set; } = new();
+    /// <summary>sha256 of <see cref="CheckSource"/> when it is the staged copy (hashed once, when staged); null: hash the file.</summary>
+    public string? CheckHash { get; set; }
+}
+
+/// <summary>
+/// One model-level change of a staged plan (design §7): in which artifact an entry (a library, a service,
+/// an env key, a lock entry, or the file itself) is added (+), removed (-) or changed (~), and why
+/// (selection, default, standalone, implies from X, mode, source, deselected, …).
+/// </summary>
+public sealed class PlannedChange
+{
+    /// <summary>The artifact's project-relative name (pyproject.toml, docker-compose.hsm.yml, .env.hsm, hsm.lock, …).</summary>
+    public string Artifact { get; set; } = "";
+    /// <summary>pyproject | uvlock | clone | compose | env | lock: what kind of artifact it is.</summary>
+    public string Kind { get; set; } = "";
+    /// <summary>+ | - | ~</summary>
+    public string Op { get; set; } = "";
+    public string Entry { get; set; } = "";
+    public string Reason { get; set; } = "";
+
+    /// <summary><c>&lt;op&gt; &lt;entry&gt; (&lt;reason&gt;)</c></summary>
+    [JsonIgnore] public string Change => $"{Op} {Entry} ({Reason})";
+    /// <summary>HsmCheck's line: <c>hsm: &lt;artifact&gt;: &lt;op&gt; &lt;entry&gt; (&lt;reason&gt;)</c></summary>
+    [JsonIgnore] public string Line => $"hsm: {Artifact}: {Change}";
 }
 
 /// <summary>A folder cloned on demand (design §3.1): moved from <see cref="Staged"/> to <see cref="Target"/> by the commit.</summary>
@@ -41,6 +66,9 @@ public sealed class PlannedClone
 /// <summary>obj/hsm/stage/plan.json: what HsmStage produced, read by HsmSync and HsmCommit.</summary>
 public sealed class StagePlan
 {
+    /// <summary>The plan.json format: 2 carries <see cref="Entries"/>; a plan without a version (1) has none.</summary>
+    public const int CurrentVersion = 2;
+    public int Version { get; set; } = 1;
     public List<PlannedFile> Files { get; set; } = new();
     /// <summary>The Python projects uv checks and syncs: the root one (when libraries are managed) and each uv-runtime service's.</summary>
     public List<UvProject> UvProjects { get; set; } = new();
@@ -49,6 +77,8 @@ public sealed class StagePlan
     public string? Compose { get; set; }
     /// <summary>One line per change, for the build summary and HsmCheck.</summary>
     public List<string> Changes { get; set; } = new();
+    /// <summary>The model-level changes, recorded by the staging (version 2); what HsmCheck's plan and the build summary show.</summary>
+    public List<PlannedChange> Entries { get; set; } = new();
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 

@@ -37,53 +37,93 @@ public static class Stager
 
     public static StagePlan? Stage(ResolvedStack stack, StageRequest req, DiagnosticBag d)
     {
-        string label(string p) => ResolvePipeline.Label(req.ProjectDirectory, p);
         var stageDir = Path.Combine(req.IntermediateDirectory, "stage");
         if (Directory.Exists(stageDir)) Directory.Delete(stageDir, recursive: true);
         Directory.CreateDirectory(stageDir);
 
-        var oldLock = HsmLock.Read(req.LockPath, label(req.LockPath), d);
-        var newLock = new HsmLock();
-        newLock.Stack.AddRange(HsmLock.StackOf(stack));
-        var plan = new StagePlan();
-        // hsm writes and deletes only in the project directory and the folders of the configured artifact
-        // paths (design §9); clones only inside the project. A target elsewhere is HSM4012, never written.
-        var writable = new[] { req.ProjectDirectory, Path.GetDirectoryName(Path.GetFullPath(req.ComposePath))!,
-            Path.GetDirectoryName(Path.GetFullPath(req.PyProjectPath))!, Path.GetDirectoryName(Path.GetFullPath(req.LockPath))! };
-        bool Writable(string target, SourceSpan span, string what)
+        var run = new StageRun(stack, req, stageDir, d);
+        // hsm.lock is input, not authority (design §9): an invalid lock stops here, before anything is rendered.
+        if (run.OldLock.Invalid) return null;
+        if (!run.Trust()) return null;
+        run.StageClones();
+        run.StagePythonProjects();
+        run.StageCompose();
+        run.StageEnv();
+        run.StageLock();
+        if (d.HasErrors) return null;
+        var plan = run.Plan;
+        plan.Version = StagePlan.CurrentVersion;
+        plan.Entries = run.Diff();
+        plan.Save(Path.Combine(stageDir, "plan.json"));
+        return plan;
+    }
+
+    /// <summary>One staging: the old and the new hsm.lock, the plan so far, the trusted records and the clones made.</summary>
+    private sealed class StageRun
+    {
+        private readonly ResolvedStack _stack;
+        private readonly StageRequest _req;
+        private readonly DiagnosticBag _d;
+        private readonly HsmLock _newLock = new();
+        private readonly string[] _writable;
+        private readonly PlanBuilder _planner;
+        private TrustedFileSet _trusted = new();
+        private readonly string _clonesDir;
+        private readonly Dictionary<string, string> _clonedTargets = new(StringComparer.Ordinal); // target dir → clone dir
+
+        public StageRun(ResolvedStack stack, StageRequest req, string stageDir, DiagnosticBag d)
+        {
+            (_stack, _req, _d) = (stack, req, d);
+            OldLock = HsmLock.Read(req.LockPath, Label(req.LockPath), d);
+            _newLock.Stack.AddRange(HsmLock.StackOf(stack));
+            // hsm writes and deletes only in the project directory and the folders of the configured artifact
+            // paths (design §9); clones only inside the project. A target elsewhere is HSM4012, never written.
+            _writable = new[] { req.ProjectDirectory, Path.GetDirectoryName(Path.GetFullPath(req.ComposePath))!,
+                Path.GetDirectoryName(Path.GetFullPath(req.PyProjectPath))!, Path.GetDirectoryName(Path.GetFullPath(req.LockPath))! };
+            _planner = new PlanBuilder(Plan, stageDir, Label, d);
+            _clonesDir = Path.Combine(req.IntermediateDirectory, "clones");
+        }
+
+        public HsmLock OldLock { get; }
+        public StagePlan Plan { get; } = new();
+
+        private string Label(string p) => ResolvePipeline.Label(_req.ProjectDirectory, p);
+
+        public bool Trust()
+        {
+            _trusted = TrustedFiles(OldLock, _req, Label(_req.ComposePath), _d);
+            return !_d.HasErrors;
+        }
+
+        private bool Writable(string target, SourceSpan span, string what)
         {
             // The folder is what must lie inside (real path): a symbolic link as the file itself is written
             // through to its target by the commit (design §9), a linked folder on the way out is refused.
             var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
-            if (writable.Any(w => Paths.ProjectPaths.IsInside(w, folder))) return true;
-            d.Error(Codes.OutsideProject, span, $"{what} '{label(target)}' lies outside the project directory and the configured artifact folders; Hsm never writes or deletes there. Give a path inside the project.");
+            if (_writable.Any(w => Paths.ProjectPaths.IsInside(w, folder))) return true;
+            _d.Error(Codes.OutsideProject, span, $"{what} '{Label(target)}' lies outside the project directory and the configured artifact folders; Hsm never writes or deletes there. Give a path inside the project.");
             return false;
         }
-        var planner = new PlanBuilder(plan, stageDir, label, d);
-        PlannedFile Add(string target, string? content, string kind) =>
-            Writable(target, new SourceSpan(label(target), 0, 0), "The file") ? planner.Add(target, content, kind)
-                : new PlannedFile { Target = target, Kind = kind, Op = "unchanged" };
 
-        // hsm.lock is input, not authority (design §9): an invalid lock stops here, before anything is rendered.
-        if (oldLock.Invalid) return null;
-        var trusted = TrustedFiles(oldLock, req, label(req.ComposePath), d);
-        if (d.HasErrors) return null;
+        private PlannedFile Add(string target, string? content, string kind) =>
+            Writable(target, new SourceSpan(Label(target), 0, 0), "The file") ? _planner.Add(target, content, kind)
+                : new PlannedFile { Target = target, Kind = kind, Op = "unchanged" };
 
         // A file hsm generates (Compose, .env*): written only where no file exists or where hsm.lock records
         // that hsm wrote it (design §9); a hand edit of the Compose file (it says "Do not edit") is warned about
         // and regenerated (§5.5), refused under HsmLocked; any other file is the user's: HSM4006, nothing changes.
-        void AddGenerated(string target, string fileLabel, string? content, string kind)
+        private void AddGenerated(string target, string fileLabel, string? content, string kind)
         {
             if (content is null) { AddRemoval(target, fileLabel, kind); return; }
             var f = Add(target, content, kind);
             if (f.StagedHash is null) return; // not writable there (reported)
-            newLock.Files[fileLabel] = f.StagedHash;
+            _newLock.Files[fileLabel] = f.StagedHash;
             if (f.Op != "replace") return;
-            trusted.TryGetValue(fileLabel, out var recorded);
-            var header = kind == "compose" && StartsWithHeader(target);
+            _trusted.TryGetValue(fileLabel, out var recorded);
+            var header = kind == "compose" && StartsWithHeader(_planner.OriginalOf(target));
             if (recorded == f.OriginalHash) return;
-            if (header) { if (recorded != null) ReportHandEdit(fileLabel, req.Locked, d); return; }
-            d.Error(Codes.GeneratedFileTaken, new SourceSpan(fileLabel, 1, 1), recorded is null
+            if (header) { if (recorded != null) ReportHandEdit(fileLabel, _req.Locked, _d); return; }
+            _d.Error(Codes.GeneratedFileTaken, new SourceSpan(fileLabel, 1, 1), recorded is null
                 ? $"'{fileLabel}' exists, but hsm.lock does not record that Hsm wrote it, so Hsm will not overwrite it (it would be generated there). Move or rename your file, or delete it if it is an old generated copy; nothing was changed."
                 : $"'{fileLabel}' was changed since Hsm wrote it (hsm.lock records another content), so Hsm will not overwrite it. Move your change into hsm.yaml or the registry and delete the file (Hsm then writes it again); nothing was changed.");
         }
@@ -91,82 +131,96 @@ public static class Stager
         // A file hsm wrote before and no longer produces: deleted in the same transaction only while it still
         // holds exactly what hsm.lock recorded (and, for a Compose file, starts with the generated header);
         // otherwise it is the user's now: kept, with warning HSM4011.
-        void AddRemoval(string target, string fileLabel, string kind)
+        private void AddRemoval(string target, string fileLabel, string kind)
         {
-            if (!trusted.TryGetValue(fileLabel, out var recorded) || !File.Exists(target)) return;
-            var now = StagePlan.HashFile(target);
-            if (now == recorded && (kind != "compose" || StartsWithHeader(target))) { Add(target, null, kind); return; }
-            d.Warning(Codes.StaleFileKept, new SourceSpan(fileLabel, 1, 1),
+            if (!_trusted.TryGetValue(fileLabel, out var recorded) || !File.Exists(target)) return;
+            var now = _planner.CurrentHash(target);
+            if (now == recorded && (kind != "compose" || StartsWithHeader(_planner.OriginalOf(target)))) { Add(target, null, kind); return; }
+            _d.Warning(Codes.StaleFileKept, new SourceSpan(fileLabel, 1, 1),
                 $"'{fileLabel}' is no longer generated, but its content is not what Hsm wrote (hsm.lock records another hash), so it is kept. Delete it yourself if you do not need it.");
         }
 
         // ---- clones of missing dev folders (design §3.1), before anything reads them ----
         // Whether a folder must be cloned is decided here, from the folder as it is now, and never reaches a
         // generated file: the stack hash leaves it out (design §9), so a fresh checkout builds the same files.
-        var clonesDir = Path.Combine(req.IntermediateDirectory, "clones");
-        var clonedTargets = new Dictionary<string, string>(StringComparer.Ordinal); // target dir → clone dir
-        string? CloneFor(string kind, string name, string url, string? gitRef, string target)
+        private string? CloneFor(string kind, string name, string url, string? gitRef, string target)
         {
-            var staged = Path.Combine(clonesDir, $"{kind}-{name}");
-            if (!Paths.ProjectPaths.IsInside(req.ProjectDirectory, target))
+            var staged = Path.Combine(_clonesDir, $"{kind}-{name}");
+            if (!Paths.ProjectPaths.IsInside(_req.ProjectDirectory, target))
             {
-                d.Error(Codes.OutsideProject, new SourceSpan(label(target), 0, 0), $"The clone target '{label(target)}' of {kind} '{name}' lies outside the project directory; Hsm clones only into the project. Give a path inside it.");
+                _d.Error(Codes.OutsideProject, new SourceSpan(Label(target), 0, 0), $"The clone target '{Label(target)}' of {kind} '{name}' lies outside the project directory; Hsm clones only into the project. Give a path inside it.");
                 return null;
             }
-            if (!GitClone.CloneAt(req.GitPath, url, gitRef, staged, $"{kind} '{name}'", new SourceSpan(label(target), 0, 0), req.Cancel, req.Tools, d)) return null;
-            GitClone.ExcludeFromEnclosingRepository(req.GitPath, target, label(target), req.Cancel, d);
-            plan.Clones.Add(new PlannedClone { Target = target, Staged = staged });
-            clonedTargets[Path.GetFullPath(target).Replace('\\', '/').TrimEnd('/')] = staged.Replace('\\', '/');
+            if (!GitClone.CloneAt(_req.GitPath, url, gitRef, staged, $"{kind} '{name}'", new SourceSpan(Label(target), 0, 0), _req.Cancel, _req.Tools, _d)) return null;
+            GitClone.ExcludeFromEnclosingRepository(_req.GitPath, target, Label(target), _req.Cancel, _d);
+            Plan.Clones.Add(new PlannedClone { Target = target, Staged = staged });
+            _clonedTargets[Paths.ProjectPaths.FolderKey(target)] = staged.Replace('\\', '/');
             return staged;
         }
-        foreach (var lib in stack.Libraries.Concat(stack.Services.SelectMany(s => s.DependencyLibraries ?? new())))
+
+        public void StageClones()
         {
-            var src = lib.Source;
-            if (src.Type != "local" || src.Path is null) continue;
-            if (clonedTargets.ContainsKey(Path.GetFullPath(Path.Combine(req.ProjectDirectory, src.Path)).Replace('\\', '/').TrimEnd('/'))) continue; // two services, one library
-            var target = Path.GetFullPath(Path.Combine(req.ProjectDirectory, src.Path));
-            if (src.Url != null && !Directory.Exists(target)) CloneFor("library", lib.Name, src.Url, src.Ref, target);
-            else if (src.Url != null && src.Ref != null && Directory.Exists(Path.Combine(target, ".git")))
-                WarnIfOtherRef(req.GitPath, target, src.Ref, $"library '{lib.Name}'", label(target), req.Cancel, d);
-            if (src.Url != null && GitClone.IsHsmClone(target)) GitClone.ExcludeFromEnclosingRepository(req.GitPath, target, label(target), req.Cancel, d); // made before hsm excluded clones
+            foreach (var lib in _stack.Libraries.Concat(_stack.Services.SelectMany(s => s.DependencyLibraries ?? new())))
+            {
+                var src = lib.Source;
+                if (src.Type != "local" || src.Path is null) continue;
+                var target = Path.GetFullPath(Path.Combine(_req.ProjectDirectory, src.Path));
+                if (_clonedTargets.ContainsKey(Paths.ProjectPaths.FolderKey(target))) continue; // two services, one library
+                if (src.Url != null && !Directory.Exists(target)) CloneFor("library", lib.Name, src.Url, src.Ref, target);
+                else if (src.Url != null && src.Ref != null && Directory.Exists(Path.Combine(target, ".git")))
+                    WarnIfOtherRef(_req.GitPath, target, src.Ref, $"library '{lib.Name}'", Label(target), _req.Cancel, _d);
+                if (src.Url != null && GitClone.IsHsmClone(target)) GitClone.ExcludeFromEnclosingRepository(_req.GitPath, target, Label(target), _req.Cancel, _d); // made before hsm excluded clones
+            }
         }
 
         // ---- pyproject.toml: the root one, then each uv-runtime service's (design §5.1, §5.4) ----
-        var rootDesired = new List<ManagedDependency>();
-        foreach (var lib in stack.Libraries)
-            if (Relative(lib, Path.GetDirectoryName(req.PyProjectPath)!, req.ProjectDirectory, label(req.PyProjectPath), d, out var rel))
-                rootDesired.Add(Requirements.FromLibrary(lib, rel));
-        StagePython(req.PyProjectPath, rootDesired, null, isService: false);
+        public void StagePythonProjects()
+        {
+            var rootDesired = new List<ManagedDependency>();
+            foreach (var lib in _stack.Libraries)
+                if (Relative(lib, Path.GetDirectoryName(_req.PyProjectPath)!, _req.ProjectDirectory, Label(_req.PyProjectPath), _d, out var rel))
+                    rootDesired.Add(Requirements.FromLibrary(lib, rel));
+            StagePython(_req.PyProjectPath, rootDesired, null, isService: false);
 
-        foreach (var svc in stack.Services.Where(s => s.Runtime == "uv" && s.ProfileMode == "managed" && s.Source != null))
+            foreach (var svc in _stack.Services.Where(s => s.Runtime == "uv" && s.ProfileMode == "managed" && s.Source != null))
+                StageServicePython(svc);
+        }
+
+        private void StageServicePython(ResolvedService svc)
         {
             var dirRel = svc.Source!.Type == "git" ? $"services/{svc.Name}" : svc.Source.Path;
-            if (dirRel is null) continue;
-            var dir = Path.GetFullPath(Path.Combine(req.ProjectDirectory, dirRel));
-            if (!Writable(Path.Combine(dir, "pyproject.toml"), new SourceSpan(svc.RegistryFile, 0, 0), $"The pyproject.toml of uv service '{svc.Name}'")) continue;
+            if (dirRel is null) return;
+            var dir = Path.GetFullPath(Path.Combine(_req.ProjectDirectory, dirRel));
+            if (!Writable(Path.Combine(dir, "pyproject.toml"), new SourceSpan(svc.RegistryFile, 0, 0), $"The pyproject.toml of uv service '{svc.Name}'")) return;
             string? readFrom = null;
-            if (svc.Source.Type == "git" && GitClone.IsHsmClone(dir)) GitClone.ExcludeFromEnclosingRepository(req.GitPath, dir, label(dir), req.Cancel, d);
+            if (svc.Source.Type == "git" && GitClone.IsHsmClone(dir)) GitClone.ExcludeFromEnclosingRepository(_req.GitPath, dir, Label(dir), _req.Cancel, _d);
             if (!Directory.Exists(dir))
             {
                 if (svc.Source.Type == "git" && svc.Source.Url != null) readFrom = CloneFor("service", svc.Name, svc.Source.Url, svc.Source.Ref, dir);
-                else d.Message(Codes.LocalPathMissing, new SourceSpan(svc.RegistryFile, 0, 0), $"The folder '{dirRel}' of uv service '{svc.Name}' does not exist; its Python environment is not managed.");
-                if (readFrom is null) continue;
+                else _d.Message(Codes.LocalPathMissing, new SourceSpan(svc.RegistryFile, 0, 0), $"The folder '{dirRel}' of uv service '{svc.Name}' does not exist; its Python environment is not managed.");
+                if (readFrom is null) return;
             }
+            StagePython(Path.Combine(dir, "pyproject.toml"), ServiceDesired(svc, dir), readFrom, isService: true);
+        }
+
+        /// <summary>The managed dependencies of a uv-runtime service's own pyproject.toml.</summary>
+        private List<ManagedDependency> ServiceDesired(ResolvedService svc, string dir)
+        {
             var desired = new List<ManagedDependency>();
             foreach (var dep in svc.Dependencies)
             {
                 var name = Requirements.NameOf(dep);
                 var norm = name is null ? null : Requirements.NormalizeName(name);
                 var lib = norm is null ? null
-                    : stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Package) == norm)
-                      ?? stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Name) == norm)
+                    : _stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Package) == norm)
+                      ?? _stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Name) == norm)
                       ?? svc.DependencyLibraries?.FirstOrDefault(l => Requirements.NormalizeName(l.Name) == norm || Requirements.NormalizeName(l.Package) == norm);
                 if (lib != null)
                 {
                     // A registry library (of the stack, or named only here): its source as in the root — a local one
                     // is a path source relative to this pyproject.toml, never a bare name (design §5.4). A requirement
                     // written with its own specifier, extras or marker keeps them.
-                    if (!Relative(lib, dir, req.ProjectDirectory, label(Path.Combine(dir, "pyproject.toml")), d, out var rel)) continue;
+                    if (!Relative(lib, dir, _req.ProjectDirectory, Label(Path.Combine(dir, "pyproject.toml")), _d, out var rel)) continue;
                     var entry = Requirements.FromLibrary(lib, rel);
                     var written = dep.Trim();
                     desired.Add(written == name ? entry : entry with { Requirement = entry.Package + written[name!.Length..] });
@@ -174,87 +228,102 @@ public static class Stager
                 else if (name != null)
                     desired.Add(new ManagedDependency(name, dep.Trim(), null));
                 else
-                    d.Error(Codes.InvalidSource, new SourceSpan(svc.RegistryFile, 0, 0), $"'{dep}' in the dependencies of service '{svc.Name}' is not a PEP 508 requirement.");
+                    _d.Error(Codes.InvalidSource, new SourceSpan(svc.RegistryFile, 0, 0), $"'{dep}' in the dependencies of service '{svc.Name}' is not a PEP 508 requirement.");
             }
-            StagePython(Path.Combine(dir, "pyproject.toml"), desired, readFrom, isService: true);
+            return desired;
         }
 
-        void StagePython(string pyproject, List<ManagedDependency> desired, string? cloneDir, bool isService)
+        private void StagePython(string pyproject, List<ManagedDependency> desired, string? cloneDir, bool isService)
         {
-            var pyLabel = label(pyproject);
+            var pyLabel = Label(pyproject);
             var readPath = cloneDir is null ? pyproject : Path.Combine(cloneDir, "pyproject.toml");
-            var originalBytes = ReadArtifact(readPath, cloneDir is null ? pyLabel : $"{pyLabel} (in the clone)", d);
-            if (originalBytes is null && d.HasErrors && IO.GuardedFile.KindOf(readPath) != IO.FileKind.Missing) return; // not a regular file: reported
+            var originalBytes = ReadArtifact(readPath, cloneDir is null ? pyLabel : $"{pyLabel} (in the clone)", _d);
+            if (originalBytes is null && _d.HasErrors && IO.GuardedFile.KindOf(readPath) != IO.FileKind.Missing) return; // not a regular file: reported
             string? original = originalBytes is null ? null : Utf8NoBom.GetString(originalBytes);
-            oldLock.Owned.TryGetValue(pyLabel, out var owned);
-            var py = PyProjectEditor.Apply(original, desired, owned, pyLabel, stack.ProjectName, stack.ProjectVersion, d);
-            if (py.Owned.Entries.Count > 0 || py.Owned.Created.Count > 0) newLock.Owned[pyLabel] = py.Owned;
-            if (desired.Count == 0 && (owned?.Entries.Count ?? 0) == 0)
-            {
-                // The root with nothing to manage is not required and not touched. A uv-runtime service is
-                // always locked and synced in its own folder (design §5.4), so its own pyproject.toml must exist.
-                if (!isService) return;
-                if (original is null)
-                {
-                    d.Error(Codes.UvServiceNotAProject, new SourceSpan(pyLabel, 0, 0), $"'{pyLabel}' does not exist, so uv cannot lock and sync the uv-runtime service that runs in '{label(Path.GetDirectoryName(pyproject)!)}'. Add a pyproject.toml there (uv init), or give the service a docker runtime.");
-                    return;
-                }
-            }
+            OldLock.Owned.TryGetValue(pyLabel, out var owned);
+            var py = PyProjectEditor.Apply(original, desired, owned, pyLabel, _stack.ProjectName, _stack.ProjectVersion, _d);
+            if (py.Owned.Entries.Count > 0 || py.Owned.Created.Count > 0) _newLock.Owned[pyLabel] = py.Owned;
+            if (desired.Count == 0 && (owned?.Entries.Count ?? 0) == 0 && !MustExist(pyproject, original, isService)) return;
             var project = new UvProject { PyProject = pyproject, CheckSource = readPath };
-            foreach (var (t, c) in clonedTargets) project.Redirects[t] = c;
+            foreach (var (t, c) in _clonedTargets) project.Redirects[t] = c;
             if (py.NewText != null && py.NewText != original)
             {
                 if (cloneDir is null)
                 {
                     Add(pyproject, py.NewText, "pyproject");
-                    project.CheckSource = plan.Files[^1].Staged!;
+                    project.CheckSource = Plan.Files[^1].Staged!;
+                    project.CheckHash = Plan.Files[^1].StagedHash;
                 }
                 else File.WriteAllBytes(readPath, Utf8NoBom.GetBytes(py.NewText)); // a fresh clone is hsm's own until the commit moves it in
             }
-            plan.UvProjects.Add(project);
+            Plan.UvProjects.Add(project);
+        }
+
+        /// <summary>
+        /// With nothing to manage: the root is not required and not touched (false). A uv-runtime service is
+        /// always locked and synced in its own folder (design §5.4), so its own pyproject.toml must exist.
+        /// </summary>
+        private bool MustExist(string pyproject, string? original, bool isService)
+        {
+            if (!isService) return false;
+            if (original != null) return true;
+            var pyLabel = Label(pyproject);
+            _d.Error(Codes.UvServiceNotAProject, new SourceSpan(pyLabel, 0, 0), $"'{pyLabel}' does not exist, so uv cannot lock and sync the uv-runtime service that runs in '{Label(Path.GetDirectoryName(pyproject)!)}'. Add a pyproject.toml there (uv init), or give the service a docker runtime.");
+            return false;
         }
 
         // ---- docker-compose.hsm.yml ----
-        var composeLabel = label(req.ComposePath);
-        var userCompose = ComposeRenderer.UserComposeFile(req.ProjectDirectory) != null;
-        var ctx = new ComposeContext(req.GeneratorVersion, CanonicalHash(stack), userCompose, ComposeRenderer.NormalizeProjectName(stack.ProjectName));
-        var compose = ComposeRenderer.Render(stack, ctx);
-        if (compose != null)
+        public void StageCompose()
         {
-            AddGenerated(req.ComposePath, composeLabel, compose, "compose");
-            plan.Compose = req.ComposePath;
+            var composeLabel = Label(_req.ComposePath);
+            var userCompose = ComposeRenderer.UserComposeFile(_req.ProjectDirectory) != null;
+            var ctx = new ComposeContext(_req.GeneratorVersion, CanonicalHash(_stack), userCompose, ComposeRenderer.NormalizeProjectName(_stack.ProjectName));
+            var compose = ComposeRenderer.Render(_stack, ctx);
+            AddGenerated(_req.ComposePath, composeLabel, compose, "compose"); // null: the stack has no container service now
+            if (compose != null) Plan.Compose = _req.ComposePath;
+            // The Compose file of an earlier HsmComposePath: removed while it is still hsm's.
+            foreach (var (key, kind) in _trusted.Kinds)
+                if (kind == LockFileKind.PreviousCompose && key != composeLabel)
+                    AddRemoval(Path.GetFullPath(Path.Combine(_req.ProjectDirectory, key)), key, "compose");
         }
-        else AddGenerated(req.ComposePath, composeLabel, null, "compose"); // the stack has no container service now
-        // The Compose file of an earlier HsmComposePath: removed while it is still hsm's.
-        foreach (var (key, kind) in trusted.Kinds)
-            if (kind == LockFileKind.PreviousCompose && key != composeLabel)
-                AddRemoval(Path.GetFullPath(Path.Combine(req.ProjectDirectory, key)), key, "compose");
 
         // ---- .env.hsm, .env.hsm.local, .env.<service> ----
-        var envs = EnvRenderer.Render(stack, d);
-        foreach (var (name, content) in envs)
-            AddGenerated(Path.Combine(req.ProjectDirectory, name), name, content, "env");
-        foreach (var (key, kind) in trusted.Kinds)
-            if (kind == LockFileKind.Env && !envs.ContainsKey(key)) AddRemoval(Path.Combine(req.ProjectDirectory, key), key, "env");
-        // Files of a publish (design §12) are not a build's business: their records are carried over unchanged.
-        foreach (var (key, kind) in trusted.Kinds)
-            if (kind == LockFileKind.Publish) newLock.Files[key] = trusted[key];
-
+        public void StageEnv()
+        {
+            var envs = EnvRenderer.Render(_stack, _d);
+            foreach (var (name, content) in envs)
+                AddGenerated(Path.Combine(_req.ProjectDirectory, name), name, content, "env");
+            foreach (var (key, kind) in _trusted.Kinds)
+                if (kind == LockFileKind.Env && !envs.ContainsKey(key)) AddRemoval(Path.Combine(_req.ProjectDirectory, key), key, "env");
+            // Files of a publish (design §12) are not a build's business: their records are carried over unchanged.
+            foreach (var (key, kind) in _trusted.Kinds)
+                if (kind == LockFileKind.Publish) _newLock.Files[key] = _trusted[key];
+        }
 
         // ---- hsm.lock ----
-        var lockText = newLock.Write();
-        if (req.Locked)
+        public void StageLock()
         {
-            var oldText = ReadArtifact(req.LockPath, label(req.LockPath), d) is { } lockBytes ? Utf8NoBom.GetString(lockBytes) : "";
-            if (StackPart(oldText) != StackPart(lockText))
-                d.Error(Codes.LockedMismatch, new SourceSpan(label(req.LockPath), 1, 1),
-                    "HsmLocked=true: the resolved stack or the owned pyproject entries differ from hsm.lock. Run a build without HsmLocked and commit hsm.lock.");
+            var lockText = _newLock.Write();
+            if (_req.Locked)
+            {
+                var oldText = ReadArtifact(_req.LockPath, Label(_req.LockPath), _d) is { } lockBytes ? Utf8NoBom.GetString(lockBytes) : "";
+                if (StackPart(oldText) != StackPart(lockText))
+                    _d.Error(Codes.LockedMismatch, new SourceSpan(Label(_req.LockPath), 1, 1),
+                        "HsmLocked=true: the resolved stack or the owned pyproject entries differ from hsm.lock. Run a build without HsmLocked and commit hsm.lock.");
+            }
+            Add(_req.LockPath, lockText, "lock");
         }
-        Add(req.LockPath, lockText, "lock");
 
-        if (d.HasErrors) return null;
-        plan.Save(Path.Combine(stageDir, "plan.json"));
-        return plan;
+        /// <summary>The plan's entries, from the models and the texts this staging already holds (nothing is read again).</summary>
+        public List<PlannedChange> Diff() => PlanReport.Diff(new PlanReport.DiffInput
+        {
+            OldLock = OldLock,
+            NewLock = _newLock,
+            Stack = _stack,
+            Plan = Plan,
+            ProjectDirectory = _req.ProjectDirectory,
+            Texts = _planner.Texts,
+        });
     }
 
     /// <summary>Largest pyproject.toml, Compose, .env* or hsm.lock file Hsm reads back (far above any real one).</summary>
@@ -387,6 +456,14 @@ public static class Stager
         return result;
     }
 
+    /// <summary>True when the bytes (of a file already read) start with the header of a Compose file Hsm generated.</summary>
+    private static bool StartsWithHeader(byte[]? bytes)
+    {
+        if (bytes is null) return false;
+        var n = Math.Min(bytes.Length, ComposeRenderer.Header.Length + 1);
+        return Utf8NoBom.GetString(bytes, 0, n) == ComposeRenderer.Header + "\n";
+    }
+
     private static bool StartsWithHeader(string path)
     {
         try
@@ -405,32 +482,5 @@ public static class Stager
         var msg = $"'{fileLabel}' was edited by hand since Hsm generated it; {(locked ? "HsmLocked=true forbids regenerating it." : "it is regenerated. Change hsm.yaml or the registry instead.")}";
         if (locked) d.Error(Codes.GeneratedFileEdited, new SourceSpan(fileLabel, 1, 1), msg);
         else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(fileLabel, 1, 1), msg);
-    }
-}
-
-/// <summary>
-/// Plans one file of a stage (the chain's and HsmPublish's): reads what is there through the guarded reader,
-/// writes the staged copy, records create/replace/delete/unchanged with both hashes, and the plan line.
-/// </summary>
-public sealed class PlanBuilder(StagePlan plan, string stageDir, Func<string, string> label, DiagnosticBag d)
-{
-    private int _n;
-
-    public PlannedFile Add(string target, string? content, string kind)
-    {
-        var original = Stager.ReadArtifact(target, label(target), d);
-        var f = new PlannedFile { Target = target, Kind = kind, OriginalHash = original is null ? null : StagePlan.Hash(original) };
-        if (content is null) f.Op = original is null ? "unchanged" : "delete";
-        else
-        {
-            var bytes = Stager.Utf8NoBom.GetBytes(content);
-            f.StagedHash = StagePlan.Hash(bytes);
-            f.Op = original is null ? "create" : f.StagedHash == f.OriginalHash ? "unchanged" : "replace";
-            f.Staged = Path.Combine(stageDir, $"{_n++}-{Path.GetFileName(target)}");
-            File.WriteAllBytes(f.Staged, bytes);
-        }
-        plan.Files.Add(f);
-        if (f.Op != "unchanged") plan.Changes.Add($"hsm: {label(target)}: {(f.Op == "create" ? "+" : f.Op == "delete" ? "-" : "~")} {label(target)}");
-        return f;
     }
 }

@@ -1,6 +1,3 @@
-using Hsm.Diagnostics;
-using Hsm.Lock;
-using Hsm.Model;
 using Hsm.Staging;
 using Hsm.Transaction;
 
@@ -42,42 +39,21 @@ public static class BuildOutputReport
     }
 
     /// <summary>
-    /// The changed entries of a commit about to run, from the plan report (old hsm.lock against the staged
-    /// one): `+ milvus-adapter&gt;=2.4,&lt;3 (selection)`, `- service qdrant (deselected, was selection)`. hsm.lock's
-    /// own lines repeat the others and are left out; an entry of another file than a pyproject.toml or the
-    /// Compose file names it (`+ QDRANT_URL in .env.hsm (selection)`).
+    /// The changed entries of a commit about to run, as the staging recorded them in the plan (old hsm.lock
+    /// against the staged one): `+ milvus-adapter&gt;=2.4,&lt;3 (selection)`, `- service qdrant (deselected, was selection)`.
+    /// hsm.lock's own lines repeat the others and are left out (so are uv.lock's); an entry of another file than a
+    /// pyproject.toml or the Compose file names it (`+ QDRANT_URL in .env.hsm (selection)`). A plan.json of
+    /// before version 2 carries no entries: no lines.
     /// </summary>
     public static List<string> ChangeLines(StagePlan plan, string projectDirectory, string intermediateDirectory)
     {
-        var quiet = new DiagnosticBag();
-        var lockFile = plan.Files.FirstOrDefault(f => f.Kind == "lock");
-        var resolved = Path.Combine(intermediateDirectory, "resolved.json");
-        if (lockFile?.Staged is null || !File.Exists(resolved)) return new List<string>();
-        var lines = PlanReport.Lines(new PlanReport.Input
-        {
-            OldLock = HsmLock.Read(lockFile.Target, "hsm.lock", quiet),
-            NewLock = HsmLock.Read(lockFile.Staged, "hsm.lock", quiet),
-            Stack = ResolvedStack.FromJson(File.ReadAllText(resolved)),
-            Plan = plan,
-            ProjectDirectory = projectDirectory,
-        });
         string label(string p) => Resolution.ResolvePipeline.Label(projectDirectory, p);
-        var lockLabel = label(lockFile.Target);
         var plain = plan.Files.Where(f => f.Kind is "pyproject" or "compose").Select(f => label(f.Target)).ToHashSet(StringComparer.Ordinal);
         var result = new List<string>();
-        foreach (var line in lines)
+        foreach (var e in plan.Entries)
         {
-            // hsm: <artifact>: <op> <entry> (<reason>)
-            if (!line.StartsWith("hsm: ", StringComparison.Ordinal)) continue;
-            var rest = line[5..];
-            var colon = rest.IndexOf(": ", StringComparison.Ordinal);
-            if (colon < 0) continue;
-            var artifact = rest[..colon];
-            var change = rest[(colon + 2)..];
-            if (artifact == lockLabel || Path.GetFileName(artifact) == "uv.lock") continue;
-            if (plain.Contains(artifact)) { result.Add(change); continue; }
-            var paren = change.LastIndexOf(" (", StringComparison.Ordinal);
-            result.Add(paren < 0 ? $"{change} in {artifact}" : $"{change[..paren]} in {artifact}{change[paren..]}");
+            if (e.Kind is "lock" or "uvlock") continue;
+            result.Add(plain.Contains(e.Artifact) ? e.Change : $"{e.Op} {e.Entry} in {e.Artifact} ({e.Reason})");
         }
         return result;
     }

@@ -46,7 +46,7 @@ public static class Committer
         if (uv != null)
             foreach (var project in plan.UvProjects)
             {
-                var hash = StagePlan.HashFile(project.CheckSource) ?? "";
+                var hash = project.CheckHash ?? StagePlan.HashFile(project.CheckSource) ?? ""; // a staged copy was hashed when staged
                 var dir = Path.GetDirectoryName(project.PyProject)!;
                 if (!synced.TryGetValue(project.PyProject, out var last) || last != hash || !File.Exists(Path.Combine(dir, "uv.lock")))
                     runs.Add(project);

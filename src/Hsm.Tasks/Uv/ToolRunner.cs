@@ -49,24 +49,8 @@ public static class ToolRunner
         options ??= ToolOptions.Default;
         what ??= Path.GetFileNameWithoutExtension(file);
         cancel.ThrowIfCancellationRequested();
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        if (environment != null)
-            foreach (var (k, v) in environment)
-            {
-                if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
-            }
         var output = new StringBuilder();
-        using var process = new Process { StartInfo = psi };
+        using var process = new Process { StartInfo = StartInfo(file, args, workingDirectory, environment) };
         void Add(string? line)
         {
             if (line is null) return;
@@ -86,6 +70,44 @@ public static class ToolRunner
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (WaitOrStop(process, output, cancel, options, what) is { } stopped) return stopped;
+        process.WaitForExit(); // drains the output
+        // Ctrl+C in a terminal, or a CI job's SIGTERM to the process group, reaches the tool too: it may die of the
+        // signal a moment before this build sees its own cancellation. Such an exit is the cancellation, not a tool failure.
+        if (!OperatingSystem.IsWindows() && process.ExitCode is 130 or 143 && !cancel.IsCancellationRequested)
+            cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(5));
+        cancel.ThrowIfCancellationRequested();
+        lock (output) return new ToolResult(process.ExitCode, output.ToString().TrimEnd(), true, null);
+    }
+
+    /// <summary>The tool with its argument list (no shell), output captured, input closed, the environment changes applied (null removes).</summary>
+    private static ProcessStartInfo StartInfo(string file, IEnumerable<string> args, string workingDirectory, IDictionary<string, string?>? environment)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (environment != null)
+            foreach (var (k, v) in environment)
+            {
+                if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
+            }
+        return psi;
+    }
+
+    /// <summary>
+    /// Waits for the tool, with a progress line every interval; on cancellation or timeout kills the process tree
+    /// (cancellation throws; a timeout is the result). Null when the tool exited by itself.
+    /// </summary>
+    private static ToolResult? WaitOrStop(Process process, StringBuilder output, CancellationToken cancel, ToolOptions options, string what)
+    {
         var clock = Stopwatch.StartNew();
         var nextProgress = ToolOptions.ProgressInterval;
         while (!process.WaitForExit(100))
@@ -103,13 +125,7 @@ public static class ToolRunner
                 nextProgress += ToolOptions.ProgressInterval;
             }
         }
-        process.WaitForExit(); // drains the output
-        // Ctrl+C in a terminal, or a CI job's SIGTERM to the process group, reaches the tool too: it may die of the
-        // signal a moment before this build sees its own cancellation. Such an exit is the cancellation, not a tool failure.
-        if (!OperatingSystem.IsWindows() && process.ExitCode is 130 or 143 && !cancel.IsCancellationRequested)
-            cancel.WaitHandle.WaitOne(TimeSpan.FromSeconds(5));
-        cancel.ThrowIfCancellationRequested();
-        lock (output) return new ToolResult(process.ExitCode, output.ToString().TrimEnd(), true, null);
+        return null;
     }
 
     private static void Kill(Process process)

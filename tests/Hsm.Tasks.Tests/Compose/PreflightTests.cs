@@ -161,4 +161,25 @@ public class PreflightTests
         Assert.Contains(d.Items, i => i.Code == Codes.InvalidSource && i.Severity == Severity.Error);
         Assert.Contains(d.Items, i => i.Code == Codes.InvalidSource && i.Severity == Severity.Warning);
     }
+
+    [Fact]
+    public void With_the_registry_files_a_problem_is_reported_at_the_line_of_its_key()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "hsm-preflight-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(dir, "hsm-registry", "services"));
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "hsm-registry", "services", "a.yaml"), "name: a\ndescription: x\nports: [\"8080:80\"]\ndepends_on: [ghost]\n");
+            var a = Svc("a", "8080:80").With(s => { s.RegistryFile = "hsm-registry/services/a.yaml"; s.DependsOn.Add("ghost"); });
+            var d = new DiagnosticBag();
+            Preflight.Check(new ResolvedStack { Services = new() { a } }, d, new RegistryLocator(dir));
+            var e = Assert.Single(d.Items, x => x.Code == Codes.BadDependsOn);
+            Assert.Equal(("hsm-registry/services/a.yaml", 4, 1), (e.Span.File, e.Span.Line, e.Span.Column));
+
+            var without = new DiagnosticBag();
+            Preflight.Check(new ResolvedStack { Services = new() { a } }, without);
+            Assert.Equal(0, Assert.Single(without.Items, x => x.Code == Codes.BadDependsOn).Span.Line); // no registry files: the file alone
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }

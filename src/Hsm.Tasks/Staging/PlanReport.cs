@@ -1,0 +1,244 @@
+using System.Text;
+using Hsm.Compose;
+using Hsm.Diagnostics;
+using Hsm.Lock;
+using Hsm.Model;
+using Hsm.Python;
+using Hsm.Registry;
+
+namespace Hsm.Staging;
+
+/// <summary>
+/// HsmCheck's plan (design §7): per artifact, the entries and services a build would add (+), remove (-)
+/// or change (~), one line each — <c>hsm: &lt;artifact&gt;: + | - | ~ &lt;entry&gt; (&lt;reason&gt;)</c>. The
+/// staging records them in the plan (<see cref="StagePlan.Entries"/>, from <see cref="Diff"/>): the reasons
+/// come from diffing the old hsm.lock against the new one: the rule that selected a component
+/// (selection | default | standalone | implies from X), <c>mode</c> when only its mode changed,
+/// <c>source</c> when its source changed (registry edit), <c>deselected, was …</c> for removals.
+/// </summary>
+public static class PlanReport
+{
+    /// <summary>The plan's lines, as the staging recorded them (nothing is read again).</summary>
+    public static List<string> Lines(StagePlan plan) => plan.Entries.Select(e => e.Line).ToList();
+
+    /// <summary>What the staging holds when it has planned every file: both locks, the stack, the plan and each target's old bytes and new text.</summary>
+    public sealed class DiffInput
+    {
+        public HsmLock OldLock { get; init; } = new();
+        public HsmLock NewLock { get; init; } = new();
+        public ResolvedStack Stack { get; init; } = new();
+        public StagePlan Plan { get; init; } = new();
+        public string ProjectDirectory { get; init; } = "";
+        public IReadOnlyDictionary<string, (byte[]? Original, string? Content)> Texts { get; init; } = new Dictionary<string, (byte[]?, string?)>();
+    }
+
+    /// <summary>The model-level changes of a staged plan.</summary>
+    public static List<PlannedChange> Diff(DiffInput x) => new Differ(x).Run();
+
+    private sealed class Differ
+    {
+        private readonly DiffInput _x;
+        private readonly List<PlannedChange> _changes = new();
+        private readonly Dictionary<string, HsmLock.StackEntry> _oldStack;
+        private readonly Dictionary<string, HsmLock.StackEntry> _newStack;
+
+        public Differ(DiffInput x)
+        {
+            _x = x;
+            _oldStack = x.OldLock.Stack.ToDictionary(e => e.Kind + ":" + e.Name);
+            _newStack = x.NewLock.Stack.ToDictionary(e => e.Kind + ":" + e.Name);
+        }
+
+        public List<PlannedChange> Run()
+        {
+            OwnedEntries();
+            UvLocksAndClones();
+            ComposeServices();
+            EnvKeysOfFiles();
+            LockStack();
+            return _changes;
+        }
+
+        private string Label(string p) => Resolution.ResolvePipeline.Label(_x.ProjectDirectory, p);
+
+        private void Add(string artifact, string kind, char op, string entry, string reason) =>
+            _changes.Add(new PlannedChange { Artifact = artifact, Kind = kind, Op = op.ToString(), Entry = entry, Reason = reason });
+
+        private string ReasonNew(string kind, string name)
+        {
+            _newStack.TryGetValue(kind + ":" + name, out var n);
+            _oldStack.TryGetValue(kind + ":" + name, out var o);
+            if (n is null) return "changed";
+            if (o != null && o.Mode != n.Mode) return "mode";
+            if (o != null && o.Source != n.Source) return "source";
+            if (o != null && o.Profile != n.Profile) return "profile";
+            return Rule(n.Origin);
+        }
+
+        private string ReasonOld(string kind, string name) =>
+            _oldStack.TryGetValue(kind + ":" + name, out var o) ? "deselected, was " + Rule(o.Origin) : "no longer generated";
+
+        private string? LibraryOf(string package)
+        {
+            var n = Requirements.NormalizeName(package);
+            return _x.Stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Package) == n || Requirements.NormalizeName(l.Name) == n)?.Name
+                ?? _x.OldLock.Stack.FirstOrDefault(e => e.Kind == "library" && Requirements.NormalizeName(e.Name) == n)?.Name;
+        }
+
+        // ---- pyproject.toml files: owned entries ----
+        private void OwnedEntries()
+        {
+            foreach (var file in _x.OldLock.Owned.Keys.Union(_x.NewLock.Owned.Keys).OrderBy(k => k, StringComparer.Ordinal))
+            {
+                var olds = _x.OldLock.Owned.TryGetValue(file, out var op) ? op.Entries.ToDictionary(e => Requirements.NormalizeName(e.Name)) : new();
+                var news = _x.NewLock.Owned.TryGetValue(file, out var np) ? np.Entries.ToDictionary(e => Requirements.NormalizeName(e.Name)) : new();
+                foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
+                {
+                    var lib = LibraryOf(k) ?? k;
+                    if (!olds.ContainsKey(k)) Add(file, "pyproject", '+', news[k].Requirement, ReasonNew("library", lib));
+                    else if (!news.ContainsKey(k)) Add(file, "pyproject", '-', olds[k].Requirement, ReasonOld("library", lib));
+                    else if (olds[k].Requirement != news[k].Requirement || olds[k].Source != news[k].Source)
+                        Add(file, "pyproject", '~', news[k].Requirement + (news[k].Source is null ? "" : " = " + news[k].Source), ReasonNew("library", lib));
+                }
+            }
+        }
+
+        private void UvLocksAndClones()
+        {
+            foreach (var f in _x.Plan.Files.Where(f => f.Kind == "pyproject" && f.Op != "unchanged"))
+                Add(Label(Path.Combine(Path.GetDirectoryName(f.Target)!, "uv.lock")), "uvlock", '~', "uv.lock", $"uv lock after the {Label(f.Target)} change");
+            foreach (var c in _x.Plan.Clones)
+                Add(Label(c.Target), "clone", '+', Label(c.Target), "cloned on demand");
+        }
+
+        /// <summary>The old bytes (as read when staged) and the new text (as rendered) of a planned file.</summary>
+        private (string Old, string New) TextsOf(PlannedFile f)
+        {
+            _x.Texts.TryGetValue(f.Target, out var t);
+            return (t.Original is null ? "" : Staging.Stager.Utf8NoBom.GetString(t.Original), f.Staged is null ? "" : t.Content ?? "");
+        }
+
+        // ---- the Compose file: services ----
+        private void ComposeServices()
+        {
+            foreach (var f in _x.Plan.Files.Where(f => f.Kind == "compose" && f.Op != "unchanged"))
+            {
+                var artifact = Label(f.Target);
+                var (oldText, newText) = TextsOf(f);
+                var olds = ServiceBlocks(oldText);
+                var news = ServiceBlocks(newText);
+                int before = _changes.Count;
+                foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
+                {
+                    if (!olds.ContainsKey(k)) Add(artifact, "compose", '+', "service " + k, ReasonNew("service", k));
+                    else if (!news.ContainsKey(k)) Add(artifact, "compose", '-', "service " + k, ReasonOld("service", k));
+                    else if (olds[k] != news[k]) Add(artifact, "compose", '~', "service " + k, ReasonNew("service", k));
+                }
+                if (_changes.Count == before)
+                    Add(artifact, "compose", FileOp(f), artifact, f.Op == "delete" ? "no managed container service" : "generated content");
+            }
+        }
+
+        private static char FileOp(PlannedFile f) => f.Op == "create" ? '+' : f.Op == "delete" ? '-' : '~';
+
+        // ---- .env files: keys ----
+        private void EnvKeysOfFiles()
+        {
+            foreach (var f in _x.Plan.Files.Where(f => f.Kind == "env" && f.Op != "unchanged").OrderBy(f => f.Target, StringComparer.Ordinal))
+            {
+                var artifact = Label(f.Target);
+                var (oldText, newText) = TextsOf(f);
+                var olds = EnvKeys(oldText);
+                var news = EnvKeys(newText);
+                var fileService = Path.GetFileName(f.Target) is var n && n.StartsWith(".env.", StringComparison.Ordinal) && n is not (".env.hsm" or ".env.hsm.local") ? n[5..] : null;
+                int before = _changes.Count;
+                foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
+                {
+                    if (!olds.ContainsKey(k)) Add(artifact, "env", '+', k, ReasonNew("service", fileService ?? ServiceOfKey(k)));
+                    else if (!news.ContainsKey(k)) Add(artifact, "env", '-', k, ReasonOld("service", fileService ?? ServiceOfKey(k)));
+                    else if (olds[k] != news[k]) Add(artifact, "env", '~', k, ReasonNew("service", fileService ?? ServiceOfKey(k)));
+                }
+                if (_changes.Count == before)
+                    Add(artifact, "env", FileOp(f), artifact, f.Op == "delete" ? "no longer generated" : "generated content");
+            }
+        }
+
+        /// <summary>The service whose connection variable a key of .env.hsm is (the longest prefix that matches), or "".</summary>
+        private string ServiceOfKey(string key) => _x.Stack.Services.Select(s => s.Name)
+            .Concat(_x.OldLock.Stack.Where(e => e.Kind == "service").Select(e => e.Name))
+            .Where(s => key.StartsWith(EnvRenderer.VariablePrefix(s) + "_", StringComparison.Ordinal)).OrderByDescending(s => s.Length).FirstOrDefault() ?? "";
+
+        // ---- hsm.lock: the stack ----
+        private void LockStack()
+        {
+            var lockFile = _x.Plan.Files.FirstOrDefault(f => f.Kind == "lock");
+            var lockLabel = lockFile is null ? "hsm.lock" : Label(lockFile.Target);
+            foreach (var k in _oldStack.Keys.Union(_newStack.Keys).OrderBy(k => k, StringComparer.Ordinal))
+            {
+                var kind = k[..k.IndexOf(':')];
+                var name = k[(k.IndexOf(':') + 1)..];
+                var entry = $"{kind} {name}";
+                if (!_oldStack.ContainsKey(k)) Add(lockLabel, "lock", '+', $"{entry} [{_newStack[k].Mode}, {_newStack[k].Source}]", ReasonNew(kind, name));
+                else if (!_newStack.ContainsKey(k)) Add(lockLabel, "lock", '-', entry, ReasonOld(kind, name));
+                else if (!Same(_oldStack[k], _newStack[k]))
+                {
+                    var r = ReasonNew(kind, name);
+                    Add(lockLabel, "lock", '~', $"{entry} [{_newStack[k].Mode}, {_newStack[k].Source}]", r == Rule(_newStack[k].Origin) ? "origin now " + r : r);
+                }
+            }
+            if (lockFile is { Op: not "unchanged" } && !_changes.Any(c => c.Artifact == lockLabel))
+                Add(lockLabel, "lock", lockFile.Op == "create" ? '+' : '~', lockLabel, lockFile.Op == "create" ? "first build" : "owned entries or file hashes");
+        }
+    }
+
+    private static bool Same(HsmLock.StackEntry a, HsmLock.StackEntry b) =>
+        a.Mode == b.Mode && a.Source == b.Source && a.Profile == b.Profile && a.Origin.SequenceEqual(b.Origin);
+
+    /// <summary>The reason of a component's selection from its origin paths (the first one that applies).</summary>
+    public static string Rule(IReadOnlyList<string> origins)
+    {
+        if (origins.Count == 0) return "unknown";
+        foreach (var o in origins.Where(o => o.EndsWith(".selection", StringComparison.Ordinal))) return "selection";
+        // standalone origins are `<section>.standalone.<name>` (hsm.lock of earlier versions: `.standalone[i]`)
+        foreach (var o in origins.Where(o => o.Contains(".standalone.", StringComparison.Ordinal) || o.Contains(".standalone[", StringComparison.Ordinal))) return "standalone";
+        foreach (var o in origins.Where(o => o.EndsWith(" default", StringComparison.Ordinal))) return "default";
+        return origins[0];
+    }
+
+    /// <summary>The service blocks of a Compose file in Hsm's own layout (two-space indent under `services:`).</summary>
+    public static Dictionary<string, string> ServiceBlocks(string text)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        bool inServices = false;
+        string? current = null;
+        var sb = new StringBuilder();
+        foreach (var raw in text.Replace("\r\n", "\n").Split('\n'))
+        {
+            if (raw.Length > 0 && raw[0] != ' ' && raw[0] != '#')
+            {
+                if (current != null) { result[current] = sb.ToString(); current = null; }
+                inServices = raw.TrimEnd() == "services:";
+                continue;
+            }
+            if (!inServices) continue;
+            if (raw.StartsWith("  ", StringComparison.Ordinal) && raw.Length > 2 && raw[2] != ' ' && raw.TrimEnd().EndsWith(':'))
+            {
+                if (current != null) result[current] = sb.ToString();
+                current = raw.Trim().TrimEnd(':').Trim('"');
+                sb.Clear();
+                continue;
+            }
+            if (current != null) sb.Append(raw).Append('\n');
+        }
+        if (current != null) result[current] = sb.ToString();
+        return result;
+    }
+
+    /// <summary>KEY → value of an env file, read with Compose's grammar (<see cref="EnvFileParser"/>); a bare KEY is "".</summary>
+    public static Dictionary<string, string> EnvKeys(string text)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var e in EnvFileParser.Parse(text, ".env", new DiagnosticBag())) result[e.Key] = e.Value ?? "";
+        return result;
+    }
+}

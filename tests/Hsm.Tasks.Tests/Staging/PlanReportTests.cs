@@ -1,0 +1,54 @@
+using Hsm.Staging;
+using Xunit;
+
+namespace Hsm.Tests.Staging;
+
+public sealed class PlanReportTests
+{
+    [Theory]
+    [InlineData("libraries.groups.vector-db-client.selection", "selection")]
+    [InlineData("services.standalone[0]", "standalone")]
+    [InlineData("services.standalone.redis", "standalone")]
+    [InlineData("library_groups/vector-db-client.yaml default", "default")]
+    [InlineData("implies from library qdrant-adapter", "implies from library qdrant-adapter")]
+    public void Rule_names_the_reason_of_a_selection(string origin, string rule) =>
+        Assert.Equal(rule, PlanReport.Rule(new[] { origin }));
+
+    [Fact]
+    public void Service_blocks_and_env_keys_are_diffable()
+    {
+        var compose = "# Generated\nname: \"x\"\nservices:\n  milvus:\n    image: \"m\"\n  redis:\n    image: \"r\"\nvolumes:\n  data: {}\n";
+        var blocks = PlanReport.ServiceBlocks(compose);
+        Assert.Equal(new[] { "milvus", "redis" }, blocks.Keys.OrderBy(k => k));
+        Assert.Equal("    image: \"m\"\n", blocks["milvus"]);
+        Assert.Equal(new Dictionary<string, string> { ["A_HOST"] = "a", ["A_PORT"] = "1" }, PlanReport.EnvKeys("A_HOST=a\nA_PORT=1\n"));
+        Assert.Equal("MY_SVC", Hsm.Compose.EnvRenderer.VariablePrefix("my-svc"));
+    }
+
+    [Fact]
+    public void The_plan_carries_its_entries_and_an_older_plan_json_still_loads()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "hsm-plan-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var path = Path.Combine(dir, "plan.json");
+            var plan = new StagePlan { Version = StagePlan.CurrentVersion };
+            plan.Files.Add(new PlannedFile { Target = Path.Combine(dir, "pyproject.toml"), Kind = "pyproject", Op = "replace" });
+            plan.Entries.Add(new PlannedChange { Artifact = "pyproject.toml", Kind = "pyproject", Op = "+", Entry = "milvus-adapter>=2.4,<3", Reason = "selection" });
+            plan.Entries.Add(new PlannedChange { Artifact = ".env.hsm", Kind = "env", Op = "+", Entry = "MILVUS_HOST", Reason = "selection" });
+            plan.Entries.Add(new PlannedChange { Artifact = "hsm.lock", Kind = "lock", Op = "+", Entry = "library milvus-adapter [dev, local]", Reason = "selection" });
+            plan.Save(path);
+            var loaded = StagePlan.Load(path);
+            Assert.Equal("hsm: pyproject.toml: + milvus-adapter>=2.4,<3 (selection)", PlanReport.Lines(loaded)[0]);
+            Assert.Equal(new[] { "+ milvus-adapter>=2.4,<3 (selection)", "+ MILVUS_HOST in .env.hsm (selection)" },
+                Hsm.Tasks.BuildOutputReport.ChangeLines(loaded, dir, Path.Combine(dir, "obj")));
+
+            File.WriteAllText(path, "{ \"files\": [], \"uvProjects\": [], \"clones\": [], \"changes\": [\"hsm: a: + a\"] }");
+            var old = StagePlan.Load(path);
+            Assert.Equal(1, old.Version);
+            Assert.Empty(old.Entries);
+            Assert.Empty(Hsm.Tasks.BuildOutputReport.ChangeLines(old, dir, Path.Combine(dir, "obj")));
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+    }
+}
