@@ -41,8 +41,8 @@ public sealed class HsmCheck : ResolvingTask
         var check = Pipeline(Path.Combine(IntermediateDirectory, "check"));
         var plan = check.Stage(stack, new StageInputs
         {
-            PyProjectPath = PyProjectPath!,
-            ComposePath = ComposePath!,
+            PyProjectPath = PyProjectFile,
+            ComposePath = ComposeFile,
             LockPath = LockPath,
             Locked = Locked,
             GitPath = GitPath,
