@@ -1,6 +1,7 @@
 using System.Reflection;
 using Hsm.Compose;
 using Hsm.Diagnostics;
+using Hsm.Lock;
 using Hsm.Manifest;
 using Hsm.Model;
 using Hsm.Publish;
@@ -51,14 +52,14 @@ public sealed class HsmPipeline
     public bool RecoveryPending => CommitJournal.Pending(Context.IntermediateDirectory);
 
     /// <summary>The Resolution layer's request for these inputs (fresh lists for the files read).</summary>
-    public ResolveRequest Request(ResolveInputs inputs, StackMode? forcedMode = null) => new()
+    public ResolveRequest Request(ResolveInputs inputs) => new()
     {
         ManifestPath = inputs.ManifestPath,
         ProjectDirectory = Context.ProjectDirectory,
         PropertyBaseDirectory = inputs.PropertyBaseDirectory ?? Context.ProjectDirectory,
         RegistryProperty = inputs.RegistryProperty,
         RegistryEnvironment = inputs.RegistryEnvironment,
-        ForcedMode = ModeText(forcedMode ?? inputs.ForcedMode),
+        ForcedMode = ModeText(inputs.ForcedMode),
         ComponentModes = inputs.ComponentModes.ToDictionary(kv => kv.Key, kv => ModeText(kv.Value)!, StringComparer.OrdinalIgnoreCase),
         Settings = inputs.Settings.ToDictionary(),
         RegistryFilesRead = new List<string>(),
@@ -131,8 +132,29 @@ public sealed class HsmPipeline
         Tools = Context.Tools,
     }, d);
 
+    /// <summary>HsmPublish's settings (target, path, endpoint mode): false when one is invalid (HSM7001).</summary>
+    public static bool ValidatePublish(PublishRequest request, DiagnosticBag d) => PublishStager.Validate(request, d);
+
     /// <summary>Stage for HsmPublish: the kustomize base or swarm stack file and hsm.lock, into obj/hsm/publish/stage.</summary>
     public StagePlan? StagePublish(ResolvedStack stack, PublishRequest request, DiagnosticBag d) => PublishStager.Stage(stack, request, d);
+
+    /// <summary>
+    /// HsmCheck's plan (spec §7): per artifact, what a build would add, remove or change and why, from the hsm.lock in
+    /// the project and the one just staged. Empty when the project is up to date.
+    /// </summary>
+    public List<string> PlanLines(ResolvedStack stack, StagePlan plan, string lockPath)
+    {
+        var lockStaged = plan.Files.Single(f => f.Kind == "lock").Staged!; // the lock is always staged
+        var quiet = new DiagnosticBag();
+        return PlanReport.Lines(new PlanReport.Input
+        {
+            OldLock = HsmLock.Read(lockPath, "hsm.lock", quiet),
+            NewLock = HsmLock.Read(lockStaged, "hsm.lock", quiet),
+            Stack = stack,
+            Plan = plan,
+            ProjectDirectory = Context.ProjectDirectory,
+        });
+    }
 
     /// <summary>The stage plan a stage step wrote (obj/hsm/stage/plan.json).</summary>
     public static StagePlan LoadPlan(string path) => StagePlan.Load(path);

@@ -1,5 +1,4 @@
 using Hsm.Diagnostics;
-using Hsm.Lock;
 using Hsm.Pipeline;
 using Hsm.Staging;
 using Hsm.Transaction;
@@ -56,16 +55,7 @@ public sealed class HsmCheck : ResolvingTask
         Yielding(() => { check.Check(plan, tools, d); return 0; });
         if (d.HasErrors) { Fail(d); return; }
 
-        var lockStaged = plan.Files.Single(f => f.Kind == "lock").Staged!; // the lock is always staged
-        var quiet = new DiagnosticBag();
-        var lines = PlanReport.Lines(new PlanReport.Input
-        {
-            OldLock = HsmLock.Read(LockPath, "hsm.lock", quiet),
-            NewLock = HsmLock.Read(lockStaged, "hsm.lock", quiet),
-            Stack = stack,
-            Plan = plan,
-            ProjectDirectory = ProjectDirectory,
-        });
+        var lines = check.PlanLines(stack, plan, LockPath);
         if (lines.Count == 0) lines.Add("hsm: nothing to change; the project is up to date with hsm.yaml.");
         WritePlan(lines);
     }
