@@ -7,7 +7,7 @@ using Hsm.Diagnostics;
 namespace Hsm.Cli;
 
 /// <summary>
-/// The `hsm` command tree (spec §11) on System.CommandLine. Exit codes: 0 success, 1 an HSM error
+/// The `hsm` command tree (design §11) on System.CommandLine. Exit codes: 0 success, 1 an HSM error
 /// (printed as `file(line,col): error HSMnnnn: …`), 2 a usage error.
 /// </summary>
 public sealed class Cli

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Hsm.Sdk.Tests;
 
 /// <summary>
-/// Cancellation, time and locks (spec §9, issue 10 item 9) with real `dotnet build` processes: SIGTERM and
+/// Cancellation, time and locks (design §9, issue 10 item 9) with real `dotnet build` processes: SIGTERM and
 /// Ctrl+C during the commit's uv sync roll back before the process exits and are HSM5005; HsmToolTimeout
 /// stops a uv that sleeps (HSM5006) after progress lines; a lock file the user cannot open is HSM5007 at
 /// once; `dotnet clean` waits for the build lock.

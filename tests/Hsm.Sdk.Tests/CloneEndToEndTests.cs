@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Hsm.Sdk.Tests;
 
-/// <summary>On-demand clones (spec §3.1) and uv-runtime services (spec §5.4) with real git and local repositories.</summary>
+/// <summary>On-demand clones (design §3.1) and uv-runtime services (design §5.4) with real git and local repositories.</summary>
 [Collection(PackedSdkCollection.Name)]
 public sealed class CloneEndToEndTests(PackedSdk sdk)
 {

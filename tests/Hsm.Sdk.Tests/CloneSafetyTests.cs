@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Hsm.Sdk.Tests;
 
 /// <summary>
-/// On-demand clones in a project kept in git (spec §9, issue 10 item 10), with real git: the clone never
+/// On-demand clones in a project kept in git (design §9, issue 10 item 10), with real git: the clone never
 /// shows in the enclosing repository (`git status` clean, no gitlink under `git add -A`); whether the clone
 /// folder exists never changes a generated file or hsm.lock; and a fresh `git clone` of the committed project
 /// builds green under HsmLocked=true, the missing clone being fetched as an input.

@@ -49,6 +49,9 @@ public sealed class IdeTests(PackedSdk sdk)
         Assert.Matches(@"    \+ service milvus \(implies from", text);
         Assert.Contains("hsm: 5 file(s) updated", text);
         Assert.False(Directory.Exists(p.PathOf("bin")), "no empty bin/ for hsm.proj");
+        // hsm.proj builds no assembly: the terminal logger shows no target framework label beside its name.
+        Assert.DoesNotContain("netstandard2.0", text);
+        Assert.Matches(@"(?m)^\s*hsm\s+succeeded", text);
     }
 
     [Fact]

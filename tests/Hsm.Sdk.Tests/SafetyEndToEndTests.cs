@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Hsm.Sdk.Tests;
 
-/// <summary>Issue 10 (spec §9) through `dotnet build` of a real hsm.proj: what the build log and the binlog may not contain.</summary>
+/// <summary>Issue 10 (design §9) through `dotnet build` of a real hsm.proj: what the build log and the binlog may not contain.</summary>
 [Collection(PackedSdkCollection.Name)]
 public sealed class SafetyEndToEndTests(PackedSdk sdk)
 {

@@ -103,7 +103,7 @@ public sealed class TransactionTests(PackedSdk sdk, ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Spec §9 "nothing a user wrote is lost": an editor saves pyproject.toml while `uv sync` runs, then uv
+    /// Design §9 "nothing a user wrote is lost": an editor saves pyproject.toml while `uv sync` runs, then uv
     /// fails. The rollback keeps that save (HSM4007 names the file), restores every other file, and the
     /// error says which is which. The edit is made when uv-standin has logged its sync call (it then sleeps),
     /// so the order is fixed by the log, not by timing.

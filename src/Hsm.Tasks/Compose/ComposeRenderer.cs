@@ -11,9 +11,9 @@ namespace Hsm.Compose;
 public sealed record ComposeContext(string GeneratorVersion, string StackHash, bool ProjectHasOwnComposeFile, string ComposeProjectName);
 
 /// <summary>
-/// Renders docker-compose.hsm.yml (spec §5.2) with a small deterministic emitter: block style, 2-space
+/// Renders docker-compose.hsm.yml (design §5.2) with a small deterministic emitter: block style, 2-space
 /// indent, LF, every string value double-quoted, maps sorted ordinally (per-service keys in the
-/// spec's fixed order). Same stack → same bytes.
+/// fixed order of design §5.2). Same stack → same bytes.
 /// </summary>
 public static class ComposeRenderer
 {

@@ -7,7 +7,7 @@ using Hsm.Registry;
 namespace Hsm.Compose;
 
 /// <summary>
-/// Connection variables (spec §5.3) and uv-runtime env files (§5.4), in the env-file format of §8.
+/// Connection variables (design §5.3) and uv-runtime env files (§5.4), in the env-file format of §8.
 /// Files produced:
 /// <list type="bullet">
 /// <item><c>.env.hsm</c> and <c>.env.hsm.local</c> whenever the stack has at least one service (even
@@ -142,7 +142,7 @@ public static class EnvRenderer
     }
 
     /// <summary>
-    /// <c>KEY=VALUE</c> (spec §8). The value is double-quoted when it holds whitespace, '#', a quote,
+    /// <c>KEY=VALUE</c> (design §8). The value is double-quoted when it holds whitespace, '#', a quote,
     /// a backslash or a '$' that does not start an interpolation; inside quotes '"' and '\' are
     /// escaped, line breaks are written \n / \r, and a literal '$' is \$. <c>${…}</c> and <c>$NAME</c>
     /// stay as they are; <c>$$</c> (Compose's escape for '$') becomes a literal \$.

@@ -7,7 +7,7 @@ using Hsm.Registry;
 namespace Hsm.Compose;
 
 /// <summary>
-/// Spec §5.2 pre-flight: problems Compose's <c>config</c> does not catch and <c>up</c> reports late,
+/// Design §5.2 pre-flight: problems Compose's <c>config</c> does not catch and <c>up</c> reports late,
 /// found before anything is written. Every problem of the stack is reported, not only the first.
 /// </summary>
 public static class Preflight

@@ -5,7 +5,7 @@ using Hsm.Registry;
 namespace Hsm.Compose;
 
 /// <summary>
-/// Spec §9 "Secrets": no diagnostic or log line quotes a value read from an env_file or an
+/// Design §9 "Secrets": no diagnostic or log line quotes a value read from an env_file or an
 /// <c>external</c> map. hsm's own messages name the key and file:line; output of other tools that hsm
 /// echoes (the Compose parser reads the env files the generated file references) goes through
 /// <see cref="Redact"/> first, which replaces every such value by <c>***</c>.

@@ -88,7 +88,7 @@ public static class Codes
     public const string StaleStage = "HSM4004";
     public const string WouldWrite = "HSM4005";
 
-    // trust and safety (spec §9): hsm.lock as input, generated names, rollback, paths
+    // trust and safety (design §9): hsm.lock as input, generated names, rollback, paths
     public const string ReservedServiceName = "HSM1029";
     public const string GeneratedFileTaken = "HSM4006";
     public const string RollbackKeptEdit = "HSM4007";

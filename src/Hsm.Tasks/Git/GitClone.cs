@@ -4,7 +4,7 @@ using Hsm.Uv;
 namespace Hsm.Git;
 
 /// <summary>
-/// On-demand clones (spec §3.1, §5.4): a dev source whose folder is missing is cloned with real git
+/// On-demand clones (design §3.1, §5.4): a dev source whose folder is missing is cloned with real git
 /// at its ref into obj/hsm/clones/ before the uv check; the commit moves it into place. Refs beginning
 /// with '-' and unsupported URL schemes were rejected when the registry was read; git runs without a
 /// shell, without prompts (GIT_TERMINAL_PROMPT=0) and within HsmToolTimeout. <c>git</c> is the path the
@@ -57,7 +57,7 @@ public static class GitClone
     public static bool IsHsmClone(string dir) => File.Exists(Path.Combine(dir, ".git", "hsm-clone-of"));
 
     /// <summary>
-    /// Keeps an on-demand clone out of the enclosing git repository (spec §9): its path, anchored at that
+    /// Keeps an on-demand clone out of the enclosing git repository (design §9): its path, anchored at that
     /// repository's root, goes into the repository's own <c>info/exclude</c> (found with
     /// <c>git rev-parse --git-path info/exclude</c>, so worktrees and GIT_DIR layouts work). That file is local to
     /// the clone of the enclosing repository and never committed: `git status` stays clean and `git add -A` adds

@@ -16,7 +16,7 @@ public readonly record struct GuardedRead(FileKind Kind, byte[]? Bytes, long Siz
 }
 
 /// <summary>
-/// The one way hsm opens a file a user named (spec §9 "Non-regular files"): hsm.yaml, registry files,
+/// The one way hsm opens a file a user named (design §9 "Non-regular files"): hsm.yaml, registry files,
 /// env files, pyproject.toml and every artifact it replaces. The file type is checked with stat(2)
 /// <b>before</b> anything is opened, so a FIFO, socket, device or directory is refused at once and
 /// never blocks a read; then at most <c>maxBytes + 1</c> bytes are read (a file that grows while it is

@@ -3,7 +3,7 @@ using Hsm.Diagnostics;
 namespace Hsm.IO;
 
 /// <summary>
-/// Where a replacement of an artifact really lands (spec §9): a symlinked pyproject.toml, Compose file
+/// Where a replacement of an artifact really lands (design §9): a symlinked pyproject.toml, Compose file
 /// or env file is written through to its final target (the temp file and the atomic rename happen in
 /// the target's folder), so the link stays a link; and a target the user made read-only (file or
 /// folder) is refused with HSM4031 before anything changes.

@@ -7,7 +7,7 @@ using E = Hsm.Compose;
 namespace Hsm.Lock;
 
 /// <summary>
-/// hsm.lock (spec §5.5): the resolved stack (no line numbers, no absolute paths, no timestamps), the
+/// hsm.lock (design §5.5): the resolved stack (no line numbers, no absolute paths, no timestamps), the
 /// pyproject entries hsm owns, and the sha256 of each generated Compose and .env* file. Committed.
 /// </summary>
 public sealed class HsmLock
@@ -86,7 +86,7 @@ public sealed class HsmLock
 
     /// <summary>
     /// Reads hsm.lock; a missing file gives an empty lock. A file that is not YAML is a warning and counts
-    /// as missing (hsm then owns nothing and rewrites it). The lock is input, not authority (spec §9): an
+    /// as missing (hsm then owns nothing and rewrites it). The lock is input, not authority (design §9): an
     /// unknown <c>version:</c>, an unknown key, a value of the wrong shape, a hash that is not a sha256, or an
     /// <c>owned</c> text that is not exactly one PEP 508 string / one single-line TOML value is an error
     /// (HSM4009, HSM4010) at its line and column, and the build stops before anything is written. Which

@@ -5,7 +5,7 @@ using Tomlyn.Syntax;
 namespace Hsm.Lock;
 
 /// <summary>
-/// hsm.lock is untrusted (spec §9): the texts it records under <c>owned</c> are written back into
+/// hsm.lock is untrusted (design §9): the texts it records under <c>owned</c> are written back into
 /// pyproject.toml, so each is parsed first. A requirement must be exactly one PEP 508 string; a source
 /// (or the user's taken-over source) exactly one single-line TOML value. Anything else — a newline, a
 /// second key, a table header smuggled after a closing bracket — is refused.

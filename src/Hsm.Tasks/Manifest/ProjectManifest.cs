@@ -33,7 +33,7 @@ public sealed class StandaloneEntry
     public string Path => $"{Section}.standalone.{Name}";
 }
 
-/// <summary>The project manifest hsm.yaml (spec §2).</summary>
+/// <summary>The project manifest hsm.yaml (design §2).</summary>
 public sealed class ProjectManifest
 {
     public string File { get; init; } = "";
@@ -156,7 +156,7 @@ public static class ManifestReader
 
     /// <summary>
     /// Names become file names and Compose keys: anything but ^[a-z0-9][a-z0-9._-]{0,62}$ (any case) is
-    /// rejected here, before a registry lookup or a file name is built from it (spec §3).
+    /// rejected here, before a registry lookup or a file name is built from it (design §3).
     /// </summary>
     public static bool CheckName(YScalar s, string what, DiagnosticBag d)
     {

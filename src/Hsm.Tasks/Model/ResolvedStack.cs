@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace Hsm.Model;
 
 /// <summary>
-/// The outcome of resolution (spec §4.5): everything the renderers need, and nothing machine-specific.
+/// The outcome of resolution (design §4.5): everything the renderers need, and nothing machine-specific.
 /// It is written to obj/hsm/resolved.json by HsmResolve and read back by HsmStage, so it must hold
 /// every value the artifacts depend on. Paths are relative to the project directory, '/'-separated.
 /// Lists are sorted (components by name) so the same inputs give byte-identical JSON.
@@ -104,7 +104,7 @@ public sealed class LibrarySource
     // local
     public string? Path { get; set; }
     public bool? Editable { get; set; }
-    /// <summary>True when Path does not exist and will be cloned from Url at Ref (spec §3.1).</summary>
+    /// <summary>True when Path does not exist and will be cloned from Url at Ref (design §3.1).</summary>
     public bool Clone { get; set; }
 }
 
@@ -147,7 +147,7 @@ public sealed class ResolvedService
     public List<string> Dependencies { get; set; } = new();
     /// <summary>
     /// Registry libraries a uv-runtime service's <see cref="Dependencies"/> name that the stack itself does
-    /// not select (spec §5.4): resolved like stack libraries (mode: forced, <c>modes:</c>, else the service's),
+    /// not select (design §5.4): resolved like stack libraries (mode: forced, <c>modes:</c>, else the service's),
     /// so a local one gets its path source in the service's pyproject.toml. Null when there are none.
     /// </summary>
     public List<ResolvedLibrary>? DependencyLibraries { get; set; }

@@ -2,7 +2,7 @@ namespace Hsm.Paths;
 
 /// <summary>
 /// The one place where Hsm turns paths into the relative, '/'-separated form it writes into files and
-/// hsm.lock, and decides whether a path lies inside a folder hsm may write or delete in (spec §8, §9).
+/// hsm.lock, and decides whether a path lies inside a folder hsm may write or delete in (design §8, §9).
 /// Containment is decided on real paths: every existing ancestor's symbolic link is resolved, so
 /// <c>sub/link/x</c> with <c>sub/link → /etc</c> is outside the project.
 /// </summary>

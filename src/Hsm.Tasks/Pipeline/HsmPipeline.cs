@@ -139,7 +139,7 @@ public sealed class HsmPipeline
     public StagePlan? StagePublish(ResolvedStack stack, PublishRequest request, DiagnosticBag d) => PublishStager.Stage(stack, request, d);
 
     /// <summary>
-    /// HsmCheck's plan (spec §7): per artifact, what a build would add, remove or change and why, from the hsm.lock in
+    /// HsmCheck's plan (design §7): per artifact, what a build would add, remove or change and why, from the hsm.lock in
     /// the project and the one just staged. Empty when the project is up to date.
     /// </summary>
     public List<string> PlanLines(ResolvedStack stack, StagePlan plan, string lockPath)

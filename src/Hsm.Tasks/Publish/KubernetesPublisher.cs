@@ -12,7 +12,7 @@ using static Hsm.Publish.PublishText;
 namespace Hsm.Publish;
 
 /// <summary>
-/// The resolved stack as a kustomize base (spec §12, docs/publish.md): <c>kustomization.yaml</c> plus one
+/// The resolved stack as a kustomize base (design §12, docs/publish.md): <c>kustomization.yaml</c> plus one
 /// file per resource. Per managed container service a Deployment and a Service named like the Compose
 /// service (so the host names of <c>.env.hsm</c> resolve in the cluster), a ConfigMap for its inline env,
 /// a <c>secretGenerator</c> entry per service with env files (referenced by relative path: values are

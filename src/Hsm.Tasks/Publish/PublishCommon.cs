@@ -10,7 +10,7 @@ using Hsm.Yaml;
 
 namespace Hsm.Publish;
 
-/// <summary>What a publisher needs besides the stack (spec §12).</summary>
+/// <summary>What a publisher needs besides the stack (design §12).</summary>
 /// <param name="ProjectDirectory">The project directory (absolute).</param>
 /// <param name="PublishDirectory">The folder the files go to (absolute, inside the project directory).</param>
 /// <param name="SwarmEndpointMode">vip (default) or dnsrr; with dnsrr published ports use <c>mode: host</c>.</param>

@@ -23,7 +23,7 @@ public sealed class PublishRequest
 }
 
 /// <summary>
-/// HsmPublish's staging (spec §12): renders the published files into obj/hsm/publish/stage/ and plans
+/// HsmPublish's staging (design §12): renders the published files into obj/hsm/publish/stage/ and plans
 /// them like every generated file — hsm.lock records each one under <c>files:</c> (project-relative), a
 /// file hand-edited since gets HSM4002, a file hsm did not write is never taken (HSM7007), and a file no
 /// longer produced is deleted only while it still holds what hsm wrote. The plan is committed by the

@@ -10,7 +10,7 @@ using static Hsm.Publish.PublishText;
 namespace Hsm.Publish;
 
 /// <summary>
-/// The resolved stack as a stack file for <c>docker stack deploy -c</c> (spec §12, docs/publish.md): the
+/// The resolved stack as a stack file for <c>docker stack deploy -c</c> (design §12, docs/publish.md): the
 /// Compose file format version 3.8 that swarm reads — images only (no <c>build</c>), no
 /// <c>container_name</c> (kept as a network alias), list-form <c>depends_on</c>, <c>deploy:</c> with
 /// replicas, restart policy (from <c>restart</c>) and <c>endpoint_mode</c>, named volumes, env files

@@ -1,7 +1,7 @@
 namespace Hsm.Python;
 
 /// <summary>
-/// One library as hsm wants it in a pyproject.toml (spec §5.1).
+/// One library as hsm wants it in a pyproject.toml (design §5.1).
 /// </summary>
 /// <param name="Package">Distribution name (as written into the requirement).</param>
 /// <param name="Requirement">PEP 508 string for [project].dependencies, e.g. <c>qdrant-adapter&gt;=1.0,&lt;2</c>.</param>
@@ -9,7 +9,7 @@ namespace Hsm.Python;
 public sealed record ManagedDependency(string Package, string Requirement, string? SourceTable);
 
 /// <summary>
-/// What hsm owns in one pyproject.toml; recorded in hsm.lock (spec §5.5). Plain POCO, serialisable.
+/// What hsm owns in one pyproject.toml; recorded in hsm.lock (design §5.5). Plain POCO, serialisable.
 /// </summary>
 public sealed class OwnedPyProject
 {

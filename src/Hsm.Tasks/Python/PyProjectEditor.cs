@@ -6,7 +6,7 @@ using DSpan = Hsm.Diagnostics.SourceSpan;
 namespace Hsm.Python;
 
 /// <summary>
-/// Ownership-aware, format-preserving editing of pyproject.toml (spec §5.1, §5.5).
+/// Ownership-aware, format-preserving editing of pyproject.toml (design §5.1, §5.5).
 ///
 /// The file is parsed with Tomlyn's lossless syntax tree, but it is never re-serialised from the tree:
 /// every change is a text edit of the original string at offsets taken from the tree, so each byte outside
@@ -18,7 +18,7 @@ namespace Hsm.Python;
 /// <item>append new entries in the list's own layout (several new ones sorted by name);</item>
 /// <item>remove structures hsm created that are empty again (recorded in <see cref="OwnedPyProject.Created"/>).</item>
 /// </list>
-/// Decisions where the spec is silent: a missing [project] table is appended at the end of the file (after
+/// Decisions (design §5.1): a missing [project] table is appended at the end of the file (after
 /// one blank line) with <c>name</c>/<c>version</c> like a created file, because inserting it at the top would
 /// separate leading comments from the table they describe; the dependencies key is added after the last key of
 /// [project]; new dependency arrays are multi-line with a trailing comma (uv's own layout).

@@ -52,7 +52,7 @@ public static class Requirements
     }
 
     /// <summary>
-    /// Builds the entries of a resolved library (spec §3.1, §5.1). <paramref name="relativePath"/> is the local
+    /// Builds the entries of a resolved library (design §3.1, §5.1). <paramref name="relativePath"/> is the local
     /// source path relative to the pyproject.toml folder, '/'-separated (computed by the caller).
     /// </summary>
     public static ManagedDependency FromLibrary(ResolvedLibrary lib, string? relativePath)

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Hsm.Registry;
 
 /// <summary>
-/// Compose's merge and syntax rules that hsm applies while layering a service (spec §3.2, §5.2).
+/// Compose's merge and syntax rules that hsm applies while layering a service (design §3.2, §5.2).
 /// Plain functions: the resolver uses them to build <see cref="Hsm.Model.ResolvedService"/>, the
 /// renderer and the pre-flight to read it back.
 /// </summary>

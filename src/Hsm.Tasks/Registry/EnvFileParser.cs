@@ -49,7 +49,7 @@ public static class EnvFileParser
                 var c = p.Peek;
                 if (c is '=' or ':' or '\n') { sep = c; break; }
                 if (IsSpace(c) || c is '_' or '.' or '-' or '[' or ']' || char.IsLetterOrDigit(c)) { p.Advance(1); continue; }
-                // The line may be a pasted secret: say where, never what (spec §9 "Secrets").
+                // The line may be a pasted secret: say where, never what (design §9 "Secrets").
                 Fail(p.Line, p.Column, $"unexpected character in the variable name at column {p.Column}; Compose rejects this line");
                 return entries;
             }

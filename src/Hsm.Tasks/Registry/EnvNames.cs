@@ -9,7 +9,7 @@ public static class EnvNames
 {
     /// <summary>
     /// Service names whose <c>.env.&lt;name&gt;</c> would take a reserved or a commonly user-owned file
-    /// (spec §9; rejected at load, HSM1029): <c>hsm</c> and <c>hsm.*</c> (Hsm's own <c>.env.hsm</c>,
+    /// (design §9; rejected at load, HSM1029): <c>hsm</c> and <c>hsm.*</c> (Hsm's own <c>.env.hsm</c>,
     /// <c>.env.hsm.local</c>), <c>local</c> and <c>*.local</c> (dotenv's machine-local overrides such as
     /// <c>.env.local</c>, <c>.env.production.local</c>), and the environment names dotenv tools, Vite,
     /// Next.js and Docker users give their own files.

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Hsm.Registry;
 
 /// <summary>
-/// The grammars values of the registry are checked against when it loads (spec §9 "Validation at load,
+/// The grammars values of the registry are checked against when it loads (design §9 "Validation at load,
 /// located"), so that neither uv nor <c>docker compose up</c> fails late on a value hsm let through.
 /// Each check returns null when the value is valid, else the reason (never the value itself).
 /// </summary>

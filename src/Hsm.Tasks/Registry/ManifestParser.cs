@@ -4,7 +4,7 @@ using Hsm.Yaml;
 
 namespace Hsm.Registry;
 
-/// <summary>Turns a registry file's YAML into a component or group manifest (spec §3), reporting every problem.</summary>
+/// <summary>Turns a registry file's YAML into a component or group manifest (design §3), reporting every problem.</summary>
 public static class ManifestParser
 {
     private static readonly string[] CommonSourceFields = { "type", "package" };
@@ -103,7 +103,7 @@ public static class ManifestParser
 
     /// <summary>
     /// A uv-runtime service writes <c>.env.&lt;name&gt;</c> into the project: a name that would take
-    /// Hsm's own or a commonly user-owned env file is rejected (spec §9). <c>hsm.*</c> is reserved for
+    /// Hsm's own or a commonly user-owned env file is rejected (design §9). <c>hsm.*</c> is reserved for
     /// every service.
     /// </summary>
     private static void CheckReservedServiceName(MapReader r, ServiceManifest m, string stem, string label, DiagnosticBag d)

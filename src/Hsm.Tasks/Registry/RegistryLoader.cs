@@ -5,7 +5,7 @@ using Hsm.Yaml;
 namespace Hsm.Registry;
 
 /// <summary>
-/// The registry (spec §3): an index of file names built by listing the registry folders (no file is
+/// The registry (design §3): an index of file names built by listing the registry folders (no file is
 /// parsed for it), and manifests parsed on demand, each at most once. The first folder that defines
 /// a name wins; a name defined twice in one folder is an error.
 /// </summary>
@@ -106,7 +106,7 @@ public sealed class RegistryLoader
     public IReadOnlyList<string> ParsedFiles =>
         _parsed.Keys.Where(_index.ContainsKey).Select(k => _index[k].Path).OrderBy(p => p, StringComparer.Ordinal).ToList();
 
-    /// <summary>The parsed files that hold an <c>external</c> map with values (which may be credentials, spec §9).</summary>
+    /// <summary>The parsed files that hold an <c>external</c> map with values (which may be credentials, design §9).</summary>
     public IReadOnlyList<string> ParsedFilesWithExternalValues =>
         _parsed.Where(kv => kv.Value is ServiceManifest sm && sm.Profiles.Values.Any(p => p.External.Count > 0) && _index.ContainsKey(kv.Key))
             .Select(kv => _index[kv.Key].Path).OrderBy(p => p, StringComparer.Ordinal).ToList();
@@ -163,7 +163,7 @@ public sealed class RegistryLoader
     };
 
     /// <summary>
-    /// Checks the references of one parsed file against the registry (spec §3.3: options name existing
+    /// Checks the references of one parsed file against the registry (design §3.3: options name existing
     /// components; implies targets exist and name options of their group; defaults are options). Runs
     /// once per file, when it is loaded, so every problem is reported once at its node.
     /// </summary>

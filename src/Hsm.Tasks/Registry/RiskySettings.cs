@@ -7,7 +7,7 @@ namespace Hsm.Registry;
 public readonly record struct RiskyFinding(string Key, SourceSpan Span, string What);
 
 /// <summary>
-/// Container settings from a registry that give a container power over the host (spec §9 "Risky
+/// Container settings from a registry that give a container power over the host (design §9 "Risky
 /// container settings"): allowed, but each is a warning naming the registry file and key unless the
 /// service lists the key in <c>allow_privileged</c>. A registry arrives in pull requests that reviewers
 /// skim; these are the lines worth a second look.

@@ -23,7 +23,7 @@ public sealed class ResolveOptions
 }
 
 /// <summary>
-/// Resolution (spec §4): explicit selections, implies evaluated to a fixed point (from group options
+/// Resolution (design §4): explicit selections, implies evaluated to a fixed point (from group options
 /// and from the selected components' own implies), then group defaults for groups still empty (and
 /// their implies), conflicts, modes, sources and profiles. Deterministic: the result does not depend
 /// on the order of declarations.
@@ -418,7 +418,7 @@ public sealed class Resolver
     private static List<Origin> Origins(Comp c) => c.Origins.Select(o => o.Origin).OrderBy(o => o.Path, StringComparer.Ordinal).ToList();
 
     /// <summary>
-    /// Spec §5.4: the registry libraries a uv-runtime service depends on become managed entries of its own
+    /// Design §5.4: the registry libraries a uv-runtime service depends on become managed entries of its own
     /// pyproject.toml with their chosen source (a local one as a path source, never a bare name), even when
     /// the stack itself does not select them. Their mode: the Mode property, a <c>modes:</c> key, else the service's.
     /// </summary>
@@ -455,7 +455,7 @@ public sealed class Resolver
         };
         if (s.Type == "local")
         {
-            src.Editable = mode == "dev" && (s.Editable ?? true); // editable only in dev (spec §5.4): a prod build never depends on a live working tree
+            src.Editable = mode == "dev" && (s.Editable ?? true); // editable only in dev (design §5.4): a prod build never depends on a live working tree
             var abs = Abs(s.Path!);
             if (!Directory.Exists(abs))
             {
@@ -572,7 +572,7 @@ public sealed class Resolver
     }
 
     /// <summary>
-    /// Absolute paths of a service's source as the Compose file needs them (spec §9): the build context
+    /// Absolute paths of a service's source as the Compose file needs them (design §9): the build context
     /// relative to the project directory, the Dockerfile relative to the build context (Compose reads it
     /// from there); no relative form (another drive, a git context) is HSM2017.
     /// </summary>

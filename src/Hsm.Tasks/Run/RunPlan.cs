@@ -91,7 +91,7 @@ public sealed class RunPlan
     {
         var dir = ServiceDirectory(projectDirectory, svc);
         var work = string.IsNullOrEmpty(svc.WorkingDir) ? dir : Path.GetFullPath(Path.Combine(dir, svc.WorkingDir));
-        // The connection variables for processes on this machine first (spec §5.3), then the user's env files,
+        // The connection variables for processes on this machine first (design §5.3), then the user's env files,
         // then the service's own inline env: a later file wins in uv, as in Compose.
         var envFiles = new List<string>();
         var local = Path.Combine(projectDirectory, EnvRenderer.LocalFile);

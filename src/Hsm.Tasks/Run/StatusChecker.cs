@@ -89,7 +89,7 @@ public static class StatusChecker
         // ---- Python environments: every owned dependency installed ----
         var lockPath = Path.Combine(plan.ProjectDirectory, "hsm.lock");
         var lockFile = HsmLock.Read(lockPath, "hsm.lock", d);
-        // hsm.lock is input, not authority (spec §9): only the pyproject.toml files this stack manages are looked at.
+        // hsm.lock is input, not authority (design §9): only the pyproject.toml files this stack manages are looked at.
         var managed = new HashSet<string>(StringComparer.Ordinal);
         if (plan.Stack != null)
         {

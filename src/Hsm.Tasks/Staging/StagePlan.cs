@@ -31,7 +31,7 @@ public sealed class UvProject
     public Dictionary<string, string> Redirects { get; set; } = new();
 }
 
-/// <summary>A folder cloned on demand (spec §3.1): moved from <see cref="Staged"/> to <see cref="Target"/> by the commit.</summary>
+/// <summary>A folder cloned on demand (design §3.1): moved from <see cref="Staged"/> to <see cref="Target"/> by the commit.</summary>
 public sealed class PlannedClone
 {
     public string Target { get; set; } = "";

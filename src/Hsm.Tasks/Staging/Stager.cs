@@ -47,13 +47,13 @@ public static class Stager
         newLock.Stack.AddRange(HsmLock.StackOf(stack));
         var plan = new StagePlan();
         // hsm writes and deletes only in the project directory and the folders of the configured artifact
-        // paths (spec §9); clones only inside the project. A target elsewhere is HSM4012, never written.
+        // paths (design §9); clones only inside the project. A target elsewhere is HSM4012, never written.
         var writable = new[] { req.ProjectDirectory, Path.GetDirectoryName(Path.GetFullPath(req.ComposePath))!,
             Path.GetDirectoryName(Path.GetFullPath(req.PyProjectPath))!, Path.GetDirectoryName(Path.GetFullPath(req.LockPath))! };
         bool Writable(string target, SourceSpan span, string what)
         {
             // The folder is what must lie inside (real path): a symbolic link as the file itself is written
-            // through to its target by the commit (spec §9), a linked folder on the way out is refused.
+            // through to its target by the commit (design §9), a linked folder on the way out is refused.
             var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
             if (writable.Any(w => Paths.ProjectPaths.IsInside(w, folder))) return true;
             d.Error(Codes.OutsideProject, span, $"{what} '{label(target)}' lies outside the project directory and the configured artifact folders; Hsm never writes or deletes there. Give a path inside the project.");
@@ -64,13 +64,13 @@ public static class Stager
             Writable(target, new SourceSpan(label(target), 0, 0), "The file") ? planner.Add(target, content, kind)
                 : new PlannedFile { Target = target, Kind = kind, Op = "unchanged" };
 
-        // hsm.lock is input, not authority (spec §9): an invalid lock stops here, before anything is rendered.
+        // hsm.lock is input, not authority (design §9): an invalid lock stops here, before anything is rendered.
         if (oldLock.Invalid) return null;
         var trusted = TrustedFiles(oldLock, req, label(req.ComposePath), d);
         if (d.HasErrors) return null;
 
         // A file hsm generates (Compose, .env*): written only where no file exists or where hsm.lock records
-        // that hsm wrote it (spec §9); a hand edit of the Compose file (it says "Do not edit") is warned about
+        // that hsm wrote it (design §9); a hand edit of the Compose file (it says "Do not edit") is warned about
         // and regenerated (§5.5), refused under HsmLocked; any other file is the user's: HSM4006, nothing changes.
         void AddGenerated(string target, string fileLabel, string? content, string kind)
         {
@@ -100,9 +100,9 @@ public static class Stager
                 $"'{fileLabel}' is no longer generated, but its content is not what Hsm wrote (hsm.lock records another hash), so it is kept. Delete it yourself if you do not need it.");
         }
 
-        // ---- clones of missing dev folders (spec §3.1), before anything reads them ----
+        // ---- clones of missing dev folders (design §3.1), before anything reads them ----
         // Whether a folder must be cloned is decided here, from the folder as it is now, and never reaches a
-        // generated file: the stack hash leaves it out (spec §9), so a fresh checkout builds the same files.
+        // generated file: the stack hash leaves it out (design §9), so a fresh checkout builds the same files.
         var clonesDir = Path.Combine(req.IntermediateDirectory, "clones");
         var clonedTargets = new Dictionary<string, string>(StringComparer.Ordinal); // target dir → clone dir
         string? CloneFor(string kind, string name, string url, string? gitRef, string target)
@@ -131,7 +131,7 @@ public static class Stager
             if (src.Url != null && GitClone.IsHsmClone(target)) GitClone.ExcludeFromEnclosingRepository(req.GitPath, target, label(target), req.Cancel, d); // made before hsm excluded clones
         }
 
-        // ---- pyproject.toml: the root one, then each uv-runtime service's (spec §5.1, §5.4) ----
+        // ---- pyproject.toml: the root one, then each uv-runtime service's (design §5.1, §5.4) ----
         var rootDesired = new List<ManagedDependency>();
         foreach (var lib in stack.Libraries)
             if (Relative(lib, Path.GetDirectoryName(req.PyProjectPath)!, req.ProjectDirectory, label(req.PyProjectPath), d, out var rel))
@@ -164,7 +164,7 @@ public static class Stager
                 if (lib != null)
                 {
                     // A registry library (of the stack, or named only here): its source as in the root — a local one
-                    // is a path source relative to this pyproject.toml, never a bare name (spec §5.4). A requirement
+                    // is a path source relative to this pyproject.toml, never a bare name (design §5.4). A requirement
                     // written with its own specifier, extras or marker keeps them.
                     if (!Relative(lib, dir, req.ProjectDirectory, label(Path.Combine(dir, "pyproject.toml")), d, out var rel)) continue;
                     var entry = Requirements.FromLibrary(lib, rel);
@@ -192,7 +192,7 @@ public static class Stager
             if (desired.Count == 0 && (owned?.Entries.Count ?? 0) == 0)
             {
                 // The root with nothing to manage is not required and not touched. A uv-runtime service is
-                // always locked and synced in its own folder (spec §5.4), so its own pyproject.toml must exist.
+                // always locked and synced in its own folder (design §5.4), so its own pyproject.toml must exist.
                 if (!isService) return;
                 if (original is null)
                 {
@@ -236,7 +236,7 @@ public static class Stager
             AddGenerated(Path.Combine(req.ProjectDirectory, name), name, content, "env");
         foreach (var (key, kind) in trusted.Kinds)
             if (kind == LockFileKind.Env && !envs.ContainsKey(key)) AddRemoval(Path.Combine(req.ProjectDirectory, key), key, "env");
-        // Files of a publish (spec §12) are not a build's business: their records are carried over unchanged.
+        // Files of a publish (design §12) are not a build's business: their records are carried over unchanged.
         foreach (var (key, kind) in trusted.Kinds)
             if (kind == LockFileKind.Publish) newLock.Files[key] = trusted[key];
 
@@ -261,7 +261,7 @@ public static class Stager
     public const long ArtifactMaxBytes = 64L * 1024 * 1024;
 
     /// <summary>
-    /// Reads an artifact through the guarded opener (spec §9): null when it does not exist; a FIFO,
+    /// Reads an artifact through the guarded opener (design §9): null when it does not exist; a FIFO,
     /// socket, device or directory in its place is HSM4030 (never opened, never replaced).
     /// </summary>
     public static byte[]? ReadArtifact(string path, string fileLabel, DiagnosticBag d)
@@ -312,7 +312,7 @@ public static class Stager
     public static string CanonicalHash(ResolvedStack stack)
     {
         var (settings, extra) = (stack.Settings, stack.ExtraInputs);
-        var cloned = stack.Libraries.Where(l => l.Source.Clone).ToList(); // whether a folder existed is not part of the stack (spec §9)
+        var cloned = stack.Libraries.Where(l => l.Source.Clone).ToList(); // whether a folder existed is not part of the stack (design §9)
         stack.Settings = new Dictionary<string, string>(StringComparer.Ordinal);
         stack.ExtraInputs = new List<string>();
         foreach (var l in cloned) l.Source.Clone = false;
@@ -340,11 +340,11 @@ public static class Stager
         public List<(string Key, LockFileKind Kind)> Kinds { get; } = new();
     }
 
-    /// <summary>Where a publish (spec §12) writes by default, relative to the project directory.</summary>
+    /// <summary>Where a publish (design §12) writes by default, relative to the project directory.</summary>
     public const string PublishFolder = "deploy";
 
     /// <summary>
-    /// Classifies hsm.lock's <c>files:</c> keys (spec §9). A key is acted on only when it names a file this
+    /// Classifies hsm.lock's <c>files:</c> keys (design §9). A key is acted on only when it names a file this
     /// project's hsm could generate, inside the folder it belongs to: the configured Compose path (or an
     /// earlier one: a <c>.yml</c>/<c>.yaml</c> file in the project or in the Compose path's folder),
     /// <c>.env.hsm</c>, <c>.env.hsm.local</c>, <c>.env.&lt;service&gt;</c> for a valid, unreserved service

@@ -135,7 +135,7 @@ public static class SyncCheck
             log($"hsm: {s.ComposeCommand} ({exe}) config on {string.Join(" + ", set.Select(Path.GetFileName))}: exit code {r.ExitCode}");
             if (r.ExitCode != 0)
             {
-                // Compose reads the env files the generated file references: never echo their values (spec §9).
+                // Compose reads the env files the generated file references: never echo their values (design §9).
                 var output = SecretValues.Redact(r.Output.Trim(), SecretValues.CollectFromResolved(s.IntermediateDirectory, s.ProjectDirectory));
                 d.Error(Codes.ComposeInvalid, new SourceSpan(ResolveLabel(s, plan.Compose!), 0, 0),
                     $"Docker Compose rejects the generated file{(set.Count > 1 ? $" merged with {Path.GetFileName(user)}" : "")}: {output}");

@@ -5,7 +5,7 @@ using Microsoft.Build.Framework;
 
 namespace Hsm.Tasks;
 
-/// <summary>Applies the staged artifacts all or nothing, then runs uv lock/sync (spec §6).</summary>
+/// <summary>Applies the staged artifacts all or nothing, then runs uv lock/sync (design §6).</summary>
 /// <remarks>Under `dotnet build -question` it reports the pending writes and writes nothing.</remarks>
 public sealed class HsmCommit : StagedPlanTask
 {

@@ -6,7 +6,7 @@ using Microsoft.Build.Framework;
 namespace Hsm.Tasks;
 
 /// <summary>
-/// HsmPublish (spec §12, docs/publish.md): resolves the stack in prod mode, renders it for Kubernetes
+/// HsmPublish (design §12, docs/publish.md): resolves the stack in prod mode, renders it for Kubernetes
 /// (a kustomize base) or Docker Swarm (a stack file) into HsmPublishPath, and commits the files and
 /// hsm.lock through the chain's journal. The logic is in <see cref="PublishStager"/> and the publishers.
 /// </summary>

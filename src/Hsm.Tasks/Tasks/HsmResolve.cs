@@ -59,7 +59,7 @@ public sealed class HsmResolve : ResolvingTask
     /// <summary>
     /// The files _HsmComponentItems embeds in the binlog (issue 14): hsm.yaml, the registry files read and
     /// resolved.json — except any that holds an <c>external</c> map with values (they may be credentials, and
-    /// no binlog may quote them, spec §9). What the resolution parsed decides; nothing is read again.
+    /// no binlog may quote them, design §9). What the resolution parsed decides; nothing is read again.
     /// </summary>
     private IEnumerable<string> BinlogEmbeds(ResolveResult resolved, ResolvedStack stack)
     {

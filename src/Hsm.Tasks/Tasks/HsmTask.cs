@@ -72,7 +72,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
         }
         catch (OperationCanceledException e)
         {
-            // A coded cancellation (spec §9), never HSM9001: a commit in progress was rolled back before this point.
+            // A coded cancellation (design §9), never HSM9001: a commit in progress was rolled back before this point.
             var by = signals.Signal is string sig ? $" by {sig}" : "";
             var where = e is BuildCancelledException c ? c.Detail : "before anything in the project changed; nothing was changed.";
             var cancelled = new Diagnostic(Codes.Cancelled, Severity.Error, $"The build was cancelled{by} {where}", SourceSpan.None);

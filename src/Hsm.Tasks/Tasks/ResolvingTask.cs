@@ -18,7 +18,7 @@ public abstract class ResolvingTask : HsmTask
     public string? ComposePath { get; set; }
     public string? PythonSync { get; set; }
     public bool Locked { get; set; }
-    /// <summary>HsmComponentMode items as "name=mode" (spec §11: after Mode/HsmMode, before hsm.yaml).</summary>
+    /// <summary>HsmComponentMode items as "name=mode" (design §11: after Mode/HsmMode, before hsm.yaml).</summary>
     public string[]? ComponentModes { get; set; }
 
     protected override string? LockDirectory => IntermediateDirectory;

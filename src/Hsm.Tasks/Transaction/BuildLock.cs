@@ -3,7 +3,7 @@ using Hsm.Diagnostics;
 namespace Hsm.Transaction;
 
 /// <summary>
-/// The per-project build lock (spec §6): obj/hsm/build.lock opened with FileShare.None. On Unix .NET
+/// The per-project build lock (design §6): obj/hsm/build.lock opened with FileShare.None. On Unix .NET
 /// takes an advisory flock on it, on Windows the sharing mode itself excludes other openers; either
 /// way the OS releases it when the process dies, so it is never stale. Two builds of one project
 /// (IDE and terminal) serialise on it: the second waits, with a message naming the lock file every few

@@ -9,7 +9,7 @@ public sealed class BuildCancelledException(string detail) : OperationCanceledEx
 }
 
 /// <summary>
-/// Ctrl+C (SIGINT) and SIGTERM (a CI job's timeout, `docker stop`, `kill`) while an Hsm task runs (spec §9):
+/// Ctrl+C (SIGINT) and SIGTERM (a CI job's timeout, `docker stop`, `kill`) while an Hsm task runs (design §9):
 /// both cancel the task's token, so uv or git is stopped and an unfinished commit is rolled back before the
 /// process exits; the task then fails with HSM5005 naming the signal. MSBuild's own Ctrl+C handling
 /// (ICancelableTask.Cancel) arrives on the same token. The dotnet CLI answers SIGTERM by exiting the process

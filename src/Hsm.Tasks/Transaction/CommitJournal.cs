@@ -6,7 +6,7 @@ using Hsm.Staging;
 namespace Hsm.Transaction;
 
 /// <summary>
-/// The all-or-nothing commit (spec §6). A journal listing every operation (target, staged copy,
+/// The all-or-nothing commit (design §6). A journal listing every operation (target, staged copy,
 /// backup, temp name) is written and flushed before the first replacement; each file is replaced by
 /// an atomic rename from a temp file in its own folder; files whose content is unchanged are not
 /// written. After the post-step (uv) succeeds the journal is removed; any failure before that

@@ -91,7 +91,7 @@ public static class Committer
             var restored = RollBack(journal, s.ProjectDirectory, d);
             if (e is OperationCanceledException)
             {
-                // Ctrl+C or SIGTERM (spec §9): the rollback above ran before the process exits; HsmTask names the signal.
+                // Ctrl+C or SIGTERM (design §9): the rollback above ran before the process exits; HsmTask names the signal.
                 throw new BuildCancelledException("during the commit." + restored);
             }
             if (e is IOException or UnauthorizedAccessException)

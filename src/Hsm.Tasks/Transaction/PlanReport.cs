@@ -7,7 +7,7 @@ using Hsm.Staging;
 namespace Hsm.Transaction;
 
 /// <summary>
-/// HsmCheck's plan (spec §7): per artifact, the entries and services a build would add (+), remove (-)
+/// HsmCheck's plan (design §7): per artifact, the entries and services a build would add (+), remove (-)
 /// or change (~), one line each — <c>hsm: &lt;artifact&gt;: + | - | ~ &lt;entry&gt; (&lt;reason&gt;)</c>. The
 /// reasons come from diffing the old hsm.lock against the new one: the rule that selected a component
 /// (selection | default | standalone | implies from X), <c>mode</c> when only its mode changed,

@@ -2,7 +2,7 @@ using Hsm.Diagnostics;
 
 namespace Hsm.Uv;
 
-/// <summary>The exact uv command lines of spec §6 and the mapping of uv's exit codes to diagnostics.</summary>
+/// <summary>The exact uv command lines of design §6 and the mapping of uv's exit codes to diagnostics.</summary>
 public static class UvCommands
 {
     public static List<string> Lock(string projectDir, bool locked, bool dryRun)

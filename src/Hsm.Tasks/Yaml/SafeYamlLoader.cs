@@ -6,7 +6,7 @@ using YamlDotNet.Core.Events;
 namespace Hsm.Yaml;
 
 /// <summary>
-/// Reads YAML defensively into <see cref="YNode"/>s that keep file(line,col) (spec §8): a file over
+/// Reads YAML defensively into <see cref="YNode"/>s that keep file(line,col) (design §8): a file over
 /// 1 MiB, invalid UTF-8, nesting deeper than 64, more than 10,000 alias expansions, a merge key
 /// <c>&lt;&lt;</c>, a cyclic alias and duplicate keys are HSM1xxx errors at the position where they are
 /// detected; one syntax error per file. Aliases share the anchored node (no copy is made).
@@ -24,7 +24,7 @@ public static class SafeYamlLoader
     /// more for files hsm generates itself and whose size grows with the stack (hsm.lock).</param>
     public static YNode? LoadFile(string path, string label, DiagnosticBag diagnostics, int maxBytes = MaxBytes)
     {
-        // The one guarded opener (spec §9): a FIFO, socket, device or directory is refused before it is opened.
+        // The one guarded opener (design §9): a FIFO, socket, device or directory is refused before it is opened.
         var read = IO.GuardedFile.Read(path, maxBytes);
         if (read.Kind is not (IO.FileKind.Regular or IO.FileKind.Missing))
         {
@@ -92,7 +92,7 @@ public static class SafeYamlLoader
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Never let a parser defect escape as a stack trace (spec §7).
+            // Never let a parser defect escape as a stack trace (design §7).
             if (SyntaxHints.UnclosedBracket(text) is { } open)
             {
                 diagnostics.Error(Codes.YamlSyntax, new SourceSpan(label, open.Line, open.Col), $"YAML syntax error: the '{open.Bracket}' opened here is never closed. Hint: close it with '{(open.Bracket == '[' ? ']' : '}')}', or write the list or map in block style (one item per line).");

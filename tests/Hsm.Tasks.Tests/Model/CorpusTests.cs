@@ -14,7 +14,7 @@ namespace Hsm.Tests.Model;
 /// problem is reported once, at its node, and nothing else fails); expected warnings must be present.
 /// Format: <c>### name</c>, then <c>expect:</c> lines, then <c>=== path</c> blocks with the file text
 /// (<c>=== path !delete</c> removes a base file; <c>&lt;TAB&gt;</c> stands for a tab character).
-/// Special files (spec §9): <c>=== path !fifo</c>, <c>!socket</c>, <c>!dir</c>, <c>!symlink target</c> create
+/// Special files (design §9): <c>=== path !fifo</c>, <c>!socket</c>, <c>!dir</c>, <c>!symlink target</c> create
 /// them instead of a file; <c>=== path !readonly</c> writes the text that follows and makes the file
 /// read-only; <c>=== path !readonly-dir</c> makes a folder read-only. A case with <c>stage: true</c> also
 /// stages and commits (uv off) when it resolves. Every case must leave the project exactly as it was

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Hsm.Tests.Model;
 
-/// <summary>Spec §5.2: user env files are read at resolve time for fail-fast checks naming both origins; values are never kept.</summary>
+/// <summary>Design §5.2: user env files are read at resolve time for fail-fast checks naming both origins; values are never kept.</summary>
 public sealed class EnvFileResolutionTests
 {
     private static string Project(string serviceYaml, params (string Path, string Text)[] files)

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Hsm.Tests.Model;
 
-/// <summary>Hostile files that cannot live in the text corpus: sizes, bytes, generated depth (spec §8).</summary>
+/// <summary>Hostile files that cannot live in the text corpus: sizes, bytes, generated depth (design §8).</summary>
 public class LoaderLimitsTests
 {
     private static (List<Diagnostic> Items, TimeSpan Elapsed) RunWith(string relPath, byte[] bytes)

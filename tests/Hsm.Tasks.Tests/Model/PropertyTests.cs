@@ -2,7 +2,7 @@ using Xunit;
 
 namespace Hsm.Tests.Model;
 
-/// <summary>Order independence, fixed point and byte-identical output of resolution (spec §4).</summary>
+/// <summary>Order independence, fixed point and byte-identical output of resolution (design §4).</summary>
 public class PropertyTests
 {
     private static readonly string[] LibraryLines = { "    - my-auth-lib", "    - fastapi-app", "    - db-client" };

@@ -7,7 +7,7 @@ namespace Hsm.Tests.Model;
 
 /// <summary>
 /// The original tool's documented examples (upstream-hsm.md §3.2, §4, §6) load and resolve as
-/// documented; where the docs and the original code disagree the spec decides (noted per test).
+/// documented; where the docs and the original code disagree docs/design.md decides (noted per test).
 /// </summary>
 public class UpstreamExamplesTests
 {
@@ -73,7 +73,7 @@ public class UpstreamExamplesTests
     [Fact]
     public void Modes_page_group_mode_is_honoured_per_spec()
     {
-        // The original code ignored a group-level mode; the spec honours it (group mode < modes < standalone).
+        // The original code ignored a group-level mode; design §2 honours it (group mode < modes < standalone).
         var (s, _) = Resolve("modes");
         Assert.Equal("dev", Lib(s, "my-utils").Mode);
         Assert.True(Lib(s, "my-utils").Source.Editable);
@@ -149,7 +149,7 @@ public class UpstreamExamplesTests
     public void Hpm_metrics_default_with_names_that_are_not_options_is_an_error()
     {
         // Decision: upstream's hpm example lists default ["accuracy", "latency"] for options metric-*;
-        // a default must name options (spec §3.3), so the literal example is reported.
+        // a default must name options (design §3.3), so the literal example is reported.
         var dir = ModelKit.Project("upstream/registry-examples");
         try
         {

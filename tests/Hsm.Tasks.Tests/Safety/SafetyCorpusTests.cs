@@ -9,7 +9,7 @@ using Xunit;
 namespace Hsm.Tests.Safety;
 
 /// <summary>
-/// Hostile inputs of spec §9 (Fixtures/safety/*.cases), run through the whole in-process pipeline:
+/// Hostile inputs of design §9 (Fixtures/safety/*.cases), run through the whole in-process pipeline:
 /// resolve → stage → commit (PythonSync=none), on a copy of Fixtures/model/base in prod mode. The format
 /// is the model corpus's (<c>### name</c>, <c>expect: CODE file line col</c>, <c>=== path</c> blocks,
 /// <c>=== path !delete</c>) plus:

@@ -10,7 +10,7 @@ using Xunit;
 namespace Hsm.Tests.Safety;
 
 /// <summary>
-/// Spec §9 beyond single inputs: the path helper, the lock-text grammars, artifact paths outside the
+/// Design §9 beyond single inputs: the path helper, the lock-text grammars, artifact paths outside the
 /// project, a changed artifact path, symbolic links out of the project, absolute registry paths.
 /// </summary>
 public sealed class SafetyTests : IDisposable

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Hsm.Tests.Safety;
 
-/// <summary>Spec §9 "Secrets": no diagnostic quotes a value read from an env_file or an external map; they name the key and file:line.</summary>
+/// <summary>Design §9 "Secrets": no diagnostic quotes a value read from an env_file or an external map; they name the key and file:line.</summary>
 public sealed class SecretsTests
 {
     private const string Sentinel = "s3cr3t-SENTINEL-7f9c";

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Hsm.Tests.Safety;
 
-/// <summary>Spec §9: a symlinked pyproject.toml, Compose file or env file is written through to its target; the link stays a link.</summary>
+/// <summary>Design §9: a symlinked pyproject.toml, Compose file or env file is written through to its target; the link stays a link.</summary>
 public sealed class SymlinkWriteThroughTests
 {
     [Fact]
@@ -19,7 +19,7 @@ public sealed class SymlinkWriteThroughTests
             File.WriteAllText(Path.Combine(dir, "shared", "pyproject.toml"), "[project]\nname = \"corpus\"\nversion = \"0.1.0\"\ndependencies = [\"httpx\"]\n");
             File.CreateSymbolicLink(Path.Combine(dir, "pyproject.toml"), "shared/pyproject.toml");
             File.CreateSymbolicLink(Path.Combine(dir, "docker-compose.hsm.yml"), Path.Combine(dir, "shared", "compose.yml")); // dangling: its target is created
-            // Dangling: a file that exists and hsm.lock does not record is the user's (HSM4006, spec §9).
+            // Dangling: a file that exists and hsm.lock does not record is the user's (HSM4006, design §9).
             File.CreateSymbolicLink(Path.Combine(dir, ".env.hsm.local"), "shared/env.local");
 
             var (stack, d) = ModelKit.Resolve(dir);

@@ -10,7 +10,7 @@ using Xunit;
 namespace Hsm.Tests.Safety;
 
 /// <summary>
-/// Spec §5.4 (issue 10, item 11): a local library gets a path source in whichever pyproject.toml it lands
+/// Design §5.4 (issue 10, item 11): a local library gets a path source in whichever pyproject.toml it lands
 /// in, never a bare name; every uv-runtime service is locked and synced in its own folder, even with no
 /// managed dependency, a cloned one included. In-process, with uv-standin as uv.
 /// </summary>

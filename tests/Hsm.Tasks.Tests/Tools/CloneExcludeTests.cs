@@ -5,7 +5,7 @@ using Xunit;
 namespace Hsm.Tests.Tools;
 
 /// <summary>
-/// On-demand clones stay out of the enclosing repository (spec §9): their path goes into that repository's
+/// On-demand clones stay out of the enclosing repository (design §9): their path goes into that repository's
 /// info/exclude, so `git status` is clean and `git add -A` adds no gitlink. Real git, a main checkout and a worktree.
 /// </summary>
 public sealed class CloneExcludeTests

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Hsm.Tests.Tools;
 
-/// <summary>HsmToolTimeout (spec §9): a tool that runs too long is stopped with its process tree and reported as HSM5006; progress every 10 s.</summary>
+/// <summary>HsmToolTimeout (design §9): a tool that runs too long is stopped with its process tree and reported as HSM5006; progress every 10 s.</summary>
 public sealed class ToolRunnerTests
 {
     private static bool Alive(int pid) => SharedTools.Run("kill", new[] { "-0", pid.ToString() }).ExitCode == 0;

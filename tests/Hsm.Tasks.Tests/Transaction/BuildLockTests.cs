@@ -40,7 +40,7 @@ public sealed class BuildLockTests
 }
 
 /// <summary>
-/// Failures that are not contention (spec §9) are HSM5007 at once, naming the lock file: a lock file the
+/// Failures that are not contention (design §9) are HSM5007 at once, naming the lock file: a lock file the
 /// user cannot open (left by `sudo dotnet build`), a read-only obj/hsm, a directory where the file should be,
 /// a file where obj/hsm should be. Never an endless wait.
 /// </summary>
