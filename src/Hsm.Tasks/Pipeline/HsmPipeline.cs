@@ -1,6 +1,7 @@
 using System.Reflection;
 using Hsm.Compose;
 using Hsm.Diagnostics;
+using Hsm.Lock;
 using Hsm.Manifest;
 using Hsm.Model;
 using Hsm.Publish;
@@ -51,14 +52,14 @@ public sealed class HsmPipeline
     public bool RecoveryPending => CommitJournal.Pending(Context.IntermediateDirectory);
 
     /// <summary>The Resolution layer's request for these inputs (fresh lists for the files read).</summary>
-    public ResolveRequest Request(ResolveInputs inputs, StackMode? forcedMode = null) => new()
+    public ResolveRequest Request(ResolveInputs inputs) => new()
     {
         ManifestPath = inputs.ManifestPath,
         ProjectDirectory = Context.ProjectDirectory,
         PropertyBaseDirectory = inputs.PropertyBaseDirectory ?? Context.ProjectDirectory,
         RegistryProperty = inputs.RegistryProperty,
         RegistryEnvironment = inputs.RegistryEnvironment,
-        ForcedMode = ModeText(forcedMode ?? inputs.ForcedMode),
+        ForcedMode = ModeText(inputs.ForcedMode),
         ComponentModes = inputs.ComponentModes.ToDictionary(kv => kv.Key, kv => ModeText(kv.Value)!, StringComparer.OrdinalIgnoreCase),
         Settings = inputs.Settings.ToDictionary(),
         RegistryFilesRead = new List<string>(),
@@ -131,8 +132,17 @@ public sealed class HsmPipeline
         Tools = Context.Tools,
     }, d);
 
+    /// <summary>HsmPublish's settings (target, path, endpoint mode): false when one is invalid (HSM7001).</summary>
+    public static bool ValidatePublish(PublishRequest request, DiagnosticBag d) => PublishStager.Validate(request, d);
+
     /// <summary>Stage for HsmPublish: the kustomize base or swarm stack file and hsm.lock, into obj/hsm/publish/stage.</summary>
     public StagePlan? StagePublish(ResolvedStack stack, PublishRequest request, DiagnosticBag d) => PublishStager.Stage(stack, request, d);
+
+    /// <summary>
+    /// HsmCheck's plan (design §7): per artifact, what a build would add, remove or change and why, as the
+    /// staging recorded it in the plan. Empty when the project is up to date.
+    /// </summary>
+    public static List<string> PlanLines(StagePlan plan) => PlanReport.Lines(plan);
 
     /// <summary>The stage plan a stage step wrote (obj/hsm/stage/plan.json).</summary>
     public static StagePlan LoadPlan(string path) => StagePlan.Load(path);

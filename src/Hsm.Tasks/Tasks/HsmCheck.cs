@@ -1,5 +1,4 @@
 using Hsm.Diagnostics;
-using Hsm.Lock;
 using Hsm.Pipeline;
 using Hsm.Staging;
 using Hsm.Transaction;
@@ -41,8 +40,8 @@ public sealed class HsmCheck : ResolvingTask
         var check = Pipeline(Path.Combine(IntermediateDirectory, "check"));
         var plan = check.Stage(stack, new StageInputs
         {
-            PyProjectPath = PyProjectPath!,
-            ComposePath = ComposePath!,
+            PyProjectPath = PyProjectFile,
+            ComposePath = ComposeFile,
             LockPath = LockPath,
             Locked = Locked,
             GitPath = GitPath,
@@ -56,7 +55,7 @@ public sealed class HsmCheck : ResolvingTask
         Yielding(() => { check.Check(plan, tools, d); return 0; });
         if (d.HasErrors) { Fail(d); return; }
 
-        var lines = PlanReport.Lines(plan);
+        var lines = HsmPipeline.PlanLines(plan);
         if (lines.Count == 0) lines.Add("hsm: nothing to change; the project is up to date with hsm.yaml.");
         WritePlan(lines);
     }

@@ -33,7 +33,7 @@ public sealed class HsmPublish : ResolvingTask
             GeneratorVersion = HsmPipeline.GeneratorVersion,
             SwarmEndpointMode = (SwarmEndpointMode ?? "").Trim().ToLowerInvariant() is { Length: > 0 } m ? m : "vip",
         };
-        if (!PublishStager.Validate(publishRequest, d)) return;
+        if (!HsmPipeline.ValidatePublish(publishRequest, d)) return;
 
         var inputs = BuildInputs(d, wholeRegistry: false);
         if (inputs is null) return;

@@ -23,6 +23,12 @@ public abstract class ResolvingTask : HsmTask
 
     protected override string? LockDirectory => IntermediateDirectory;
 
+    /// <summary>HsmPyProjectPath, else the project's pyproject.toml.</summary>
+    protected string PyProjectFile => string.IsNullOrEmpty(PyProjectPath) ? Path.Combine(ProjectDirectory, "pyproject.toml") : PyProjectPath;
+
+    /// <summary>HsmComposePath, else the project's docker-compose.hsm.yml.</summary>
+    protected string ComposeFile => string.IsNullOrEmpty(ComposePath) ? Path.Combine(ProjectDirectory, "docker-compose.hsm.yml") : ComposePath;
+
     /// <summary>
     /// The resolve inputs of this build: HsmMode, else Mode when it is a global property (-p:Mode=…;
     /// a $(Mode) made from an environment variable MODE is ignored). Null when a property is invalid.
@@ -47,8 +53,8 @@ public abstract class ResolvingTask : HsmTask
             ForcedMode = forced,
             Settings = new StackSettings
             {
-                PyProject = Paths.ProjectPaths.Key(ProjectDirectory, PyProjectPath ?? Path.Combine(ProjectDirectory, "pyproject.toml")),
-                Compose = Paths.ProjectPaths.Key(ProjectDirectory, ComposePath ?? Path.Combine(ProjectDirectory, "docker-compose.hsm.yml")),
+                PyProject = Paths.ProjectPaths.Key(ProjectDirectory, PyProjectFile),
+                Compose = Paths.ProjectPaths.Key(ProjectDirectory, ComposeFile),
                 PythonSync = PythonSync ?? "auto",
                 Locked = Locked,
             },

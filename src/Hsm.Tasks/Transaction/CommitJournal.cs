@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Hsm.Diagnostics;
 using Hsm.Staging;
 
@@ -12,6 +13,18 @@ namespace Hsm.Transaction;
 /// restores every file (content and timestamp) from the backups. A journal found when a build starts
 /// is rolled back, or forward when every staged file is already in place.
 /// </summary>
+/// <summary>What the journal does to one target; written to commit.journal as create, replace, delete, move-dir, guard.</summary>
+public enum JournalOp
+{
+    Create,
+    Replace,
+    Delete,
+    /// <summary>A clone folder moved into place.</summary>
+    MoveDir,
+    /// <summary>A file another tool (uv) may change after the swap: backed up, restored on rollback.</summary>
+    Guard,
+}
+
 public sealed class CommitJournal
 {
     public const string FileName = "commit.journal";
@@ -19,7 +32,7 @@ public sealed class CommitJournal
     public sealed class Entry
     {
         public string Target { get; set; } = "";
-        public string Op { get; set; } = "";
+        public JournalOp Op { get; set; }
         public string? Staged { get; set; }
         public string? StagedHash { get; set; }
         public string? Backup { get; set; }
@@ -36,7 +49,20 @@ public sealed class CommitJournal
         public List<Entry> Guarded { get; set; } = new();
     }
 
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) }, // the strings the journal always had
+    };
+
+    /// <summary>The journal's operation for a planned file's (create, replace, delete; others are not journalled).</summary>
+    private static JournalOp? OpOf(string planned) => planned switch
+    {
+        "create" => JournalOp.Create,
+        "replace" => JournalOp.Replace,
+        "delete" => JournalOp.Delete,
+        _ => null,
+    };
 
     private readonly string _dir;
     private readonly string _journalPath;
@@ -72,19 +98,19 @@ public sealed class CommitJournal
         int i = 0;
         // Clones first: a pyproject.toml inside a cloned folder is part of the clone.
         foreach (var c in clones)
-            _doc.Entries.Add(new Entry { Target = c.Target, Op = "move-dir", Staged = c.Staged, Temp = c.Staged });
-        foreach (var f in files.Where(f => f.Op is "create" or "replace" or "delete"))
-            _doc.Entries.Add(BackUp(f.Target, f.Op, f.Staged, f.StagedHash, i++));
+            _doc.Entries.Add(new Entry { Target = c.Target, Op = JournalOp.MoveDir, Staged = c.Staged, Temp = c.Staged });
+        foreach (var f in files)
+            if (OpOf(f.Op) is JournalOp op) _doc.Entries.Add(BackUp(f.Target, op, f.Staged, f.StagedHash, i++));
         foreach (var g in guarded)
-            if (_doc.Entries.All(e => e.Target != g)) _doc.Guarded.Add(BackUp(g, "guard", null, null, i++));
+            if (_doc.Entries.All(e => e.Target != g)) _doc.Guarded.Add(BackUp(g, JournalOp.Guard, null, null, i++));
         Step("journal");
         WriteDurably(_journalPath, JsonSerializer.Serialize(_doc, Options));
     }
 
-    private Entry BackUp(string target, string op, string? staged, string? stagedHash, int i)
+    private Entry BackUp(string target, JournalOp op, string? staged, string? stagedHash, int i)
     {
         // A symlinked artifact is written through to its final target (temp file and rename in the target's folder): the link stays.
-        if (op != "delete") target = IO.WriteTarget.Resolve(target);
+        if (op != JournalOp.Delete) target = IO.WriteTarget.Resolve(target);
         var e = new Entry { Target = target, Op = op, Staged = staged, StagedHash = stagedHash, Temp = TempName(target, i) };
         Step("backup:" + Path.GetFileName(target));
         if (File.Exists(target))
@@ -109,14 +135,14 @@ public sealed class CommitJournal
             cancel.ThrowIfCancellationRequested();
             var name = Path.GetFileName(e.Target);
             Step("apply:" + name);
-            if (e.Op == "move-dir")
+            if (e.Op == JournalOp.MoveDir)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(e.Target)!);
                 Directory.Move(e.Staged!, e.Target); // a rename within the project's file system
                 Step("done:" + name);
                 continue;
             }
-            if (e.Op == "delete")
+            if (e.Op == JournalOp.Delete)
             {
                 if (File.Exists(e.Target)) File.Delete(e.Target);
                 Step("done:" + name);
@@ -177,7 +203,7 @@ public sealed class CommitJournal
         string label(string p) => Resolution.ResolvePipeline.Label(projectDirectory, p);
         foreach (var e in doc.Guarded.Concat(Enumerable.Reverse(doc.Entries)))
         {
-            if (e.Op == "move-dir")
+            if (e.Op == JournalOp.MoveDir)
             {
                 // the folder did not exist before the commit: put the clone back where it was staged
                 if (Directory.Exists(e.Target) && !Directory.Exists(e.Staged!)) Directory.Move(e.Target, e.Staged!);
@@ -189,8 +215,8 @@ public sealed class CommitJournal
             if (now == original) continue; // never replaced (or already restored): not rewritten
             bool oursNow = e.Op switch
             {
-                "guard" => true,
-                "delete" => now is null,
+                JournalOp.Guard => true,
+                JournalOp.Delete => now is null,
                 _ => now == e.StagedHash,
             };
             if (!oursNow)
@@ -258,12 +284,12 @@ public sealed class CommitJournal
         }
         bool allInPlace = doc.Guarded.Count == 0 && doc.Entries.All(e => e.Op switch
         {
-            "delete" => !File.Exists(e.Target),
-            "move-dir" => Directory.Exists(e.Target) && !Directory.Exists(e.Staged!),
+            JournalOp.Delete => !File.Exists(e.Target),
+            JournalOp.MoveDir => Directory.Exists(e.Target) && !Directory.Exists(e.Staged!),
             _ => StagePlan.HashFile(e.Target) == e.StagedHash,
         });
         var names = string.Join(", ", doc.Entries.Select(e => Resolution.ResolvePipeline.Label(projectDirectory, e.Target)));
-        foreach (var e in doc.Entries.Concat(doc.Guarded)) if (e.Op != "move-dir" && File.Exists(e.Temp)) File.Delete(e.Temp);
+        foreach (var e in doc.Entries.Concat(doc.Guarded)) if (e.Op != JournalOp.MoveDir && File.Exists(e.Temp)) File.Delete(e.Temp);
         if (allInPlace)
         {
             File.Delete(journalPath);

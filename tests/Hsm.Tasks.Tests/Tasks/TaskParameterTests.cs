@@ -200,6 +200,46 @@ public sealed class TaskParameterTests : IDisposable
         Assert.IsType<Hsm.Transaction.BuildLock>(_engine.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build));
     }
 
+    private HsmStage Stage() => Task(new HsmStage
+    {
+        ResolvedPath = Path.Combine(Obj, "resolved.json"), IntermediateDirectory = Obj,
+        PyProjectPath = Path.Combine(_proj, "pyproject.toml"), ComposePath = Path.Combine(_proj, "docker-compose.hsm.yml"), LockPath = Path.Combine(_proj, "hsm.lock"),
+    });
+
+    [Fact]
+    public void The_chain_of_tasks_runs_on_one_engine_without_MSBuild()
+    {
+        File.WriteAllText(Path.Combine(_proj, "pyproject.toml"), "[project]\nname = \"corpus\"\nversion = \"0.1.0\"\ndependencies = []\n");
+        Assert.True(Resolve().Execute(), _engine.Log);
+        Assert.True(Stage().Execute(), _engine.Log);
+        var plan = Path.Combine(Obj, "stage", "plan.json");
+        Assert.True(Task(new HsmSync { PlanPath = plan, IntermediateDirectory = Obj, PythonSync = "none", ComposeValidate = "false" }).Execute(), _engine.Log);
+        Assert.False(File.Exists(Path.Combine(_proj, "hsm.lock"))); // nothing written before the commit
+        Assert.True(Commit(plan).Execute(), _engine.Log);
+        Assert.True(File.Exists(Path.Combine(_proj, "hsm.lock")));
+        Assert.Contains("redis", File.ReadAllText(Path.Combine(_proj, "docker-compose.hsm.yml")));
+        Assert.Contains("qdrant-adapter", File.ReadAllText(Path.Combine(_proj, "pyproject.toml")));
+        Assert.Empty(_engine.Errors);
+
+        // HsmCheck afterwards: the project is up to date with hsm.yaml, and it says so in plan.txt.
+        var planText = Path.Combine(Obj, "plan.txt");
+        var check = Task(new HsmCheck { ManifestPath = Path.Combine(_proj, "hsm.yaml"), IntermediateDirectory = Obj, LockPath = Path.Combine(_proj, "hsm.lock"), PlanOutputPath = planText, PythonSync = "none", ComposeValidate = "false" });
+        Assert.True(check.Execute(), _engine.Log);
+        Assert.Contains("nothing to change", File.ReadAllText(planText));
+    }
+
+    [Fact]
+    public void HsmStage_with_Locked_refuses_a_stack_hsm_lock_does_not_record()
+    {
+        File.WriteAllText(Path.Combine(_proj, "pyproject.toml"), "[project]\nname = \"corpus\"\nversion = \"0.1.0\"\ndependencies = []\n");
+        Assert.True(Resolve().Execute(), _engine.Log);
+        var t = Stage();
+        t.Locked = true;
+        Assert.False(t.Execute());
+        Assert.NotEmpty(_engine.Errors);
+        Assert.All(_engine.Errors, e => Assert.StartsWith("HSM", e.Code));
+    }
+
     [Fact]
     public void HsmStage_turns_an_unreadable_resolved_json_into_HSM9001_not_an_exception()
     {

@@ -101,6 +101,23 @@ public sealed class CommitJournalTests : IDisposable
     }
 
     [Fact]
+    public void The_journal_file_spells_each_operation_as_it_always_did()
+    {
+        var (plan, _, _) = Scenario();
+        var clone = Path.Combine(Obj, "clones", "lib");
+        Directory.CreateDirectory(clone);
+        File.WriteAllText(P("uv.lock"), "lock\n");
+        var hook = new StepHook((_, n) => { if (n == "apply:lib") throw new SimulatedKill(); });
+        var j = new CommitJournal(Obj, hook);
+        Assert.Throws<SimulatedKill>(() => { j.Prepare(plan, new[] { new PlannedClone { Target = P("lib"), Staged = clone } }, new[] { P("uv.lock") }); j.Apply(CancellationToken.None); });
+        var ops = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(Path.Combine(Obj, CommitJournal.FileName)), "\"op\": (\"[^\"]*\"|\\d+)")
+            .Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(new[] { "\"move-dir\"", "\"replace\"", "\"delete\"", "\"create\"", "\"guard\"" }, ops);
+        CommitJournal.RecoverIfNeeded(Obj, Proj, new DiagnosticBag()); // and reads it back
+        Assert.False(CommitJournal.Pending(Obj));
+    }
+
+    [Fact]
     public void Recovery_invalidates_the_later_stamps()
     {
         var (plan, _, _) = Scenario();
