@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Hsm.Registry;
 using Hsm.Python;
 using Tomlyn.Syntax;
 
@@ -124,7 +125,7 @@ public static class LockTexts
 
     /// <summary>True when <paramref name="requirement"/> is one PEP 508 string naming <paramref name="package"/> (PEP 503).</summary>
     public static bool IsRequirementFor(string requirement, string package) =>
-        IsRequirement(requirement) && Requirements.NameOf(requirement) is { } n && Requirements.NormalizeName(n) == Requirements.NormalizeName(package);
+        IsRequirement(requirement) && Grammars.RequirementName(requirement) is { } n && Requirements.NormalizeName(n) == Requirements.NormalizeName(package);
 
     /// <summary>True when <paramref name="text"/> is one TOML value on one line (an inline table, string, array, ...), nothing more.</summary>
     public static bool IsSingleLineTomlValue(string text)

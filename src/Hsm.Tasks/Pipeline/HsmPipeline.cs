@@ -40,7 +40,7 @@ public sealed class HsmPipeline
         typeof(HsmPipeline).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     /// <summary>A file's label in diagnostics, resolved.json and hsm.lock: project-relative with '/'.</summary>
-    public string Label(string path) => ResolvePipeline.Label(Context.ProjectDirectory, path);
+    public string Label(string path) => Hsm.Paths.ProjectPaths.Key(Context.ProjectDirectory, path);
 
     /// <summary>
     /// Recover: an interrupted commit's journal (obj/hsm/commit.journal) is rolled back, or forward when every

@@ -63,7 +63,7 @@ public static class PublishStager
 
     public static StagePlan? Stage(ResolvedStack stack, PublishRequest req, DiagnosticBag d)
     {
-        string label(string p) => ResolvePipeline.Label(req.ProjectDirectory, p);
+        string label(string p) => Hsm.Paths.ProjectPaths.Key(req.ProjectDirectory, p);
         if (!Validate(req, d)) return null;
         var ctx = new PublishContext(req.ProjectDirectory, req.PublishPath, req.GeneratorVersion, Staging.Stager.CanonicalHash(stack), req.SwarmEndpointMode);
         var files = req.Target == PublishText.KubernetesTarget ? KubernetesPublisher.Publish(stack, ctx, d) : SwarmPublisher.Publish(stack, ctx, d);

@@ -1,3 +1,4 @@
+using Hsm.Registry;
 using Hsm.Diagnostics;
 using Tomlyn.Syntax;
 using static Hsm.Python.TomlText;
@@ -136,7 +137,7 @@ public static class PyProjectEditor
         var newDeps = want.Where(d => !presentDeps.Contains(Requirements.NormalizeName(d.Package)))
             .OrderBy(d => Requirements.NormalizeName(d.Package), StringComparer.Ordinal).ToList();
         var newSources = want.Where(d => d.SourceTable != null && scan.FindSource(Requirements.NormalizeName(d.Package)) == null)
-            .Select(d => (Key: Requirements.NameOf(d.Requirement) ?? d.Package, Value: d.SourceTable!))
+            .Select(d => (Key: Grammars.RequirementName(d.Requirement) ?? d.Package, Value: d.SourceTable!))
             .Concat(restoreSources.Where(r => scan.FindSource(Requirements.NormalizeName(r.Key)) == null))
             .OrderBy(s => Requirements.NormalizeName(s.Key), StringComparer.Ordinal).ToList();
         return (newDeps, newSources);
@@ -263,7 +264,7 @@ public static class PyProjectEditor
         // Deselected entries whose taken-over source no longer has an entry: put the user's source back.
         foreach (var (norm, o) in prev)
             if (!want.ContainsKey(norm) && o.TakenOverSource != null && scan.FindSource(norm) == null)
-                restoreSources.Add((Requirements.NameOf(o.TakenOverRequirement ?? o.Requirement) ?? o.Name, o.TakenOverSource));
+                restoreSources.Add((Grammars.RequirementName(o.TakenOverRequirement ?? o.Requirement) ?? o.Name, o.TakenOverSource));
     }
 
     /// <summary>[project].dependencies: rewrite, take over, restore and remove existing entries in place.</summary>

@@ -1,3 +1,4 @@
+using Hsm.Registry;
 using Tomlyn.Syntax;
 using static Hsm.Python.TomlText;
 
@@ -127,7 +128,7 @@ internal sealed class PyProjectScan
                 {
                     d.Value = sv.Value;
                     d.Style = sv.Token?.TokenKind ?? TokenKind.String;
-                    var name = Requirements.NameOf(sv.Value);
+                    var name = Grammars.RequirementName(sv.Value);
                     d.Norm = name == null ? null : Requirements.NormalizeName(name);
                 }
                 s.Deps.Add(d);

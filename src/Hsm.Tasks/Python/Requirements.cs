@@ -8,27 +8,9 @@ namespace Hsm.Python;
 /// <summary>PEP 508 / PEP 503 helpers and the mapping of a resolved library to its pyproject entries.</summary>
 public static class Requirements
 {
-    static readonly Regex NameRx = new(@"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)", RegexOptions.CultureInvariant);
-
     /// <summary>PEP 503 normalisation (<see cref="Grammars.Pep503Name"/>) of a name that may carry surrounding white space.</summary>
     public static string NormalizeName(string name) =>
         Grammars.Pep503Name(name.Length > 0 && (char.IsWhiteSpace(name[0]) || char.IsWhiteSpace(name[^1])) ? name.Trim() : name);
-
-    /// <summary>
-    /// The PEP 508 name of a requirement string (<c>x[extra]>=1; marker</c>, <c>x @ file:///...</c>,
-    /// <c>x @ git+https://...@ref</c>), or null when it does not start with a valid name.
-    /// </summary>
-    public static string? NameOf(string requirement)
-    {
-        if (string.IsNullOrEmpty(requirement)) return null;
-        var m = NameRx.Match(requirement);
-        if (!m.Success) return null;
-        // The name must be followed by the end, whitespace, or one of [ ( < > = ! ~ ; @ ,
-        int next = m.Index + m.Length;
-        if (next < requirement.Length && !char.IsWhiteSpace(requirement[next]) && "[(<>=!~;@,".IndexOf(requirement[next]) < 0)
-            return null;
-        return m.Groups[1].Value;
-    }
 
     /// <summary>A PEP 440 version (<see cref="Grammars.IsPep440Version"/>).</summary>
     public static bool IsValidPep440(string? version) => Grammars.IsPep440Version(version);

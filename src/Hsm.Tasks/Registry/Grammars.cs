@@ -19,6 +19,24 @@ public static class Grammars
     private static readonly Regex Pep503Separators = new(@"[-_.]+", O);
     private static readonly char[] NonDashSeparators = { '_', '.' };
 
+    static readonly Regex RequirementNameRx = new(@"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// The PEP 508 name of a requirement string (<c>x[extra]>=1; marker</c>, <c>x @ file:///...</c>,
+    /// <c>x @ git+https://...@ref</c>), or null when it does not start with a valid name.
+    /// </summary>
+    public static string? RequirementName(string requirement)
+    {
+        if (string.IsNullOrEmpty(requirement)) return null;
+        var m = RequirementNameRx.Match(requirement);
+        if (!m.Success) return null;
+        // The name must be followed by the end, whitespace, or one of [ ( < > = ! ~ ; @ ,
+        int next = m.Index + m.Length;
+        if (next < requirement.Length && !char.IsWhiteSpace(requirement[next]) && "[(<>=!~;@,".IndexOf(requirement[next]) < 0)
+            return null;
+        return m.Groups[1].Value;
+    }
+
     /// <summary>PEP 503 normalisation of a distribution name: lowercase, runs of <c>-_.</c> become one <c>-</c>.</summary>
     public static string Pep503Name(string name)
     {

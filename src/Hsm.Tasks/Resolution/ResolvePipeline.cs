@@ -30,10 +30,6 @@ public sealed class ResolveRequest
 
 public static class ResolvePipeline
 {
-    /// <summary>Label of a file for diagnostics, resolved.json and hsm.lock keys: project-relative with '/'
-    /// (also outside the project: <c>../x.yml</c>), absolute only when no relative form exists.</summary>
-    public static string Label(string projectDirectory, string path) => Paths.ProjectPaths.Key(projectDirectory, path);
-
     /// <summary>Normalises a Mode/HsmMode value (case-insensitive dev|prod); null when empty.</summary>
     public static string? ParseMode(string? value, string from, DiagnosticBag d)
     {
@@ -61,14 +57,14 @@ public static class ResolvePipeline
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            d.Error(Codes.Internal, new SourceSpan(Label(req.ProjectDirectory, req.ManifestPath), 0, 0), $"Internal error while resolving the stack ({e.GetType().Name}: {e.Message}). Please report it with this message.");
+            d.Error(Codes.Internal, new SourceSpan(Paths.ProjectPaths.Key(req.ProjectDirectory, req.ManifestPath), 0, 0), $"Internal error while resolving the stack ({e.GetType().Name}: {e.Message}). Please report it with this message.");
         }
         return (null, folders);
     }
 
     private static (ResolvedStack? Stack, IReadOnlyList<string> RegistryFolders) RunCore(ResolveRequest req, DiagnosticBag d, List<string> foldersOut)
     {
-        string label(string p) => Label(req.ProjectDirectory, p);
+        string label(string p) => Paths.ProjectPaths.Key(req.ProjectDirectory, p);
         var manifest = ManifestReader.Load(req.ManifestPath, label(req.ManifestPath), d);
         var folders = LocateRegistry(req, manifest, d);
         foldersOut.AddRange(folders);
@@ -115,7 +111,7 @@ public static class ResolvePipeline
         foreach (var (path, span, from) in list)
         {
             if (Directory.Exists(path)) { if (!result.Contains(path)) result.Add(path); }
-            else d.Error(Codes.RegistryMissing, span, $"The registry folder '{Label(req.ProjectDirectory, path)}' (from {from}) does not exist.");
+            else d.Error(Codes.RegistryMissing, span, $"The registry folder '{Paths.ProjectPaths.Key(req.ProjectDirectory, path)}' (from {from}) does not exist.");
         }
         return result;
     }

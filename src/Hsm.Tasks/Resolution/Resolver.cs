@@ -426,7 +426,7 @@ public sealed class Resolver
     {
         foreach (var dep in svc.Dependencies)
         {
-            var name = Hsm.Python.Requirements.NameOf(dep);
+            var name = Grammars.RequirementName(dep);
             if (name is null || !_r.Exists(ComponentKind.Library, name)) continue; // a plain PyPI requirement
             var key = RegistryLoader.NormalizeName(ComponentKind.Library, name);
             if (_libs.ContainsKey(key) || stack.Libraries.Any(l => RegistryLoader.NormalizeName(ComponentKind.Library, l.Package) == key)) continue;

@@ -59,7 +59,7 @@ public static class PlanReport
             return _changes;
         }
 
-        private string Label(string p) => Resolution.ResolvePipeline.Label(_x.ProjectDirectory, p);
+        private string Label(string p) => Hsm.Paths.ProjectPaths.Key(_x.ProjectDirectory, p);
 
         private void Add(string artifact, string kind, char op, string entry, string reason) =>
             _changes.Add(new PlannedChange { Artifact = artifact, Kind = kind, Op = op.ToString(), Entry = entry, Reason = reason });

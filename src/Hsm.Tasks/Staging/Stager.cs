@@ -1,4 +1,5 @@
 using System.Text;
+using Hsm.Registry;
 using Hsm.Compose;
 using Hsm.Diagnostics;
 using Hsm.Git;
@@ -87,7 +88,7 @@ public static class Stager
         public HsmLock OldLock { get; }
         public StagePlan Plan { get; } = new();
 
-        private string Label(string p) => ResolvePipeline.Label(_req.ProjectDirectory, p);
+        private string Label(string p) => Hsm.Paths.ProjectPaths.Key(_req.ProjectDirectory, p);
 
         public bool Trust()
         {
@@ -209,7 +210,7 @@ public static class Stager
             var desired = new List<ManagedDependency>();
             foreach (var dep in svc.Dependencies)
             {
-                var name = Requirements.NameOf(dep);
+                var name = Grammars.RequirementName(dep);
                 var norm = name is null ? null : Requirements.NormalizeName(name);
                 var lib = norm is null ? null
                     : _stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Package) == norm)
@@ -450,7 +451,7 @@ public static class Stager
             }
             else why = "Hsm generates no file of that name";
             if (kind is { } k) { result[key] = hash; result.Kinds.Add((key, k)); continue; }
-            d.Error(Codes.LockFileKeyRejected, oldLock.FileSpans.TryGetValue(key, out var span) ? span : new SourceSpan(ResolvePipeline.Label(project, req.LockPath), 1, 1),
+            d.Error(Codes.LockFileKeyRejected, oldLock.FileSpans.TryGetValue(key, out var span) ? span : new SourceSpan(Hsm.Paths.ProjectPaths.Key(project, req.LockPath), 1, 1),
                 $"hsm.lock lists '{HsmLock.Printable(key)}' under files:, which is not a file Hsm generates here ({why}); Hsm never acts on it. Remove that line (or delete hsm.lock) and build again.");
         }
         return result;

@@ -94,7 +94,7 @@ public static class SyncCheck
         }
     }
 
-    private static string ResolveLabel(SyncSettings s, string path) => Resolution.ResolvePipeline.Label(s.ProjectDirectory, path);
+    private static string ResolveLabel(SyncSettings s, string path) => Hsm.Paths.ProjectPaths.Key(s.ProjectDirectory, path);
 
     private static void CheckCompose(StagePlan plan, SyncSettings s, CancellationToken cancel, DiagnosticBag d, Action<string> log)
     {

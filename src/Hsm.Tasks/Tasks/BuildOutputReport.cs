@@ -47,7 +47,7 @@ public static class BuildOutputReport
     /// </summary>
     public static List<string> ChangeLines(StagePlan plan, string projectDirectory, string intermediateDirectory)
     {
-        string label(string p) => Resolution.ResolvePipeline.Label(projectDirectory, p);
+        string label(string p) => Hsm.Paths.ProjectPaths.Key(projectDirectory, p);
         var plain = plan.Files.Where(f => f.Kind is "pyproject" or "compose").Select(f => label(f.Target)).ToHashSet(StringComparer.Ordinal);
         var result = new List<string>();
         foreach (var e in plan.Entries)

@@ -200,7 +200,7 @@ public sealed class CommitJournal
     private static RollbackResult Rollback(Document doc, string journalPath, string dir, string projectDirectory, DiagnosticBag d)
     {
         var result = new RollbackResult();
-        string label(string p) => Resolution.ResolvePipeline.Label(projectDirectory, p);
+        string label(string p) => Hsm.Paths.ProjectPaths.Key(projectDirectory, p);
         foreach (var e in doc.Guarded.Concat(Enumerable.Reverse(doc.Entries)))
         {
             if (e.Op == JournalOp.MoveDir)
@@ -288,7 +288,7 @@ public sealed class CommitJournal
             JournalOp.MoveDir => Directory.Exists(e.Target) && !Directory.Exists(e.Staged!),
             _ => StagePlan.HashFile(e.Target) == e.StagedHash,
         });
-        var names = string.Join(", ", doc.Entries.Select(e => Resolution.ResolvePipeline.Label(projectDirectory, e.Target)));
+        var names = string.Join(", ", doc.Entries.Select(e => Hsm.Paths.ProjectPaths.Key(projectDirectory, e.Target)));
         foreach (var e in doc.Entries.Concat(doc.Guarded)) if (e.Op != JournalOp.MoveDir && File.Exists(e.Temp)) File.Delete(e.Temp);
         if (allInPlace)
         {

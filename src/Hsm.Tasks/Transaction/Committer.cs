@@ -19,7 +19,7 @@ public static class Committer
     /// in place dropped), the clones to move in, and the Python projects uv runs in. Null when the stage is stale.</summary>
     public static CommitWork? Analyse(StagePlan plan, SyncSettings s, DiagnosticBag d)
     {
-        string label(string p) => Resolution.ResolvePipeline.Label(s.ProjectDirectory, p);
+        string label(string p) => Hsm.Paths.ProjectPaths.Key(s.ProjectDirectory, p);
         // Stale stage: a target changed since it was staged (an editor saved during uv lock). A target
         // that already holds the staged content (a concurrent build of this project committed the same
         // stack while this one waited for the lock) is simply up to date.
@@ -57,7 +57,7 @@ public static class Committer
     /// <param name="observer">Sees every step of the journal (tests); null in the product.</param>
     public static CommitOutcome? Commit(StagePlan plan, SyncSettings s, CancellationToken cancel, DiagnosticBag d, Action<string> log, ICommitObserver? observer = null)
     {
-        string label(string p) => Resolution.ResolvePipeline.Label(s.ProjectDirectory, p);
+        string label(string p) => Hsm.Paths.ProjectPaths.Key(s.ProjectDirectory, p);
         var w = Analyse(plan, s, d);
         if (w is null) return null;
         if (w.Changes.Count == 0 && w.Clones.Count == 0 && w.UvRuns.Count == 0) return new CommitOutcome(0, plan.Files.Count, false);

@@ -206,7 +206,7 @@ public class RequirementsTests
     [InlineData("bare", "bare")]
     [InlineData("-bad", null)]
     [InlineData("", null)]
-    public void NameOf_reads_the_pep508_name(string req, string? expected) => Assert.Equal(expected, Requirements.NameOf(req));
+    public void NameOf_reads_the_pep508_name(string req, string? expected) => Assert.Equal(expected, Hsm.Registry.Grammars.RequirementName(req));
 
     static ResolvedLibrary Lib(LibrarySource s, string mode = "prod", string package = "") =>
         new() { Name = "qdrant-adapter", Package = package, Mode = mode, Source = s };
