@@ -94,9 +94,18 @@ public static class PlanReport
             var olds = EnvKeys(ReadOrEmpty(f.Target));
             var news = EnvKeys(f.Staged is null ? "" : ReadOrEmpty(f.Staged));
             var fileService = Path.GetFileName(f.Target) is var n && n.StartsWith(".env.", StringComparison.Ordinal) && n is not (".env.hsm" or ".env.hsm.local") ? n[5..] : null;
-            string ServiceOf(string key) => fileService ?? x.Stack.Services.Select(s => s.Name)
-                .Concat(x.OldLock.Stack.Where(e => e.Kind == "service").Select(e => e.Name))
-                .Where(s => key.StartsWith(Hsm.Compose.EnvRenderer.VariablePrefix(s) + "_", StringComparison.Ordinal)).OrderByDescending(s => s.Length).FirstOrDefault() ?? "";
+            // The service whose variable prefix starts the key, the longest name first (a prefix is as long as its
+            // name), the first such name on a tie: one lookup per '_' of the key, not a scan of every service (issue 16).
+            var byPrefix = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var s in x.Stack.Services.Select(s => s.Name).Concat(x.OldLock.Stack.Where(e => e.Kind == "service").Select(e => e.Name)))
+                byPrefix.TryAdd(Hsm.Compose.EnvRenderer.VariablePrefix(s) + "_", s);
+            string ServiceOf(string key)
+            {
+                if (fileService != null) return fileService;
+                for (int i = key.Length - 1; i >= 0; i--)
+                    if (key[i] == '_' && byPrefix.TryGetValue(key[..(i + 1)], out var s)) return s;
+                return "";
+            }
             int before = lines.Count;
             foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
             {
