@@ -43,11 +43,20 @@ public static class PlanReport
         }
         string ReasonOld(string kind, string name) =>
             oldStack.TryGetValue(kind + ":" + name, out var o) ? "deselected, was " + Rule(o.Origin) : "no longer generated";
+        // The first library (then the first old lock entry) whose package or name normalises to the package's name:
+        // two lookups, not a scan of the stack per owned entry (issue 16).
+        Dictionary<string, string>? libraryByName = null, lockedByName = null;
         string? LibraryOf(string package)
         {
+            if (libraryByName is null)
+            {
+                libraryByName = new(StringComparer.Ordinal);
+                foreach (var l in x.Stack.Libraries) { libraryByName.TryAdd(Requirements.NormalizeName(l.Package), l.Name); libraryByName.TryAdd(Requirements.NormalizeName(l.Name), l.Name); }
+                lockedByName = new(StringComparer.Ordinal);
+                foreach (var e in x.OldLock.Stack.Where(e => e.Kind == "library")) lockedByName.TryAdd(Requirements.NormalizeName(e.Name), e.Name);
+            }
             var n = Requirements.NormalizeName(package);
-            return x.Stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Package) == n || Requirements.NormalizeName(l.Name) == n)?.Name
-                ?? x.OldLock.Stack.FirstOrDefault(e => e.Kind == "library" && Requirements.NormalizeName(e.Name) == n)?.Name;
+            return libraryByName.TryGetValue(n, out var lib) ? lib : lockedByName!.TryGetValue(n, out var locked) ? locked : null;
         }
 
         // ---- pyproject.toml files: owned entries ----
