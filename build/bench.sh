@@ -29,7 +29,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 smoke=0
 if [ "${1:-}" = --smoke ]; then smoke=1; shift; set -- 1 "100"; fi
 pairs="${1:-5}"
-sizes="${2:-100 1000 10000}"
+sizes="${2-100 1000 10000}"
 seed="${HSM_BENCH_SEED:-42}"
 only="${HSM_BENCH_ONLY:-noop change fresh pipeline}"
 [ "$smoke" = 1 ] && only="${HSM_BENCH_ONLY:-noop change fresh}"
