@@ -1,140 +1,192 @@
 #!/usr/bin/env bash
-# Whole-process timings of `dotnet build` (packed SDK) on the quickstart sample and on generated stacks
+# Whole-process cost of `dotnet build` (packed SDK) on the quickstart sample (N = 12) and on generated stacks
 # of N components (tests/Hsm.Benchmarks: `generate <dir> <N> <seed>`), interleaved with a
 # <Project Sdk="Microsoft.Build.NoTargets/3.7.0"> baseline built by the same machinery (same packages
 # folder, same flags, in its own folder). uv is disabled (HsmPythonSync=none) and the Compose parser is
-# not called (HsmComposeValidate=false), so only Hsm is measured. See docs/performance.md.
+# not called (HsmComposeValidate=false), so only Hsm is measured. See docs/performance.md (issue 16).
 #
-# Measures, each as interleaved pairs (hsm, baseline) with the median and the ratio per pair:
-#   1. no-op `dotnet build` (second build, nothing changed), for the sample and every N;
-#   2. rebuild after one selection change (a 1-of-N library group flipped) at every N, paired with the
-#      no-op build that follows it;
-#   3. the in-process pipeline per phase (Stopwatch medians; BenchmarkDotNet with HSM_BENCH_BDN=1);
-#   4. peak memory (max RSS of the build's processes, GNU time) of the no-op, the rebuild and a full
-#      build (obj/hsm and generated files removed) at every N, against the baseline's.
+# Each round builds, for every stack, one after the other: (1) nothing changed, (2) one 1-of-N selection
+# changed (the sample's vector-db-client group, the generator's bench-switch group), (3) the first build of a
+# fresh copy (obj/hsm and every generated file removed, the original pyproject.toml back), each followed by
+# the NoTargets baseline. The figure is CPU time (user + system of the build's processes: the machine is
+# shared, CPU time moves less with its load than wall time), the ratio is the median of the per-pair ratios
+# hsm / base, the overhead the median of the per-pair differences; peak memory is GNU time's maximum RSS.
+# It prints every pair, then the issue's table for our side, then (unless smoke) the in-process pipeline.
 #
-# Needs GNU time (/usr/bin/time -f): Debian's `time` package (installed here with apt-get when missing
-# and running as root), bc, and the .NET SDK. The machine is shared: repeat, and read the ratios.
+# Needs bc and the .NET SDK; GNU time (/usr/bin/time, Debian package `time`, installed here with apt-get when
+# missing and running as root) for the memory row, which is left out without it.
 #
 # Usage: build/bench.sh [pairs=5] [sizes="100 1000 10000"]
+#        build/bench.sh --smoke        one round, the sample and N = 100, no pipeline (what CI runs)
 #   HSM_BENCH_SEED (42)  HSM_BENCH_BDN=1 (also run BenchmarkDotNet)  HSM_BENCH_KEEP=1 (keep the work folder)
-#   HSM_BENCH_ONLY="noop rebuild full pipeline" (the sections to run; default all)
+#   HSM_BENCH_ONLY="noop change fresh pipeline" (what to run; default all)
+#   HSM_BENCH_FEED=dir HSM_BENCH_VERSION=v   use an already packed Hsm.Sdk (no pack)
+#   HSM_BENCH_VARIANTS="name=dir ..."   also measure other builds of the task folder (a lever against the
+#       packed one): each gets its own copy of every stack, built with -p:HsmTasksAssembly=dir/Hsm.Tasks.dll,
+#       in the same rounds, in turn with the packed one (`hsm`).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+smoke=0
+if [ "${1:-}" = --smoke ]; then smoke=1; shift; set -- 1 "100"; fi
 pairs="${1:-5}"
-sizes="${2:-100 1000 10000}"
+sizes="${2-100 1000 10000}"
 seed="${HSM_BENCH_SEED:-42}"
-only="${HSM_BENCH_ONLY:-noop rebuild full pipeline}"
+only="${HSM_BENCH_ONLY:-noop change fresh pipeline}"
+[ "$smoke" = 1 ] && only="${HSM_BENCH_ONLY:-noop change fresh}"
 want() { [[ " $only " == *" $1 "* ]]; }
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDTERMINALLOGGER=off DOTNET_CLI_USE_MSBUILD_SERVER=0
 
+gnutime=1
 if ! /usr/bin/time -f %M true >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "bench: installing GNU time (Debian package 'time') for peak-memory figures" >&2
-    (apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq time >/dev/null; })
-  else
-    echo "bench: needs GNU time at /usr/bin/time (Debian: apt-get install time)" >&2; exit 1
+    (apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq time >/dev/null; }) || true
   fi
+  /usr/bin/time -f %M true >/dev/null 2>&1 || { gnutime=0; echo "bench: no GNU time at /usr/bin/time: no peak-memory figures (Debian: apt-get install time)" >&2; }
 fi
 command -v bc >/dev/null || { echo "bench: needs bc" >&2; exit 1; }
 
-ver="0.1.0-bench$(date +%Y%m%d%H%M%S)"
 work="$(mktemp -d /tmp/hsm-bench.XXXXXX)"
 [ "${HSM_BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 export NUGET_PACKAGES="$work/packages"
-echo "bench: work folder $work, SDK $ver, pairs $pairs, sizes $sizes, seed $seed"
-dotnet pack "$repo/src/Hsm.Sdk/Hsm.Sdk.csproj" -c Release -o "$work/feed" -p:HsmVersion="$ver" -nodeReuse:false >/dev/null
-dotnet build "$repo/tests/Hsm.Benchmarks/Hsm.Benchmarks.csproj" -c Release -o "$work/benchtool" -nodeReuse:false -v:q >/dev/null
+if [ -n "${HSM_BENCH_FEED:-}" ]; then
+  ver="${HSM_BENCH_VERSION:?HSM_BENCH_FEED needs HSM_BENCH_VERSION}"
+  mkdir -p "$work/feed"; cp "$HSM_BENCH_FEED/Hsm.Sdk.$ver.nupkg" "$work/feed/"
+else
+  ver="0.1.0-bench$(date +%Y%m%d%H%M%S)"
+fi
+echo "bench: work folder $work, SDK $ver, pairs $pairs, sizes $sizes, seed $seed, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -n "${HSM_BENCH_FEED:-}" ] || dotnet pack "$repo/src/Hsm.Sdk/Hsm.Sdk.csproj" -c Release -o "$work/feed" -p:HsmVersion="$ver" -nodeReuse:false >/dev/null
+need_tool=0; [ -n "$sizes" ] && need_tool=1; want pipeline && need_tool=1
+if [ "$need_tool" = 1 ]; then
+  dotnet build "$repo/tests/Hsm.Benchmarks/Hsm.Benchmarks.csproj" -c Release -o "$work/benchtool" -nodeReuse:false -v:q >/dev/null
+fi
 tool="$work/benchtool/Hsm.Benchmarks"
 
 . "$repo/build/bench-common.sh"   # mk DIR SDK-LINE
 props="-p:HsmPythonSync=none -p:HsmComposeValidate=false"
-# b dir -> prints "seconds maxrss_kb"
+
+# variants: "hsm" (the packed task folder) and HSM_BENCH_VARIANTS; each has its own copy of the stacks
+variants="hsm"; declare -A vprops=([hsm]="")
+for kv in ${HSM_BENCH_VARIANTS:-}; do
+  v="${kv%%=*}"; variants="$variants $v"; vprops[$v]="-p:HsmTasksAssembly=${kv#*=}/Hsm.Tasks.dll"
+done
+
+# b dir extra-props -> prints "wall_s cpu_s maxrss_kb" (maxrss "-" without GNU time)
 b() {
-  local s e
-  s=$(date +%s.%N)
-  (cd "$1" && /usr/bin/time -f '%M' -o "$work/rss" dotnet build hsm.proj --no-restore -nodeReuse:false $props -v:q >"$work/out" 2>&1) \
-    || { cat "$work/out" >&2; echo "bench: build of $1 failed" >&2; exit 1; }
-  e=$(date +%s.%N)
-  echo "$(echo "$e - $s" | bc) $(tail -1 "$work/rss")"
+  local w u s m
+  if [ "$gnutime" = 1 ]; then
+    (cd "$1" && /usr/bin/time -f '%e %U %S %M' -o "$work/tm" dotnet build hsm.proj --no-restore -nodeReuse:false $props $2 -v:q >"$work/out" 2>&1) \
+      || { cat "$work/out" >&2; echo "bench: build of $1 failed" >&2; exit 1; }
+    read -r w u s m < <(tail -1 "$work/tm")
+  else
+    local TIMEFORMAT='%R %U %S'
+    { time (cd "$1" && dotnet build hsm.proj --no-restore -nodeReuse:false $props $2 -v:q >"$work/out" 2>&1) ; } 2>"$work/tm" \
+      || { cat "$work/out" >&2; echo "bench: build of $1 failed" >&2; exit 1; }
+    read -r w u s < <(tail -1 "$work/tm"); m=-
+  fi
+  echo "$w $(echo "$u + $s" | bc) $m"
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 toggle() { sed -i -E 's/selection: ([^ ]+)   # bench-switch: ([^ ]+)/selection: \2   # bench-switch: \1/' "$1/hsm.yaml"; }
-
-mk "$work/base" '<Project Sdk="Microsoft.Build.NoTargets"><PropertyGroup><TargetFramework>netstandard2.0</TargetFramework></PropertyGroup></Project>'
-mk "$work/sample" '<Project Sdk="Hsm.Sdk" />'
-cp -r "$repo/samples/quickstart/hsm.yaml" "$repo/samples/quickstart/hsm-registry" "$repo/samples/quickstart/packages" "$repo/samples/quickstart/config" "$work/sample/"
-git -C "$repo" show HEAD:samples/quickstart/pyproject.toml > "$work/sample/pyproject.toml" 2>/dev/null || cp "$repo/samples/quickstart/pyproject.toml" "$work/sample/"
-stacks="sample"
-for n in $sizes; do
-  "$tool" generate "$work/n$n" "$n" "$seed" | sed 's/^/bench: /'
-  mk "$work/n$n" '<Project Sdk="Hsm.Sdk" />'
-  cp "$work/n$n/pyproject.toml" "$work/n$n/pyproject.toml.orig"
-  stacks="$stacks n$n"
-done
-for d in base $stacks; do
-  (cd "$work/$d" && dotnet restore hsm.proj -nodeReuse:false -v:q >/dev/null)
-  b "$work/$d" >/dev/null; b "$work/$d" >/dev/null   # first build (full chain), then one no-op to settle
-done
-
-summary=()
-report_pairs() { # title, arrays via names: times-a times-b
-  local title="$1"; local -n xa_="$2"; local -n xb_="$3"; local -n ra_="$4"; local -n rb_="$5"; local label_a="$6" label_b="$7"
-  echo; echo "== $title"
-  printf 'pair  %10s  %10s  ratio   %12s  %12s\n' "$label_a(s)" "$label_b(s)" "$label_a(MB)" "$label_b(MB)"
-  local i ratios=()
-  for i in "${!xa_[@]}"; do
-    local r; r=$(echo "${xa_[$i]} / ${xb_[$i]}" | bc -l); ratios+=("$r")
-    printf '%4d  %10.3f  %10.3f  %5.3f   %12.1f  %12.1f\n' $((i+1)) "${xa_[$i]}" "${xb_[$i]}" "$r" "$(echo "${ra_[$i]}/1024" | bc -l)" "$(echo "${rb_[$i]}/1024" | bc -l)"
-  done
-  local ma mb mr mra mrb
-  ma=$(median "${xa_[@]}"); mb=$(median "${xb_[@]}"); mr=$(median "${ratios[@]}")
-  mra=$(median "${ra_[@]}"); mrb=$(median "${rb_[@]}")
-  printf 'median: %s %.3f s, %s %.3f s, ratio of medians %.3f, median of ratios %.3f, difference %.3f s; peak RSS %.1f MB vs %.1f MB (+%.1f MB)\n' \
-    "$label_a" "$ma" "$label_b" "$mb" "$(echo "$ma / $mb" | bc -l)" "$mr" "$(echo "$ma - $mb" | bc -l)" \
-    "$(echo "$mra/1024" | bc -l)" "$(echo "$mrb/1024" | bc -l)" "$(echo "($mra-$mrb)/1024" | bc -l)"
-  summary+=("$(printf '%-34s %-9s %8.3f s  %-9s %8.3f s  ratio %.3f  diff %+.3f s  RSS %7.1f / %7.1f MB (%+.1f)' "$title" "$label_a" "$ma" "$label_b" "$mb" "$mr" "$(echo "$ma - $mb" | bc -l)" "$(echo "$mra/1024" | bc -l)" "$(echo "$mrb/1024" | bc -l)" "$(echo "($mra-$mrb)/1024" | bc -l)")")
+fresh() {
+  rm -rf "$1/obj/hsm" "$1/docker-compose.hsm.yml" "$1/hsm.lock" "$1"/.env.hsm*
+  cp "$1/pyproject.toml.orig" "$1/pyproject.toml" 2>/dev/null || true
 }
 
-# 1. no-op builds
-want noop && for d in $stacks; do
-  th=(); tb=(); rh=(); rb=()
-  for i in $(seq 1 "$pairs"); do
-    read -r t r < <(b "$work/$d"); th+=("$t"); rh+=("$r")
-    read -r t r < <(b "$work/base"); tb+=("$t"); rb+=("$r")
+mk "$work/base" '<Project Sdk="Microsoft.Build.NoTargets"><PropertyGroup><TargetFramework>netstandard2.0</TargetFramework></PropertyGroup></Project>'
+mk "$work/hsm-sample" '<Project Sdk="Hsm.Sdk" />'
+cp -r "$repo/samples/quickstart/hsm.yaml" "$repo/samples/quickstart/hsm-registry" "$repo/samples/quickstart/packages" "$repo/samples/quickstart/config" "$work/hsm-sample/"
+git -C "$repo" show HEAD:samples/quickstart/pyproject.toml > "$work/hsm-sample/pyproject.toml" 2>/dev/null || cp "$repo/samples/quickstart/pyproject.toml" "$work/hsm-sample/"
+# The sample's 1-of-N client group gets the generator's marker, so one toggle serves every stack.
+sed -i -E 's/selection: qdrant-adapter( *)#.*/selection: qdrant-adapter   # bench-switch: milvus-adapter/' "$work/hsm-sample/hsm.yaml"
+grep -q 'bench-switch' "$work/hsm-sample/hsm.yaml" || { echo "bench: no 1-of-N selection to flip in the sample" >&2; exit 1; }
+cp "$work/hsm-sample/pyproject.toml" "$work/hsm-sample/pyproject.toml.orig"
+stacks="sample"
+for n in $sizes; do
+  "$tool" generate "$work/hsm-n$n" "$n" "$seed" | sed 's/^/bench: /'
+  mk "$work/hsm-n$n" '<Project Sdk="Hsm.Sdk" />'
+  cp "$work/hsm-n$n/pyproject.toml" "$work/hsm-n$n/pyproject.toml.orig"
+  stacks="$stacks n$n"
+done
+for v in $variants; do
+  [ "$v" = hsm ] && continue
+  for d in $stacks; do cp -r "$work/hsm-$d" "$work/$v-$d"; done
+done
+(cd "$work/base" && dotnet restore hsm.proj -nodeReuse:false -v:q >/dev/null)
+b "$work/base" "" >/dev/null; b "$work/base" "" >/dev/null
+for d in $stacks; do
+  for v in $variants; do
+    (cd "$work/$v-$d" && dotnet restore hsm.proj -nodeReuse:false -v:q >/dev/null)
+    b "$work/$v-$d" "${vprops[$v]}" >/dev/null; b "$work/$v-$d" "${vprops[$v]}" >/dev/null   # first build (full chain), then one no-op to settle
   done
-  report_pairs "no-op build, $d" th tb rh rb hsm base
 done
 
-# 2. rebuild after one selection change, paired with the no-op build after it (and the baseline)
-want rebuild && for n in $sizes; do
-  d="n$n"; tr=(); tn=(); rr=(); rn=(); tb=(); rb=()
-  for i in $(seq 1 "$pairs"); do
-    toggle "$work/$d"
-    read -r t r < <(b "$work/$d"); tr+=("$t"); rr+=("$r")
-    read -r t r < <(b "$work/$d"); tn+=("$t"); rn+=("$r")
-    read -r t r < <(b "$work/base"); tb+=("$t"); rb+=("$r")
+# T["variant scenario stack"] = " wall cpu rss|wall cpu rss|..." (one entry per round)
+declare -A T
+measure() { # scenario stack
+  local sc="$1" d="$2" v
+  for v in $variants; do
+    case "$sc" in change) toggle "$work/$v-$d" ;; fresh) fresh "$work/$v-$d" ;; esac
+    T["$v $sc $d"]+="$(b "$work/$v-$d" "${vprops[$v]}")|"
   done
-  report_pairs "selection change, $d" tr tn rr rn rebuild no-op
-  report_pairs "selection change vs base, $d" tr tb rr rb rebuild base
+  T["base $sc $d"]+="$(b "$work/base" "")|"
+}
+scenarios=""
+for sc in noop change fresh; do want "$sc" && scenarios="$scenarios $sc"; done
+for i in $(seq 1 "$pairs"); do
+  for d in $stacks; do
+    for sc in $scenarios; do measure "$sc" "$d"; done
+  done
+  echo "bench: round $i of $pairs done, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 done
 
-# 4. full build (nothing generated yet, obj/hsm removed) against the baseline, for peak memory
-want full && for n in $sizes; do
-  d="n$n"; tf=(); rf=(); tb=(); rb=()
-  for i in $(seq 1 "$pairs"); do
-    rm -rf "$work/$d/obj/hsm" "$work/$d/docker-compose.hsm.yml" "$work/$d/hsm.lock" "$work/$d"/.env.hsm*
-    cp "$work/$d/pyproject.toml.orig" "$work/$d/pyproject.toml" 2>/dev/null || true
-    read -r t r < <(b "$work/$d"); tf+=("$t"); rf+=("$r")
-    read -r t r < <(b "$work/base"); tb+=("$t"); rb+=("$r")
+# field k (1 wall, 2 cpu, 3 rss) of every round of "variant scenario stack"
+col() { local IFS='|' e; for e in ${T["$1"]}; do [ -n "$e" ] && echo "$e" | awk -v k="$2" '{print $k}'; done; }
+declare -A R   # R["variant scenario stack"] = "ratio hsm_cpu base_cpu diff rss_hsm rss_base"
+echo; echo "== every pair (CPU s = user + system; wall s; peak RSS MiB)"
+printf '%-8s %-7s %-7s %5s  %9s %9s %7s  %8s %8s  %8s %8s\n' variant scen stack pair cpu base ratio wall base-wall rss base-rss
+for d in $stacks; do for sc in $scenarios; do for v in $variants; do
+  mapfile -t hc < <(col "$v $sc $d" 2); mapfile -t bc_ < <(col "base $sc $d" 2)
+  mapfile -t hw < <(col "$v $sc $d" 1); mapfile -t bw < <(col "base $sc $d" 1)
+  mapfile -t hm < <(col "$v $sc $d" 3); mapfile -t bm < <(col "base $sc $d" 3)
+  ratios=(); diffs=()
+  for i in "${!hc[@]}"; do
+    r=$(echo "${hc[$i]} / ${bc_[$i]}" | bc -l); ratios+=("$r"); diffs+=("$(echo "${hc[$i]} - ${bc_[$i]}" | bc -l)")
+    printf '%-8s %-7s %-7s %5d  %9.3f %9.3f %7.3f  %8.3f %8.3f  %8s %8s\n' "$v" "$sc" "$d" $((i+1)) "${hc[$i]}" "${bc_[$i]}" "$r" "${hw[$i]}" "${bw[$i]}" \
+      "$([ "${hm[$i]}" = - ] && echo - || echo "$(( ${hm[$i]} / 1024 ))")" "$([ "${bm[$i]}" = - ] && echo - || echo "$(( ${bm[$i]} / 1024 ))")"
   done
-  report_pairs "full build, $d" tf tb rf rb full base
+  mh=-; mb=-
+  [ "$gnutime" = 1 ] && { mh=$(echo "$(median "${hm[@]}") / 1024" | bc -l); mb=$(echo "$(median "${bm[@]}") / 1024" | bc -l); }
+  R["$v $sc $d"]="$(median "${ratios[@]}") $(median "${hc[@]}") $(median "${bc_[@]}") $(median "${diffs[@]}") $mh $mb"
+done; done; done
+
+label() { [ "$1" = sample ] && echo "N=12 (sample)" || printf 'N=%s' "$(printf "%'d" "${1#n}" 2>/dev/null || echo "${1#n}")"; }
+for v in $variants; do
+  echo; echo "== table ($v): CPU ratio to NoTargets (median of per-pair ratios), then hsm / base CPU seconds (medians) and the overhead"
+  printf '| scenario |'; for d in $stacks; do printf ' %s |' "$(label "$d")"; done; echo
+  printf '|---|'; for d in $stacks; do printf -- '---|'; done; echo
+  for sc in $scenarios; do
+    case "$sc" in noop) name="nothing changed" ;; change) name="one 1-of-N selection changed" ;; fresh) name="first build of a fresh copy" ;; esac
+    printf '| %s |' "$name"
+    for d in $stacks; do
+      read -r r hc bcpu df _ _ <<<"${R["$v $sc $d"]}"
+      printf ' %.2f× (%.2f / %.2f s, %+.2f s) |' "$r" "$hc" "$bcpu" "$df"
+    done; echo
+  done
+  if [ "$gnutime" = 1 ]; then
+    for sc in change fresh; do
+      want "$sc" || continue
+      printf '| peak memory, %s (MiB) |' "$([ "$sc" = change ] && echo "selection change" || echo "fresh copy")"
+      for d in $stacks; do read -r _ _ _ _ mh mb <<<"${R["$v $sc $d"]}"; printf ' %.0f / %.0f |' "$mh" "$mb"; done; echo
+    done
+  fi
 done
 
-# 3. in-process pipeline (steady state after a warm-up round)
+# in-process pipeline (steady state after a warm-up round)
 want pipeline && for n in $sizes; do
   echo; echo "== in-process pipeline, n$n (Stopwatch, median of $pairs after a warm-up)"
-  "$tool" pipeline "$work/n$n" "$pairs"
+  "$tool" pipeline "$work/hsm-n$n" "$pairs"
 done
 if [ "${HSM_BENCH_BDN:-0}" = 1 ]; then
   echo; echo "== BenchmarkDotNet (in-process toolchain)"
@@ -142,6 +194,4 @@ if [ "${HSM_BENCH_BDN:-0}" = 1 ]; then
   cat "$work"/bdn/results/*-report-github.md 2>/dev/null || echo "(BenchmarkDotNet produced no report)"
 fi
 
-echo; echo "== summary (medians; ratio = median of per-pair ratios; RSS = median peak, MB)"
-printf '%s\n' "${summary[@]}"
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), .NET SDK $(dotnet --version), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo; echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), .NET SDK $(dotnet --version), load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -8,6 +8,8 @@ using Hsm.Diagnostics;
 // toggle <dir>                flips the marked selection of hsm.yaml (rebuild after one selection change)
 // pipeline <dir> [reps]       Stopwatch + allocation figures per phase of the in-process pipeline (median of reps
 //                             after a warm-up round; reps = 0: the cold first round alone)
+// memory <dir>                the cold pipeline once (resolve, stage, commit): live heap after each phase (after a
+//                             full collection), peak working set and allocations (issue 16, goal 3)
 // anything else               BenchmarkDotNet (e.g. --filter '*' --inProcess)
 var inv = CultureInfo.InvariantCulture;
 switch (args.FirstOrDefault())
@@ -24,6 +26,8 @@ switch (args.FirstOrDefault())
         return 0;
     case "pipeline" when args.Length >= 2:
         return Pipeline(Path.GetFullPath(args[1]), args.Length > 2 ? int.Parse(args[2], inv) : 5);
+    case "memory" when args.Length >= 2:
+        return Memory(Path.GetFullPath(args[1]));
     case "profile" when args.Length >= 3:
     {
         // profile <dir> <phase: resolve|pyproject|compose|stage> [reps]: one phase in a loop, for a sampling profiler
@@ -94,5 +98,38 @@ static int Pipeline(string dir, int reps)
         var t = times[n].OrderBy(x => x).ToList();
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-22} {1,10:F1} {2,8:F1} {3,9:F1}", n, t[t.Count / 2], t[0], allocs[n].OrderBy(x => x).ElementAt(t.Count / 2) / 1048576.0));
     }
+    return 0;
+}
+
+static int Memory(string dir)
+{
+    var p = new InProcessPipeline(dir, Path.Combine(Path.GetTempPath(), $"hsm-memory-{Environment.ProcessId}"));
+    var proc = Process.GetCurrentProcess();
+    void Report(string phase)
+    {
+        var heap = GC.GetTotalMemory(forceFullCollection: false);
+        proc.Refresh();
+        var peak = proc.PeakWorkingSet64;
+        var live = GC.GetTotalMemory(forceFullCollection: true);
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-10} heap {1,7:F1} MB, live {2,7:F1} MB, peak working set {3,7:F1} MB, allocated {4,8:F1} MB, gen2 GCs {5}",
+            phase, heap / 1048576.0, live / 1048576.0, peak / 1048576.0, GC.GetTotalAllocatedBytes() / 1048576.0, GC.CollectionCount(2)));
+    }
+    Report("start");
+    var d = new DiagnosticBag();
+    var loader = p.Load(d);
+    Report("load");
+    GC.KeepAlive(loader);
+    var resolved = p.Pipeline.Resolve(p.Inputs, d).Stack;
+    Report("resolution");
+    var text = resolved!.ToJson();
+    Report("to json");
+    GC.KeepAlive(text);
+    var (stack, json) = p.Resolve(d);
+    Report("resolve");
+    var plan = p.Stage(json, d);
+    Report("stage");
+    p.Commit(plan, d);
+    Report("commit");
+    GC.KeepAlive(stack);
     return 0;
 }

@@ -44,6 +44,9 @@ public sealed class PackedTools : IDisposable
             {
                 "pack", Path.Combine(source, "src", project, project + ".csproj"), "-c", "Release", "-o", Feed,
                 "-p:HsmVersion=" + Version, "-nodeReuse:false", "--nologo",
+                // The precompiled .NET 10 task folders are the SDK tests' business (ReadyToRunPackageTests);
+                // without them this pack needs no runtime packs in its private package folder.
+                "-p:HsmReadyToRun=false",
             }, source, new Dictionary<string, string> { ["MSBUILDDISABLENODEREUSE"] = "1", ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0" }, timeoutMs: 600_000);
             if (code != 0 || !File.Exists(Package(project))) throw new InvalidOperationException($"dotnet pack {project} failed:\n{output}");
         }

@@ -78,11 +78,21 @@ public static class PlanReport
         private string ReasonOld(string kind, string name) =>
             _oldStack.TryGetValue(kind + ":" + name, out var o) ? "deselected, was " + Rule(o.Origin) : "no longer generated";
 
+        // The first library (then the first old lock entry) whose package or name normalises to the package's name,
+        // and the service whose variable prefix starts an env key: lookups built once, not a scan per entry (issue 16).
+        private Dictionary<string, string>? _libraryByName, _lockedByName, _serviceByPrefix;
+
         private string? LibraryOf(string package)
         {
+            if (_libraryByName is null)
+            {
+                _libraryByName = new(StringComparer.Ordinal);
+                foreach (var l in _x.Stack.Libraries) { _libraryByName.TryAdd(Requirements.NormalizeName(l.Package), l.Name); _libraryByName.TryAdd(Requirements.NormalizeName(l.Name), l.Name); }
+                _lockedByName = new(StringComparer.Ordinal);
+                foreach (var e in _x.OldLock.Stack.Where(e => e.Kind == "library")) _lockedByName.TryAdd(Requirements.NormalizeName(e.Name), e.Name);
+            }
             var n = Requirements.NormalizeName(package);
-            return _x.Stack.Libraries.FirstOrDefault(l => Requirements.NormalizeName(l.Package) == n || Requirements.NormalizeName(l.Name) == n)?.Name
-                ?? _x.OldLock.Stack.FirstOrDefault(e => e.Kind == "library" && Requirements.NormalizeName(e.Name) == n)?.Name;
+            return _libraryByName.TryGetValue(n, out var lib) ? lib : _lockedByName!.TryGetValue(n, out var locked) ? locked : null;
         }
 
         // ---- pyproject.toml files: owned entries ----
@@ -163,10 +173,20 @@ public static class PlanReport
             }
         }
 
-        /// <summary>The service whose connection variable a key of .env.hsm is (the longest prefix that matches), or "".</summary>
-        private string ServiceOfKey(string key) => _x.Stack.Services.Select(s => s.Name)
-            .Concat(_x.OldLock.Stack.Where(e => e.Kind == "service").Select(e => e.Name))
-            .Where(s => key.StartsWith(EnvRenderer.VariablePrefix(s) + "_", StringComparison.Ordinal)).OrderByDescending(s => s.Length).FirstOrDefault() ?? "";
+        /// <summary>The service whose connection variable a key of .env.hsm is (the longest prefix that matches; a prefix
+        /// is as long as its name, the first such name on a tie), or "": one lookup per '_' of the key.</summary>
+        private string ServiceOfKey(string key)
+        {
+            if (_serviceByPrefix is null)
+            {
+                _serviceByPrefix = new(StringComparer.Ordinal);
+                foreach (var s in _x.Stack.Services.Select(s => s.Name).Concat(_x.OldLock.Stack.Where(e => e.Kind == "service").Select(e => e.Name)))
+                    _serviceByPrefix.TryAdd(EnvRenderer.VariablePrefix(s) + "_", s);
+            }
+            for (int i = key.Length - 1; i >= 0; i--)
+                if (key[i] == '_' && _serviceByPrefix.TryGetValue(key[..(i + 1)], out var s)) return s;
+            return "";
+        }
 
         // ---- hsm.lock: the stack ----
         private void LockStack()

@@ -16,6 +16,7 @@ public static class SafeYamlLoader
     public const int MaxBytes = 1024 * 1024;
     public const int MaxDepth = 64;
     public const int MaxAliasExpansions = 10_000;
+    private const int SmallMap = 8; // up to this many keys, duplicates are found by a scan of the entries
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -237,7 +238,9 @@ public static class SafeYamlLoader
                     _parser.MoveNext();
                     var node = new YMapping { File = _file, Line = (int)ms.Start.Line, Column = (int)ms.Start.Column };
                     Open(ms.Anchor);
-                    var seen = new Dictionary<string, YScalar>(StringComparer.Ordinal);
+                    // Duplicate keys: a scan of the entries while the map is small (most are), a dictionary once it
+                    // grows (issue 16: one dictionary per map was a large share of the registry's allocations).
+                    Dictionary<string, YScalar>? seen = null;
                     while (!_parser.TryConsume<MappingEnd>(out _))
                     {
                         var keyEvent = _parser.Current!;
@@ -250,13 +253,23 @@ public static class SafeYamlLoader
                         if (key.Value == "<<" && key.Plain)
                             Fail(Codes.AliasProblem, keyEvent.Start, "Merge keys ('<<') are not supported in Hsm files; write the entries out.");
                         var value = ReadNode(depth + 1);
-                        if (seen.TryGetValue(key.Value, out var first))
+                        YScalar? first = null;
+                        if (seen is not null) seen.TryGetValue(key.Value, out first);
+                        else
+                            foreach (var e in node.Entries)
+                                if (string.Equals(e.Key.Value, key.Value, StringComparison.Ordinal)) { first = e.Key; break; }
+                        if (first is not null)
                         {
                             _diagnostics.Error(Codes.DuplicateKey, key.Span, $"Key '{key.Value}' appears twice in this map (first at line {first.Line}).");
                             continue;
                         }
-                        seen[key.Value] = key;
                         node.Entries.Add(new(key, value));
+                        if (seen is not null) seen[key.Value] = key;
+                        else if (node.Entries.Count > SmallMap)
+                        {
+                            seen = new Dictionary<string, YScalar>(node.Entries.Count * 2, StringComparer.Ordinal);
+                            foreach (var e in node.Entries) seen[e.Key.Value] = e.Key;
+                        }
                     }
                     Close(ms.Anchor, node);
                     return node;
