@@ -205,18 +205,7 @@ public static class SafeYamlLoader
             var ev = _parser.Current!;
             switch (ev)
             {
-                case AnchorAlias alias:
-                {
-                    _parser.MoveNext();
-                    var name = alias.Value.Value;
-                    if (_openAnchors.Contains(name)) Fail(Codes.AliasProblem, alias.Start, $"Alias '*{name}' refers to a node that contains it (a cyclic alias).");
-                    if (!_anchors.TryGetValue(name, out var target)) Fail(Codes.AliasProblem, alias.Start, $"Alias '*{name}' refers to no anchor '&{name}' defined before it.");
-                    // Count the expansion: an alias stands for every node of its target.
-                    _aliasUses += 1 + Expansions(target!);
-                    if (_aliasUses > MaxAliasExpansions)
-                        Fail(Codes.AliasProblem, alias.Start, $"Aliases expand to more than {MaxAliasExpansions:N0} nodes (an alias bomb?); Hsm refuses to expand them.");
-                    return target!;
-                }
+                case AnchorAlias alias: return ReadAlias(alias);
                 case Scalar s:
                 {
                     _parser.MoveNext();
@@ -233,51 +222,69 @@ public static class SafeYamlLoader
                     Close(ss.Anchor, node);
                     return node;
                 }
-                case MappingStart ms:
-                {
-                    _parser.MoveNext();
-                    var node = new YMapping { File = _file, Line = (int)ms.Start.Line, Column = (int)ms.Start.Column };
-                    Open(ms.Anchor);
-                    // Duplicate keys: a scan of the entries while the map is small (most are), a dictionary once it
-                    // grows (issue 16: one dictionary per map was a large share of the registry's allocations).
-                    Dictionary<string, YScalar>? seen = null;
-                    while (!_parser.TryConsume<MappingEnd>(out _))
-                    {
-                        var keyEvent = _parser.Current!;
-                        var keyNode = ReadNode(depth + 1);
-                        if (keyNode is not YScalar key)
-                        {
-                            Fail(Codes.WrongType, keyEvent.Start, "A map key must be a plain value, not a list or map.");
-                            throw new BuilderStop();
-                        }
-                        if (key.Value == "<<" && key.Plain)
-                            Fail(Codes.AliasProblem, keyEvent.Start, "Merge keys ('<<') are not supported in Hsm files; write the entries out.");
-                        var value = ReadNode(depth + 1);
-                        YScalar? first = null;
-                        if (seen is not null) seen.TryGetValue(key.Value, out first);
-                        else
-                            foreach (var e in node.Entries)
-                                if (string.Equals(e.Key.Value, key.Value, StringComparison.Ordinal)) { first = e.Key; break; }
-                        if (first is not null)
-                        {
-                            _diagnostics.Error(Codes.DuplicateKey, key.Span, $"Key '{key.Value}' appears twice in this map (first at line {first.Line}).");
-                            continue;
-                        }
-                        node.Entries.Add(new(key, value));
-                        if (seen is not null) seen[key.Value] = key;
-                        else if (node.Entries.Count > SmallMap)
-                        {
-                            seen = new Dictionary<string, YScalar>(node.Entries.Count * 2, StringComparer.Ordinal);
-                            foreach (var e in node.Entries) seen[e.Key.Value] = e.Key;
-                        }
-                    }
-                    Close(ms.Anchor, node);
-                    return node;
-                }
+                case MappingStart ms: return ReadMapping(ms, depth);
                 default:
                     Fail(Codes.YamlSyntax, ev.Start, $"Unexpected YAML event {ev.GetType().Name}.");
                     throw new BuilderStop();
             }
+        }
+
+        private YNode ReadAlias(AnchorAlias alias)
+        {
+            _parser.MoveNext();
+            var name = alias.Value.Value;
+            if (_openAnchors.Contains(name)) Fail(Codes.AliasProblem, alias.Start, $"Alias '*{name}' refers to a node that contains it (a cyclic alias).");
+            if (!_anchors.TryGetValue(name, out var target)) Fail(Codes.AliasProblem, alias.Start, $"Alias '*{name}' refers to no anchor '&{name}' defined before it.");
+            // Count the expansion: an alias stands for every node of its target.
+            _aliasUses += 1 + Expansions(target!);
+            if (_aliasUses > MaxAliasExpansions)
+                Fail(Codes.AliasProblem, alias.Start, $"Aliases expand to more than {MaxAliasExpansions:N0} nodes (an alias bomb?); Hsm refuses to expand them.");
+            return target!;
+        }
+
+        private YMapping ReadMapping(MappingStart ms, int depth)
+        {
+            _parser.MoveNext();
+            var node = new YMapping { File = _file, Line = (int)ms.Start.Line, Column = (int)ms.Start.Column };
+            Open(ms.Anchor);
+            // Duplicate keys: a scan of the entries while the map is small (most are), a dictionary once it
+            // grows (issue 16: one dictionary per map was a large share of the registry's allocations).
+            Dictionary<string, YScalar>? seen = null;
+            while (!_parser.TryConsume<MappingEnd>(out _))
+            {
+                var keyEvent = _parser.Current!;
+                if (ReadNode(depth + 1) is not YScalar key)
+                {
+                    Fail(Codes.WrongType, keyEvent.Start, "A map key must be a plain value, not a list or map.");
+                    throw new BuilderStop();
+                }
+                if (key.Value == "<<" && key.Plain)
+                    Fail(Codes.AliasProblem, keyEvent.Start, "Merge keys ('<<') are not supported in Hsm files; write the entries out.");
+                var value = ReadNode(depth + 1);
+                if (FirstKey(node, seen, key.Value) is { } first)
+                {
+                    _diagnostics.Error(Codes.DuplicateKey, key.Span, $"Key '{key.Value}' appears twice in this map (first at line {first.Line}).");
+                    continue;
+                }
+                node.Entries.Add(new(key, value));
+                if (seen is not null) seen[key.Value] = key;
+                else if (node.Entries.Count > SmallMap)
+                {
+                    seen = new Dictionary<string, YScalar>(node.Entries.Count * 2, StringComparer.Ordinal);
+                    foreach (var e in node.Entries) seen[e.Key.Value] = e.Key;
+                }
+            }
+            Close(ms.Anchor, node);
+            return node;
+        }
+
+        /// <summary>The earlier key of this name in the map, if any (the dictionary once the map is large, else a scan).</summary>
+        private static YScalar? FirstKey(YMapping node, Dictionary<string, YScalar>? seen, string key)
+        {
+            if (seen is not null) return seen.TryGetValue(key, out var first) ? first : null;
+            foreach (var e in node.Entries)
+                if (string.Equals(e.Key.Value, key, StringComparison.Ordinal)) return e.Key;
+            return null;
         }
 
         private long _aliasUses;
