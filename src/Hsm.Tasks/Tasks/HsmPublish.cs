@@ -20,6 +20,10 @@ public sealed class HsmPublish : ResolvingTask
     public string SwarmEndpointMode { get; set; } = "vip";
     /// <summary>Where the files this publish read are listed (the target's inputs next time).</summary>
     public string? InputsListPath { get; set; }
+    /// <summary>Where the targets want the record of what the published files hold (<see cref="CommittedHashes"/>).</summary>
+    public string? HashRecordPath { get; set; }
+    /// <summary>The files the targets watch besides the plan's (hsm.lock).</summary>
+    public string[] WatchedFiles { get; set; } = Array.Empty<string>();
 
     protected override void Run(DiagnosticBag d)
     {
@@ -69,6 +73,7 @@ public sealed class HsmPublish : ResolvingTask
         foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);
         var outcome = Committer.Commit(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line));
         if (outcome is null) return;
+        if (HashRecordPath is { Length: > 0 }) CommittedHashes.Record(HashRecordPath, WatchedFiles, CommittedHashes.KeptFiles(plan));
         Log.LogMessage(MessageImportance.High, "hsm: published the stack for {0} to {1}: {2} file(s) updated, {3} unchanged.",
             target, label(publishRequest.PublishPath), outcome.Written, outcome.Unchanged);
     }
