@@ -56,7 +56,7 @@ public sealed class NoOpBinlogTests(PackedSdk sdk)
         AssertNoSelfBuild(noop, p.PathOf("hsm.proj"), "_HsmComputeInputs");
         Assert.True(p.Build("-question").Succeeded);
 
-        // A hand edit of a generated file the watched list does not name (.env.hsm, known from the commit's record)
+        // A hand edit of a generated .env file (watched through the .env.* glob on both sides: target and record)
         // is found by content: HsmStage runs and refuses to overwrite it (HSM4006). Undone, the build settles again.
         var env = p.Read(".env.hsm");
         p.Write(".env.hsm", env + "EXTRA=1\n");

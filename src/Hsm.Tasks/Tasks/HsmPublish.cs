@@ -22,7 +22,7 @@ public sealed class HsmPublish : ResolvingTask
     public string? InputsListPath { get; set; }
     /// <summary>Where the targets want the record of what the published files hold (<see cref="CommittedHashes"/>).</summary>
     public string? HashRecordPath { get; set; }
-    /// <summary>The files the targets watch besides the plan's (hsm.lock).</summary>
+    /// <summary>The files the targets watch by content (hsm.lock, the published <c>*.yaml</c>/<c>*.yml</c>).</summary>
     public string[] WatchedFiles { get; set; } = Array.Empty<string>();
 
     protected override void Run(DiagnosticBag d)
@@ -73,7 +73,7 @@ public sealed class HsmPublish : ResolvingTask
         foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);
         var outcome = Committer.Commit(plan, settings, Cancellation.Token, d, line => Log.LogMessage(MessageImportance.Low, line));
         if (outcome is null) return;
-        if (HashRecordPath is { Length: > 0 }) CommittedHashes.Record(HashRecordPath, WatchedFiles, CommittedHashes.KeptFiles(plan));
+        if (HashRecordPath is { Length: > 0 }) CommittedHashes.Record(HashRecordPath, WatchedFiles);
         Log.LogMessage(MessageImportance.High, "hsm: published the stack for {0} to {1}: {2} file(s) updated, {3} unchanged.",
             target, label(publishRequest.PublishPath), outcome.Written, outcome.Unchanged);
     }

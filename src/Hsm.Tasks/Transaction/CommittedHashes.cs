@@ -30,11 +30,14 @@ public static class CommittedHashes
         return text.Append("-\n").ToString();
     }
 
-    /// <summary>Writes the record of <paramref name="watched"/> (the targets' list) and <paramref name="committed"/>
-    /// (every file the plan keeps in place) to <paramref name="recordPath"/>, by a rename, only when it changes.</summary>
-    public static void Record(string recordPath, IEnumerable<string> watched, IEnumerable<string> committed)
+    /// <summary>
+    /// Writes the record of <paramref name="watched"/> (the targets' list: paths, or wildcards in the file name such
+    /// as <c>.env.*</c>, expanded here as MSBuild expands them in the target) to <paramref name="recordPath"/>, by a
+    /// rename, only when it changes. The record covers exactly the files the target hashes, so the two compare.
+    /// </summary>
+    public static void Record(string recordPath, IEnumerable<string> watched)
     {
-        var content = Format(watched.Concat(committed));
+        var content = Format(Expand(watched));
         if (File.Exists(recordPath) && File.ReadAllText(recordPath) == content) return;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(recordPath))!);
         var tmp = recordPath + ".tmp";
@@ -42,6 +45,18 @@ public static class CommittedHashes
         File.Move(tmp, recordPath, overwrite: true);
     }
 
-    /// <summary>The files of a plan that exist after its commit (deleted ones have nothing to record).</summary>
-    public static IEnumerable<string> KeptFiles(StagePlan plan) => plan.Files.Where(f => f.Op != "delete").Select(f => f.Target);
+    /// <summary>Each entry as a path, or the files its wildcard file name matches in its folder (not recursive).</summary>
+    public static IEnumerable<string> Expand(IEnumerable<string> watched)
+    {
+        foreach (var w in watched)
+        {
+            if (string.IsNullOrWhiteSpace(w)) continue;
+            var name = Path.GetFileName(w);
+            if (name.IndexOfAny(new[] { '*', '?' }) < 0) { yield return w; continue; }
+            var dir = Path.GetDirectoryName(Path.GetFullPath(w))!;
+            if (!Directory.Exists(dir)) continue;
+            foreach (var f in Directory.EnumerateFiles(dir, name, new EnumerationOptions { AttributesToSkip = 0, MatchType = MatchType.Simple }))
+                yield return f;
+        }
+    }
 }

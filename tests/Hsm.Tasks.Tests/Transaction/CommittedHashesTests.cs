@@ -27,7 +27,7 @@ public sealed class CommittedHashesTests : IDisposable
         File.WriteAllText(b, "hello\n");
         File.WriteAllText(a, "");
         var record = Path.Combine(_dir, "obj", "commit.record");
-        CommittedHashes.Record(record, new[] { b, Path.Combine(_dir, "missing.txt") }, new[] { a, b });
+        CommittedHashes.Record(record, new[] { b, Path.Combine(_dir, "missing.txt"), a, b });
         Assert.Equal(
             $"{a}=E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855\n" +
             $"{b}=5891B5B522D5DF086D0FF0B110FBD9D21BB4FC7163AF34D08286A2E846F6BE03\n-\n",
@@ -37,11 +37,24 @@ public sealed class CommittedHashesTests : IDisposable
         // Unchanged content: the file is not rewritten (its timestamp stays).
         var time = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         File.SetLastWriteTimeUtc(record, time);
-        CommittedHashes.Record(record, new[] { a, b }, Array.Empty<string>());
+        CommittedHashes.Record(record, new[] { a, b });
         Assert.Equal(time, File.GetLastWriteTimeUtc(record));
 
         // Nothing to record is still a record (the `-` line), so the targets can tell it from no commit at all.
         Assert.Equal("-\n", CommittedHashes.Format(Array.Empty<string>()));
+    }
+
+    [Fact]
+    public void Wildcards_match_as_the_targets_glob_does_dot_files_included_not_recursive()
+    {
+        foreach (var f in new[] { ".env.hsm", ".env.local", ".envx", "x.yaml", "sub/.env.deep" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(_dir, f))!);
+            File.WriteAllText(Path.Combine(_dir, f), f);
+        }
+        var got = CommittedHashes.Expand(new[] { Path.Combine(_dir, ".env.*"), Path.Combine(_dir, "*.yaml"), Path.Combine(_dir, "nothing", "*.yml") })
+            .Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        Assert.Equal(new[] { ".env.hsm", ".env.local", "x.yaml" }, got);
     }
 
     [Fact]
