@@ -60,7 +60,8 @@ public sealed class ProcessRunner
         // The shell writes its own pid, then execs (same pid) into uv with stdio on the log file: nothing ties
         // the service to the build's pipes. setsid gives it a session (and process group) of its own.
         const string script = "echo $$ > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; exec \"$@\" >> \"$HSM_RUN_LOG\" 2>&1 < /dev/null";
-        var setsid = ToolRunner.Which("setsid");
+        // setsid (util-linux) where every Linux distribution installs it; no PATH lookup here (the targets own that).
+        var setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
         // Without setsid (macOS): a background job of a shell that exits at once (nohup: no SIGHUP).
         const string background = "nohup /bin/sh -c '" + script + "' \"$0\" \"$@\" > /dev/null 2>&1 &";
         var psi = new ProcessStartInfo(setsid ?? "/bin/sh")

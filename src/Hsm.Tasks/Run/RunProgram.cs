@@ -15,10 +15,11 @@ public static class RunProgram
     {
         if (args.Length == 0 || args[0] != "run")
         {
-            Console.Error.WriteLine("usage: Hsm.Tasks run --project-dir D --intermediate-dir O --compose-path C [--compose-command X] [--pull P] [--uv U] [--timeout S]");
+            Console.Error.WriteLine("usage: Hsm.Tasks run --project-dir D --intermediate-dir O --compose-path C [--compose-command X] [--pull P] [--uv U] [--tools-file F] [--timeout S]");
             return 2;
         }
         var s = new RunSettings();
+        string? toolsFile = null;
         for (int i = 1; i + 1 < args.Length; i += 2)
         {
             var v = args[i + 1];
@@ -30,6 +31,7 @@ public static class RunProgram
                 case "--compose-command": s.ComposeCommand = v; break;
                 case "--pull": s.Pull = v; break;
                 case "--uv": s.UvPath = v; break;
+                case "--tools-file": toolsFile = v; break;
                 case "--timeout":
                     s.TimeoutSeconds = int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) ? t : -1;
                     break;
@@ -38,6 +40,8 @@ public static class RunProgram
                     return 2;
             }
         }
+        // uv as the build found it (_HsmFindTools, the one PATH lookup): a full path replaces the configured name.
+        if (FoundTool(toolsFile, "uv") is { } uv) s.UvPath = uv;
         var d = new DiagnosticBag();
         using var cts = new CancellationTokenSource();
         // Ctrl+C / SIGTERM: stop what was started, then exit 0 (a terminal sends SIGINT to the whole group).
@@ -74,6 +78,19 @@ public static class RunProgram
             code = 1;
         }
         return Report(d, s, d.HasErrors ? 1 : code);
+    }
+
+    /// <summary>
+    /// A tool's full path from the file the build's _HsmFindTools writes (obj/hsm/tools.txt: `uv=`, `compose=` and
+    /// `git=` lines, each a full path or `none`); null when the build did not find it or the file is missing.
+    /// </summary>
+    internal static string? FoundTool(string? toolsFile, string tool)
+    {
+        if (toolsFile is null || !File.Exists(toolsFile)) return null;
+        foreach (var line in File.ReadAllLines(toolsFile))
+            if (line.StartsWith(tool + "=", StringComparison.Ordinal) && line[(tool.Length + 1)..].Trim() is { Length: > 0 } path && path != "none")
+                return path;
+        return null;
     }
 
     private static int Report(DiagnosticBag d, RunSettings s, int code)

@@ -28,7 +28,8 @@ public sealed class StackRunner
         Compose = plan.ComposeFiles.Count > 0
             ? new ComposeDriver(ComposeDriver.CommandFor(plan.Settings.ComposeCommand, plan.Engine), plan.ProjectDirectory, plan.ComposeFiles)
             : null;
-        UvResolved = ToolRunner.Which(plan.Settings.UvPath);
+        // The targets looked uv up (_HsmFindTools, the one PATH lookup): a full path when found, else the configured name.
+        UvResolved = Path.IsPathRooted(plan.Settings.UvPath) && File.Exists(plan.Settings.UvPath) ? plan.Settings.UvPath : null;
         Processes = new ProcessRunner(plan.RunDirectory, UvResolved ?? plan.Settings.UvPath);
     }
 

@@ -18,6 +18,10 @@ public sealed class HsmPublish : ResolvingTask
     public string SwarmEndpointMode { get; set; } = "vip";
     /// <summary>Where the files this publish read are listed (the target's inputs next time).</summary>
     public string? InputsListPath { get; set; }
+    /// <summary>Where the targets want the record of what the published files hold (<see cref="CommittedHashes"/>).</summary>
+    public string? HashRecordPath { get; set; }
+    /// <summary>The files the targets watch by content (hsm.lock, the published <c>*.yaml</c>/<c>*.yml</c>).</summary>
+    public string[] WatchedFiles { get; set; } = Array.Empty<string>();
 
     protected override void Run(DiagnosticBag d)
     {
@@ -69,6 +73,7 @@ public sealed class HsmPublish : ResolvingTask
         foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);
         var outcome = pipeline.Commit(plan, settings, d);
         if (outcome is null) return;
+        if (HashRecordPath is { Length: > 0 }) CommittedHashes.Record(HashRecordPath, WatchedFiles);
         Log.LogMessage(MessageImportance.High, "hsm: published the stack for {0} to {1}: {2} file(s) updated, {3} unchanged.",
             target, label(publishRequest.PublishPath), outcome.Written, outcome.Unchanged);
     }

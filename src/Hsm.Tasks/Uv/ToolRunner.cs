@@ -143,24 +143,4 @@ public static class ToolRunner
             $"{what} did not finish within {ToolOptions.Describe(r.Timeout)} (HsmToolTimeout) and was stopped.{(tail.Length > 0 ? " Its output so far: " + tail : "")} " +
             "Raise HsmToolTimeout (seconds) if it really needs longer, or find what it waits for (a package index, a git server, a credential prompt).", span);
     }
-
-    /// <summary>
-    /// Finds an executable on PATH for the programs that run outside MSBuild (`dotnet run`); a name with a
-    /// directory part is returned when it exists. On Windows each PATHEXT extension is tried, as the shell does.
-    /// (Inside a build, _HsmFindTools in Hsm.Sdk.targets does the same lookup with built-in tasks only.)
-    /// </summary>
-    public static string? Which(string name)
-    {
-        if (name.Contains('/') || name.Contains('\\')) return File.Exists(name) ? Path.GetFullPath(name) : null;
-        var exts = OperatingSystem.IsWindows() && !Path.HasExtension(name)
-            ? (Environment.GetEnvironmentVariable("PATHEXT") ?? ".COM;.EXE;.BAT;.CMD").Split(';', StringSplitOptions.RemoveEmptyEntries)
-            : new[] { "" };
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-            foreach (var ext in exts)
-            {
-                var p = Path.Combine(dir, name + ext);
-                if (File.Exists(p)) return p;
-            }
-        return null;
-    }
 }

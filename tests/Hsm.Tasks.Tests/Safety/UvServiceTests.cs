@@ -48,7 +48,7 @@ public sealed class UvServiceTests : IDisposable
         {
             ProjectDirectory = _dir, IntermediateDirectory = obj, PyProjectPath = Path.Combine(_dir, "pyproject.toml"),
             ComposePath = Path.Combine(_dir, "docker-compose.hsm.yml"), LockPath = Path.Combine(_dir, "hsm.lock"), GeneratorVersion = "0.0.0-test",
-            GitPath = Hsm.Uv.ToolRunner.Which("git"), // what _HsmFindTools passes in a build
+            GitPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Select(d => Path.Combine(d, "git")).FirstOrDefault(File.Exists), // what _HsmFindTools passes in a build
         }, d);
         Assert.True(plan != null, ModelKit.Format(d.Items));
         var settings = new SyncSettings { ProjectDirectory = _dir, IntermediateDirectory = obj, PythonSync = "sync", UvPath = uv, ComposeValidate = "false" };
