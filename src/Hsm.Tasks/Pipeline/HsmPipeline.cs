@@ -139,6 +139,12 @@ public sealed class HsmPipeline
     public StagePlan? StagePublish(ResolvedStack stack, PublishRequest request, DiagnosticBag d) => PublishStager.Stage(stack, request, d);
 
     /// <summary>
+    /// After a commit: records the content hashes of the watched files (wildcards expanded as MSBuild does) in the
+    /// format the always-running target compares against (<see cref="CommittedHashes"/>, docs/targets.md).
+    /// </summary>
+    public static void RecordCommitted(string recordPath, IEnumerable<string> watched) => CommittedHashes.Record(recordPath, watched);
+
+    /// <summary>
     /// HsmCheck's plan (design §7): per artifact, what a build would add, remove or change and why, as the
     /// staging recorded it in the plan. Empty when the project is up to date.
     /// </summary>

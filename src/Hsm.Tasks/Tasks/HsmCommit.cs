@@ -9,7 +9,7 @@ namespace Hsm.Tasks;
 /// <remarks>Under `dotnet build -question` it reports the pending writes and writes nothing.</remarks>
 public sealed class HsmCommit : StagedPlanTask
 {
-    /// <summary>Where the targets want the record of what the committed files hold (<see cref="CommittedHashes"/>).</summary>
+    /// <summary>Where the targets want the record of what the committed files hold (<see cref="Hsm.Transaction.CommittedHashes"/>).</summary>
     public string? HashRecordPath { get; set; }
     /// <summary>The files the targets watch by content (pyproject.toml, uv.lock, the Compose file, hsm.lock, <c>.env.*</c>).</summary>
     public string[] WatchedFiles { get; set; } = Array.Empty<string>();
@@ -51,7 +51,7 @@ public sealed class HsmCommit : StagedPlanTask
         var changes = work is null ? new List<string>() : BuildOutputReport.ChangeLines(plan, ProjectDirectory, IntermediateDirectory);
         var outcome = Yielding(() => pipeline.Commit(plan, settings, d));
         if (outcome is null) return;
-        if (HashRecordPath is { Length: > 0 }) CommittedHashes.Record(HashRecordPath, WatchedFiles);
+        if (HashRecordPath is { Length: > 0 }) HsmPipeline.RecordCommitted(HashRecordPath, WatchedFiles);
         if (outcome.Written == 0 && !outcome.UvRan)
         {
             Log.LogMessage(MessageImportance.Normal, "hsm: the stack is up to date.");

@@ -73,7 +73,7 @@ public sealed class HsmPublish : ResolvingTask
         foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);
         var outcome = pipeline.Commit(plan, settings, d);
         if (outcome is null) return;
-        if (HashRecordPath is { Length: > 0 }) CommittedHashes.Record(HashRecordPath, WatchedFiles);
+        if (HashRecordPath is { Length: > 0 }) HsmPipeline.RecordCommitted(HashRecordPath, WatchedFiles);
         Log.LogMessage(MessageImportance.High, "hsm: published the stack for {0} to {1}: {2} file(s) updated, {3} unchanged.",
             target, label(publishRequest.PublishPath), outcome.Written, outcome.Unchanged);
     }

@@ -14,8 +14,6 @@ public sealed class HsmResolve : ResolvingTask
 {
     [Output] public ITaskItem[] Libraries { get; private set; } = Array.Empty<ITaskItem>();
     [Output] public ITaskItem[] Services { get; private set; } = Array.Empty<ITaskItem>();
-    /// <summary>True when what inputs.cache records changed (registry folders, missing extra inputs): the target refreshes it before its stamp.</summary>
-    [Output] public bool InputListChanged { get; private set; }
 
     protected override void Run(DiagnosticBag d)
     {
@@ -27,17 +25,14 @@ public sealed class HsmResolve : ResolvingTask
         // Inputs of the next build: the registry folders and the non-YAML files read, even on failure
         // (so fixing a missing file re-runs the chain).
         Directory.CreateDirectory(IntermediateDirectory);
-        InputListChanged = WriteIfChanged(Path.Combine(IntermediateDirectory, "registry-dirs.txt"), string.Join("\n", folders) + "\n");
-        // Only the registry files this resolution parsed are inputs (plus the folders' listings, in inputs.cache):
+        WriteIfChanged(Path.Combine(IntermediateDirectory, "registry-dirs.txt"), string.Join("\n", folders) + "\n");
+        // Only the registry files this resolution parsed are inputs (plus the folders' listings, in listing.cache):
         // a no-op build checks the stack's files, not every file of a large registry.
         WriteIfChanged(Path.Combine(IntermediateDirectory, "registry-files.txt"), string.Concat(resolved.RegistryFilesRead.Select(f => f + "\n")));
         if (stack is null) return;
         var extraFile = Path.Combine(IntermediateDirectory, "extra-inputs.txt");
-        var oldExtra = File.Exists(extraFile) ? File.ReadAllLines(extraFile) : Array.Empty<string>();
-        var newExtra = stack.ExtraInputs.Select(p => Path.GetFullPath(Path.Combine(ProjectDirectory, p))).ToList();
-        // A missing extra input is a line of inputs.cache (so its creation re-runs the chain): refresh when that set may differ.
-        if (WriteIfChanged(extraFile, string.Concat(newExtra.Select(p => p + "\n"))) && oldExtra.Concat(newExtra).Any(f => !File.Exists(f)))
-            InputListChanged = true;
+        // A missing extra input is a line of listing.cache (so its creation re-runs the chain).
+        WriteIfChanged(extraFile, string.Concat(stack.ExtraInputs.Select(p => Path.GetFullPath(Path.Combine(ProjectDirectory, p)) + "\n")));
         if (WriteIfChanged(Path.Combine(IntermediateDirectory, "resolved.json"), stack.ToJson()))
             Log.LogMessage(MessageImportance.Normal, "hsm: resolved {0} libraries and {1} services.", stack.Libraries.Count, stack.Services.Count);
         else

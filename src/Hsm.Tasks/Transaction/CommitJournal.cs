@@ -267,10 +267,11 @@ public sealed class CommitJournal
             if (File.Exists(journalPath + ".tmp")) File.Delete(journalPath + ".tmp");
             return;
         }
-        // The stage/sync/commit stamps may say "up to date" although the files are now rolled back or
-        // forward: remove them (and the record of the last uv run) before touching anything, so this
-        // build re-runs HsmStage → HsmSync → HsmCommit and converges to what an uninterrupted build gives.
-        InvalidateLaterStamps(intermediateDirectory);
+        // The record of the last uv run may say "synced" although the files are now rolled back or forward:
+        // remove it before touching anything. The targets' stamps are theirs (the journal is an input of
+        // HsmStage, HsmSync and HsmCommit, and the files are watched by content), so this build re-runs the
+        // chain and converges to what an uninterrupted build gives.
+        File.Delete(Path.Combine(intermediateDirectory, Committer.UvSyncedFile));
         Document? doc;
         try { doc = JsonSerializer.Deserialize<Document>(File.ReadAllText(journalPath), Options); }
         catch (JsonException) { doc = null; }
@@ -300,18 +301,6 @@ public sealed class CommitJournal
         {
             var r = Rollback(doc, journalPath, dir, projectDirectory, d);
             d.Warning(Codes.Recovered, new SourceSpan(journalPath, 0, 0), $"An interrupted commit was rolled back ({names}).{r.Summary()}");
-        }
-    }
-
-    /// <summary>Stamps and records that a recovered commit makes stale (names as in Hsm.Sdk.targets).</summary>
-    public static readonly string[] LaterStamps = { "stage.stamp", "sync.stamp", "commit.stamp", "uv-synced.txt" };
-
-    public static void InvalidateLaterStamps(string intermediateDirectory)
-    {
-        foreach (var s in LaterStamps)
-        {
-            var p = Path.Combine(intermediateDirectory, s);
-            if (File.Exists(p)) File.Delete(p);
         }
     }
 

@@ -15,6 +15,9 @@ public sealed record CommitWork(List<PlannedFile> Changes, List<PlannedClone> Cl
 /// </summary>
 public static class Committer
 {
+    /// <summary>The record of the last uv run in obj/hsm (the commit's own file; a recovered commit removes it).</summary>
+    public const string UvSyncedFile = "uv-synced.txt";
+
     /// <summary>What a commit would do: the files to write (stale ones reported as HSM4004, those already
     /// in place dropped), the clones to move in, and the Python projects uv runs in. Null when the stage is stale.</summary>
     public static CommitWork? Analyse(StagePlan plan, SyncSettings s, DiagnosticBag d)
@@ -37,7 +40,7 @@ public static class Committer
         if (d.HasErrors) return null;
 
         // uv runs for each Python project whose pyproject.toml differs from what it last synced (or that has no uv.lock).
-        var syncedFile = Path.Combine(s.IntermediateDirectory, "uv-synced.txt");
+        var syncedFile = Path.Combine(s.IntermediateDirectory, UvSyncedFile);
         var synced = File.Exists(syncedFile)
             ? File.ReadAllLines(syncedFile).Select(l => l.Split('=', 2)).Where(a => a.Length == 2).ToDictionary(a => a[0], a => a[1])
             : new Dictionary<string, string>();

@@ -118,16 +118,19 @@ public sealed class CommitJournalTests : IDisposable
     }
 
     [Fact]
-    public void Recovery_invalidates_the_later_stamps()
+    public void Recovery_removes_the_uv_record_and_leaves_the_targets_stamps_alone()
     {
+        // The stamps belong to the targets (the journal is an input of HsmStage/HsmSync/HsmCommit); C# names none of them.
         var (plan, _, _) = Scenario();
-        foreach (var s in CommitJournal.LaterStamps) File.WriteAllText(Path.Combine(Obj, s), "");
+        File.WriteAllText(Path.Combine(Obj, Committer.UvSyncedFile), "");
+        foreach (var s in new[] { "stage.stamp", "commit.stamp" }) File.WriteAllText(Path.Combine(Obj, s), "");
         File.WriteAllText(Path.Combine(Obj, "resolve.stamp"), "");
         var hook = new StepHook((_, n) => { if (n == "done:a.txt") throw new SimulatedKill(); });
         var j = new CommitJournal(Obj, hook);
         Assert.Throws<SimulatedKill>(() => { j.Prepare(plan, Array.Empty<PlannedClone>(), Array.Empty<string>()); j.Apply(CancellationToken.None); });
         CommitJournal.RecoverIfNeeded(Obj, Proj, new DiagnosticBag());
-        foreach (var s in CommitJournal.LaterStamps) Assert.False(File.Exists(Path.Combine(Obj, s)), s);
+        Assert.False(File.Exists(Path.Combine(Obj, Committer.UvSyncedFile)));
+        foreach (var s in new[] { "stage.stamp", "commit.stamp" }) Assert.True(File.Exists(Path.Combine(Obj, s)), s);
         Assert.True(File.Exists(Path.Combine(Obj, "resolve.stamp")));
     }
 
