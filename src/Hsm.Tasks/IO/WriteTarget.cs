@@ -22,17 +22,17 @@ public static class WriteTarget
     /// Reports <see cref="Codes.ReadOnlyTarget"/> when the file a replace would write (after links) is
     /// read-only, or when the folder the rename (or delete) happens in is. True when the write may go ahead.
     /// </summary>
-    public static bool CheckWritable(string target, string op, Func<string, string> label, DiagnosticBag d)
+    public static bool CheckWritable(string target, bool delete, Func<string, string> label, DiagnosticBag d)
     {
         string real;
-        try { real = op == "delete" ? target : Resolve(target); }
+        try { real = delete ? target : Resolve(target); }
         catch (IOException e)
         {
             d.Error(Codes.ArtifactNotRegular, new SourceSpan(label(target), 0, 0), $"'{label(target)}' is a symbolic link Hsm cannot follow ({e.Message}); replace it with a regular file or a working link.");
             return false;
         }
         var shown = real == target ? $"'{label(target)}'" : $"'{label(target)}' (a link to '{label(real)}')";
-        if (op != "delete" && File.Exists(real) && (File.GetAttributes(real) & FileAttributes.ReadOnly) != 0)
+        if (!delete && File.Exists(real) && (File.GetAttributes(real) & FileAttributes.ReadOnly) != 0)
         {
             d.Error(Codes.ReadOnlyTarget, new SourceSpan(label(target), 0, 0),
                 $"{shown} is read-only, so Hsm does not replace it; nothing was changed. Make it writable (chmod u+w, or clear the read-only attribute) and build again.");
@@ -42,7 +42,7 @@ public static class WriteTarget
         if (folder != null && Directory.Exists(folder) && (new DirectoryInfo(folder).Attributes & FileAttributes.ReadOnly) != 0)
         {
             d.Error(Codes.ReadOnlyTarget, new SourceSpan(label(target), 0, 0),
-                $"The folder '{label(folder)}' of {shown} is read-only, so Hsm cannot {(op == "delete" ? "delete" : "replace")} the file there (it writes a temporary file beside it and renames it); nothing was changed. Make the folder writable and build again.");
+                $"The folder '{label(folder)}' of {shown} is read-only, so Hsm cannot {(delete ? "delete" : "replace")} the file there (it writes a temporary file beside it and renames it); nothing was changed. Make the folder writable and build again.");
             return false;
         }
         return true;

@@ -93,12 +93,12 @@ public static class PublishStager
             var target = Path.Combine(req.PublishPath, key[(publishLabel.Length + 1)..]);
             var current = planner.CurrentHash(target);
             if (current is null) continue;
-            if (current == hash) planner.Add(target, null, "publish");
+            if (current == hash) planner.Add(target, null, ArtifactKind.Publish);
             else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1),
                 $"'{key}' is no longer published, but it was edited by hand since HsmPublish wrote it, so it is kept (and no longer recorded in hsm.lock). Delete it if it is not needed.");
         }
 
-        planner.Add(req.LockPath, newLock.Write(), "lock");
+        planner.Add(req.LockPath, newLock.Write(), ArtifactKind.Lock);
         if (d.HasErrors) return null;
         plan.Save(Path.Combine(stageDir, "plan.json"));
         return plan;
@@ -134,7 +134,7 @@ public static class PublishStager
                 else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1), msg);
             }
         }
-        planner.Add(target, staged, "publish", content);
+        planner.Add(target, staged, ArtifactKind.Publish, content);
         newLock.Files[key] = staged.Hash;
     }
 }

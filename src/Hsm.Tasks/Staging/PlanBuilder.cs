@@ -33,10 +33,10 @@ public sealed class PlanBuilder(StagePlan plan, string stageDir, Func<string, st
     public byte[]? OriginalOf(string target) =>
         Texts.TryGetValue(target, out var t) ? t.Original : _current.TryGetValue(target, out var c) ? c.Bytes : null;
 
-    public PlannedFile Add(string target, string? content, string kind) =>
+    public PlannedFile Add(string target, string? content, ArtifactKind kind) =>
         Add(target, content is null ? null : StagedContent.Of(content), kind, content);
 
-    public PlannedFile Add(string target, StagedContent? staged, string kind, string? content = null)
+    public PlannedFile Add(string target, StagedContent? staged, ArtifactKind kind, string? content = null)
     {
         byte[]? original;
         string? originalHash;
@@ -47,17 +47,17 @@ public sealed class PlanBuilder(StagePlan plan, string stageDir, Func<string, st
             originalHash = original is null ? null : StagePlan.Hash(original);
         }
         var f = new PlannedFile { Target = target, Kind = kind, OriginalHash = originalHash };
-        if (staged is null) f.Op = original is null ? "unchanged" : "delete";
+        if (staged is null) f.Op = original is null ? FileOp.Unchanged : FileOp.Delete;
         else
         {
             f.StagedHash = staged.Hash;
-            f.Op = original is null ? "create" : f.StagedHash == f.OriginalHash ? "unchanged" : "replace";
+            f.Op = original is null ? FileOp.Create : f.StagedHash == f.OriginalHash ? FileOp.Unchanged : FileOp.Replace;
             f.Staged = Path.Combine(stageDir, $"{_n++}-{Path.GetFileName(target)}");
             File.WriteAllBytes(f.Staged, staged.Bytes);
         }
         Texts[target] = (original, content ?? (staged is null ? null : Stager.Utf8NoBom.GetString(staged.Bytes)));
         plan.Files.Add(f);
-        if (f.Op != "unchanged") plan.Changes.Add($"hsm: {label(target)}: {(f.Op == "create" ? "+" : f.Op == "delete" ? "-" : "~")} {label(target)}");
+        if (f.Op != FileOp.Unchanged) plan.Changes.Add($"hsm: {label(target)}: {(f.Op == FileOp.Create ? "+" : f.Op == FileOp.Delete ? "-" : "~")} {label(target)}");
         return f;
     }
 }

@@ -61,7 +61,7 @@ public static class PlanReport
 
         private string Label(string p) => Hsm.Paths.ProjectPaths.Key(_x.ProjectDirectory, p);
 
-        private void Add(string artifact, string kind, char op, string entry, string reason) =>
+        private void Add(string artifact, ArtifactKind kind, char op, string entry, string reason) =>
             _changes.Add(new PlannedChange { Artifact = artifact, Kind = kind, Op = op.ToString(), Entry = entry, Reason = reason });
 
         private string ReasonNew(string kind, string name)
@@ -105,20 +105,20 @@ public static class PlanReport
                 foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
                 {
                     var lib = LibraryOf(k) ?? k;
-                    if (!olds.ContainsKey(k)) Add(file, "pyproject", '+', news[k].Requirement, ReasonNew("library", lib));
-                    else if (!news.ContainsKey(k)) Add(file, "pyproject", '-', olds[k].Requirement, ReasonOld("library", lib));
+                    if (!olds.ContainsKey(k)) Add(file, ArtifactKind.Pyproject, '+', news[k].Requirement, ReasonNew("library", lib));
+                    else if (!news.ContainsKey(k)) Add(file, ArtifactKind.Pyproject, '-', olds[k].Requirement, ReasonOld("library", lib));
                     else if (olds[k].Requirement != news[k].Requirement || olds[k].Source != news[k].Source)
-                        Add(file, "pyproject", '~', news[k].Requirement + (news[k].Source is null ? "" : " = " + news[k].Source), ReasonNew("library", lib));
+                        Add(file, ArtifactKind.Pyproject, '~', news[k].Requirement + (news[k].Source is null ? "" : " = " + news[k].Source), ReasonNew("library", lib));
                 }
             }
         }
 
         private void UvLocksAndClones()
         {
-            foreach (var f in _x.Plan.Files.Where(f => f.Kind == "pyproject" && f.Op != "unchanged"))
-                Add(Label(Path.Combine(Path.GetDirectoryName(f.Target)!, "uv.lock")), "uvlock", '~', "uv.lock", $"uv lock after the {Label(f.Target)} change");
+            foreach (var f in _x.Plan.Files.Where(f => f.Kind == ArtifactKind.Pyproject && f.Op != FileOp.Unchanged))
+                Add(Label(Path.Combine(Path.GetDirectoryName(f.Target)!, "uv.lock")), ArtifactKind.Uvlock, '~', "uv.lock", $"uv lock after the {Label(f.Target)} change");
             foreach (var c in _x.Plan.Clones)
-                Add(Label(c.Target), "clone", '+', Label(c.Target), "cloned on demand");
+                Add(Label(c.Target), ArtifactKind.Clone, '+', Label(c.Target), "cloned on demand");
         }
 
         /// <summary>The old bytes (as read when staged) and the new text (as rendered) of a planned file.</summary>
@@ -131,7 +131,7 @@ public static class PlanReport
         // ---- the Compose file: services ----
         private void ComposeServices()
         {
-            foreach (var f in _x.Plan.Files.Where(f => f.Kind == "compose" && f.Op != "unchanged"))
+            foreach (var f in _x.Plan.Files.Where(f => f.Kind == ArtifactKind.Compose && f.Op != FileOp.Unchanged))
             {
                 var artifact = Label(f.Target);
                 var (oldText, newText) = TextsOf(f);
@@ -140,21 +140,21 @@ public static class PlanReport
                 int before = _changes.Count;
                 foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
                 {
-                    if (!olds.ContainsKey(k)) Add(artifact, "compose", '+', "service " + k, ReasonNew("service", k));
-                    else if (!news.ContainsKey(k)) Add(artifact, "compose", '-', "service " + k, ReasonOld("service", k));
-                    else if (olds[k] != news[k]) Add(artifact, "compose", '~', "service " + k, ReasonNew("service", k));
+                    if (!olds.ContainsKey(k)) Add(artifact, ArtifactKind.Compose, '+', "service " + k, ReasonNew("service", k));
+                    else if (!news.ContainsKey(k)) Add(artifact, ArtifactKind.Compose, '-', "service " + k, ReasonOld("service", k));
+                    else if (olds[k] != news[k]) Add(artifact, ArtifactKind.Compose, '~', "service " + k, ReasonNew("service", k));
                 }
                 if (_changes.Count == before)
-                    Add(artifact, "compose", FileOp(f), artifact, f.Op == "delete" ? "no managed container service" : "generated content");
+                    Add(artifact, ArtifactKind.Compose, OpChar(f), artifact, f.Op == FileOp.Delete ? "no managed container service" : "generated content");
             }
         }
 
-        private static char FileOp(PlannedFile f) => f.Op == "create" ? '+' : f.Op == "delete" ? '-' : '~';
+        private static char OpChar(PlannedFile f) => f.Op == FileOp.Create ? '+' : f.Op == FileOp.Delete ? '-' : '~';
 
         // ---- .env files: keys ----
         private void EnvKeysOfFiles()
         {
-            foreach (var f in _x.Plan.Files.Where(f => f.Kind == "env" && f.Op != "unchanged").OrderBy(f => f.Target, StringComparer.Ordinal))
+            foreach (var f in _x.Plan.Files.Where(f => f.Kind == ArtifactKind.Env && f.Op != FileOp.Unchanged).OrderBy(f => f.Target, StringComparer.Ordinal))
             {
                 var artifact = Label(f.Target);
                 var (oldText, newText) = TextsOf(f);
@@ -164,12 +164,12 @@ public static class PlanReport
                 int before = _changes.Count;
                 foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
                 {
-                    if (!olds.ContainsKey(k)) Add(artifact, "env", '+', k, ReasonNew("service", fileService ?? ServiceOfKey(k)));
-                    else if (!news.ContainsKey(k)) Add(artifact, "env", '-', k, ReasonOld("service", fileService ?? ServiceOfKey(k)));
-                    else if (olds[k] != news[k]) Add(artifact, "env", '~', k, ReasonNew("service", fileService ?? ServiceOfKey(k)));
+                    if (!olds.ContainsKey(k)) Add(artifact, ArtifactKind.Env, '+', k, ReasonNew("service", fileService ?? ServiceOfKey(k)));
+                    else if (!news.ContainsKey(k)) Add(artifact, ArtifactKind.Env, '-', k, ReasonOld("service", fileService ?? ServiceOfKey(k)));
+                    else if (olds[k] != news[k]) Add(artifact, ArtifactKind.Env, '~', k, ReasonNew("service", fileService ?? ServiceOfKey(k)));
                 }
                 if (_changes.Count == before)
-                    Add(artifact, "env", FileOp(f), artifact, f.Op == "delete" ? "no longer generated" : "generated content");
+                    Add(artifact, ArtifactKind.Env, OpChar(f), artifact, f.Op == FileOp.Delete ? "no longer generated" : "generated content");
             }
         }
 
@@ -191,23 +191,23 @@ public static class PlanReport
         // ---- hsm.lock: the stack ----
         private void LockStack()
         {
-            var lockFile = _x.Plan.Files.FirstOrDefault(f => f.Kind == "lock");
+            var lockFile = _x.Plan.Files.FirstOrDefault(f => f.Kind == ArtifactKind.Lock);
             var lockLabel = lockFile is null ? "hsm.lock" : Label(lockFile.Target);
             foreach (var k in _oldStack.Keys.Union(_newStack.Keys).OrderBy(k => k, StringComparer.Ordinal))
             {
                 var kind = k[..k.IndexOf(':')];
                 var name = k[(k.IndexOf(':') + 1)..];
                 var entry = $"{kind} {name}";
-                if (!_oldStack.ContainsKey(k)) Add(lockLabel, "lock", '+', $"{entry} [{_newStack[k].Mode}, {_newStack[k].Source}]", ReasonNew(kind, name));
-                else if (!_newStack.ContainsKey(k)) Add(lockLabel, "lock", '-', entry, ReasonOld(kind, name));
+                if (!_oldStack.ContainsKey(k)) Add(lockLabel, ArtifactKind.Lock, '+', $"{entry} [{_newStack[k].Mode}, {_newStack[k].Source}]", ReasonNew(kind, name));
+                else if (!_newStack.ContainsKey(k)) Add(lockLabel, ArtifactKind.Lock, '-', entry, ReasonOld(kind, name));
                 else if (!Same(_oldStack[k], _newStack[k]))
                 {
                     var r = ReasonNew(kind, name);
-                    Add(lockLabel, "lock", '~', $"{entry} [{_newStack[k].Mode}, {_newStack[k].Source}]", r == Rule(_newStack[k].Origin) ? "origin now " + r : r);
+                    Add(lockLabel, ArtifactKind.Lock, '~', $"{entry} [{_newStack[k].Mode}, {_newStack[k].Source}]", r == Rule(_newStack[k].Origin) ? "origin now " + r : r);
                 }
             }
-            if (lockFile is { Op: not "unchanged" } && !_changes.Any(c => c.Artifact == lockLabel))
-                Add(lockLabel, "lock", lockFile.Op == "create" ? '+' : '~', lockLabel, lockFile.Op == "create" ? "first build" : "owned entries or file hashes");
+            if (lockFile is { Op: not FileOp.Unchanged } && !_changes.Any(c => c.Artifact == lockLabel))
+                Add(lockLabel, ArtifactKind.Lock, lockFile.Op == FileOp.Create ? '+' : '~', lockLabel, lockFile.Op == FileOp.Create ? "first build" : "owned entries or file hashes");
         }
     }
 

@@ -5,20 +5,24 @@ using System.Text.Json.Serialization;
 
 namespace Hsm.Staging;
 
+/// <summary>What the commit does with a planned file (plan.json keeps the lowercase name: create, replace, …).</summary>
+public enum FileOp { Unchanged, Create, Replace, Delete }
+
+/// <summary>What kind of artifact a planned file or change is (plan.json keeps the lowercase name: pyproject, uvlock, …).</summary>
+public enum ArtifactKind { Pyproject, Uvlock, Compose, Env, Lock, Clone, Publish }
+
 /// <summary>One file the commit creates, replaces or deletes.</summary>
 public sealed class PlannedFile
 {
     /// <summary>Absolute path of the file in the project.</summary>
     public string Target { get; set; } = "";
-    /// <summary>create | replace | delete | unchanged</summary>
-    public string Op { get; set; } = "unchanged";
+    public FileOp Op { get; set; }
     /// <summary>Absolute path of the staged content (null for delete/unchanged).</summary>
     public string? Staged { get; set; }
     /// <summary>sha256 of the target when it was staged (null: it did not exist). The commit refuses a target changed since.</summary>
     public string? OriginalHash { get; set; }
     public string? StagedHash { get; set; }
-    /// <summary>pyproject | uvlock | compose | env | lock | clone</summary>
-    public string Kind { get; set; } = "";
+    public ArtifactKind Kind { get; set; }
 }
 
 /// <summary>A pyproject.toml uv works on.</summary>
@@ -43,8 +47,7 @@ public sealed class PlannedChange
 {
     /// <summary>The artifact's project-relative name (pyproject.toml, docker-compose.hsm.yml, .env.hsm, hsm.lock, …).</summary>
     public string Artifact { get; set; } = "";
-    /// <summary>pyproject | uvlock | clone | compose | env | lock: what kind of artifact it is.</summary>
-    public string Kind { get; set; } = "";
+    public ArtifactKind Kind { get; set; }
     /// <summary>+ | - | ~</summary>
     public string Op { get; set; } = "";
     public string Entry { get; set; } = "";
@@ -80,7 +83,11 @@ public sealed class StagePlan
     /// <summary>The model-level changes, recorded by the staging (version 2); what HsmCheck's plan and the build summary show.</summary>
     public List<PlannedChange> Entries { get; set; } = new();
 
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
+    };
 
     public void Save(string path)
     {

@@ -106,22 +106,22 @@ public static class Stager
             return false;
         }
 
-        private PlannedFile Add(string target, string? content, string kind) =>
+        private PlannedFile Add(string target, string? content, ArtifactKind kind) =>
             Writable(target, new SourceSpan(Label(target), 0, 0), "The file") ? _planner.Add(target, content, kind)
-                : new PlannedFile { Target = target, Kind = kind, Op = "unchanged" };
+                : new PlannedFile { Target = target, Kind = kind, Op = FileOp.Unchanged };
 
         // A file hsm generates (Compose, .env*): written only where no file exists or where hsm.lock records
         // that hsm wrote it (design §9); a hand edit of the Compose file (it says "Do not edit") is warned about
         // and regenerated (§5.5), refused under HsmLocked; any other file is the user's: HSM4006, nothing changes.
-        private void AddGenerated(string target, string fileLabel, string? content, string kind)
+        private void AddGenerated(string target, string fileLabel, string? content, ArtifactKind kind)
         {
             if (content is null) { AddRemoval(target, fileLabel, kind); return; }
             var f = Add(target, content, kind);
             if (f.StagedHash is null) return; // not writable there (reported)
             _newLock.Files[fileLabel] = f.StagedHash;
-            if (f.Op != "replace") return;
+            if (f.Op != FileOp.Replace) return;
             _trusted.TryGetValue(fileLabel, out var recorded);
-            var header = kind == "compose" && StartsWithHeader(_planner.OriginalOf(target));
+            var header = kind == ArtifactKind.Compose && StartsWithHeader(_planner.OriginalOf(target));
             if (recorded == f.OriginalHash) return;
             if (header) { if (recorded != null) ReportHandEdit(fileLabel, _req.Locked, _d); return; }
             _d.Error(Codes.GeneratedFileTaken, new SourceSpan(fileLabel, 1, 1), recorded is null
@@ -132,11 +132,11 @@ public static class Stager
         // A file hsm wrote before and no longer produces: deleted in the same transaction only while it still
         // holds exactly what hsm.lock recorded (and, for a Compose file, starts with the generated header);
         // otherwise it is the user's now: kept, with warning HSM4011.
-        private void AddRemoval(string target, string fileLabel, string kind)
+        private void AddRemoval(string target, string fileLabel, ArtifactKind kind)
         {
             if (!_trusted.TryGetValue(fileLabel, out var recorded) || !File.Exists(target)) return;
             var now = _planner.CurrentHash(target);
-            if (now == recorded && (kind != "compose" || StartsWithHeader(_planner.OriginalOf(target)))) { Add(target, null, kind); return; }
+            if (now == recorded && (kind != ArtifactKind.Compose || StartsWithHeader(_planner.OriginalOf(target)))) { Add(target, null, kind); return; }
             _d.Warning(Codes.StaleFileKept, new SourceSpan(fileLabel, 1, 1),
                 $"'{fileLabel}' is no longer generated, but its content is not what Hsm wrote (hsm.lock records another hash), so it is kept. Delete it yourself if you do not need it.");
         }
@@ -251,7 +251,7 @@ public static class Stager
             {
                 if (cloneDir is null)
                 {
-                    Add(pyproject, py.NewText, "pyproject");
+                    Add(pyproject, py.NewText, ArtifactKind.Pyproject);
                     project.CheckSource = Plan.Files[^1].Staged!;
                     project.CheckHash = Plan.Files[^1].StagedHash;
                 }
@@ -280,12 +280,12 @@ public static class Stager
             var userCompose = ComposeRenderer.UserComposeFile(_req.ProjectDirectory) != null;
             var ctx = new ComposeContext(_req.GeneratorVersion, CanonicalHash(_stack), userCompose, ComposeRenderer.NormalizeProjectName(_stack.ProjectName));
             var compose = ComposeRenderer.Render(_stack, ctx);
-            AddGenerated(_req.ComposePath, composeLabel, compose, "compose"); // null: the stack has no container service now
+            AddGenerated(_req.ComposePath, composeLabel, compose, ArtifactKind.Compose); // null: the stack has no container service now
             if (compose != null) Plan.Compose = _req.ComposePath;
             // The Compose file of an earlier HsmComposePath: removed while it is still hsm's.
             foreach (var (key, kind) in _trusted.Kinds)
                 if (kind == LockFileKind.PreviousCompose && key != composeLabel)
-                    AddRemoval(Path.GetFullPath(Path.Combine(_req.ProjectDirectory, key)), key, "compose");
+                    AddRemoval(Path.GetFullPath(Path.Combine(_req.ProjectDirectory, key)), key, ArtifactKind.Compose);
         }
 
         // ---- .env.hsm, .env.hsm.local, .env.<service> ----
@@ -293,9 +293,9 @@ public static class Stager
         {
             var envs = EnvRenderer.Render(_stack, _d);
             foreach (var (name, content) in envs)
-                AddGenerated(Path.Combine(_req.ProjectDirectory, name), name, content, "env");
+                AddGenerated(Path.Combine(_req.ProjectDirectory, name), name, content, ArtifactKind.Env);
             foreach (var (key, kind) in _trusted.Kinds)
-                if (kind == LockFileKind.Env && !envs.ContainsKey(key)) AddRemoval(Path.Combine(_req.ProjectDirectory, key), key, "env");
+                if (kind == LockFileKind.Env && !envs.ContainsKey(key)) AddRemoval(Path.Combine(_req.ProjectDirectory, key), key, ArtifactKind.Env);
             // Files of a publish (design §12) are not a build's business: their records are carried over unchanged.
             foreach (var (key, kind) in _trusted.Kinds)
                 if (kind == LockFileKind.Publish) _newLock.Files[key] = _trusted[key];
@@ -312,7 +312,7 @@ public static class Stager
                     _d.Error(Codes.LockedMismatch, new SourceSpan(Label(_req.LockPath), 1, 1),
                         "HsmLocked=true: the resolved stack or the owned pyproject entries differ from hsm.lock. Run a build without HsmLocked and commit hsm.lock.");
             }
-            Add(_req.LockPath, lockText, "lock");
+            Add(_req.LockPath, lockText, ArtifactKind.Lock);
         }
 
         /// <summary>The plan's entries, from the models and the texts this staging already holds (nothing is read again).</summary>

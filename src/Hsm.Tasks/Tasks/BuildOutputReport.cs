@@ -48,11 +48,11 @@ public static class BuildOutputReport
     public static List<string> ChangeLines(StagePlan plan, string projectDirectory, string intermediateDirectory)
     {
         string label(string p) => Hsm.Paths.ProjectPaths.Key(projectDirectory, p);
-        var plain = plan.Files.Where(f => f.Kind is "pyproject" or "compose").Select(f => label(f.Target)).ToHashSet(StringComparer.Ordinal);
+        var plain = plan.Files.Where(f => f.Kind is ArtifactKind.Pyproject or ArtifactKind.Compose).Select(f => label(f.Target)).ToHashSet(StringComparer.Ordinal);
         var result = new List<string>();
         foreach (var e in plan.Entries)
         {
-            if (e.Kind is "lock" or "uvlock") continue;
+            if (e.Kind is ArtifactKind.Lock or ArtifactKind.Uvlock) continue;
             result.Add(plain.Contains(e.Artifact) ? e.Change : $"{e.Op} {e.Entry} in {e.Artifact} ({e.Reason})");
         }
         return result;

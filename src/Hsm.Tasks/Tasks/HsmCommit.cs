@@ -27,14 +27,14 @@ public sealed class HsmCommit : StagedPlanTask
             if (w is null) return;
             // A fresh CI checkout lacks the git-ignored generated files (.env.hsm, .env.<service>): creating one whose
             // content is exactly what the committed hsm.lock records is not a change to the stack, so HsmLocked allows it.
-            var lockFile = plan.Files.FirstOrDefault(f => f.Kind == "lock")?.Target;
+            var lockFile = plan.Files.FirstOrDefault(f => f.Kind == ArtifactKind.Lock)?.Target;
             var recorded = lockFile is null ? new SortedDictionary<string, string>() : Lock.HsmLock.Read(lockFile, label(lockFile), new DiagnosticBag()).Files;
-            bool Vouched(PlannedFile f) => !FailIfNotIncremental && f.Op == "create" && f.Kind != "lock"
+            bool Vouched(PlannedFile f) => !FailIfNotIncremental && f.Op == FileOp.Create && f.Kind != ArtifactKind.Lock
                 && recorded.TryGetValue(label(f.Target), out var h) && h == f.StagedHash;
             foreach (var f in w.Changes)
             {
                 if (Vouched(f)) continue;
-                var verb = f.Op == "delete" ? "deleted" : f.Op == "create" ? "created" : "rewritten";
+                var verb = f.Op == FileOp.Delete ? "deleted" : f.Op == FileOp.Create ? "created" : "rewritten";
                 if (FailIfNotIncremental)
                     d.Error(Codes.WouldWrite, new SourceSpan(label(f.Target), 0, 0), $"-question: '{label(f.Target)}' would be {verb}.");
                 else
@@ -57,11 +57,11 @@ public sealed class HsmCommit : StagedPlanTask
             Log.LogMessage(MessageImportance.Normal, "hsm: the stack is up to date.");
             return;
         }
-        var written = work is null ? new List<string>() : work.Changes.Where(f => f.Op != "delete").Select(f => f.Target)
+        var written = work is null ? new List<string>() : work.Changes.Where(f => f.Op != FileOp.Delete).Select(f => f.Target)
             .Concat(work.Clones.Select(c => c.Target))
             .Concat(outcome.UvRan ? work.UvRuns.Select(u => Path.Combine(Path.GetDirectoryName(u.PyProject)!, "uv.lock")) : Enumerable.Empty<string>())
             .ToList();
-        var deleted = work is null ? new List<string>() : work.Changes.Where(f => f.Op == "delete").Select(f => "- " + label(f.Target) + " (deleted)");
+        var deleted = work is null ? new List<string>() : work.Changes.Where(f => f.Op == FileOp.Delete).Select(f => "- " + label(f.Target) + " (deleted)");
         var summary = string.Format("hsm: {0} file(s) updated, {1} unchanged{2}.", outcome.Written, outcome.Unchanged, outcome.UvRan ? " (uv synced)" : "");
         foreach (var m in BuildOutputReport.CommitMessages(ProjectName, ProjectDirectory, written, changes.Concat(deleted).ToList(), summary))
             Log.LogMessage(MessageImportance.High, "{0}", m);

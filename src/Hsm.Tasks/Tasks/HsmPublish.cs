@@ -1,6 +1,7 @@
 using Hsm.Diagnostics;
 using Hsm.Pipeline;
 using Hsm.Publish;
+using Hsm.Staging;
 using Microsoft.Build.Framework;
 
 namespace Hsm.Tasks;
@@ -67,7 +68,7 @@ public sealed class HsmPublish : ResolvingTask
             if (w is null) return;
             foreach (var f in w.Changes)
                 d.Error(Codes.LockedMismatch, new SourceSpan(label(f.Target), 0, 0),
-                    $"HsmLocked=true: '{label(f.Target)}' would be {(f.Op == "delete" ? "deleted" : f.Op == "create" ? "created" : "rewritten")} by HsmPublish; nothing was written. Publish without HsmLocked and commit the result.");
+                    $"HsmLocked=true: '{label(f.Target)}' would be {(f.Op == FileOp.Delete ? "deleted" : f.Op == FileOp.Create ? "created" : "rewritten")} by HsmPublish; nothing was written. Publish without HsmLocked and commit the result.");
             if (d.HasErrors) return;
         }
         foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);

@@ -56,11 +56,11 @@ public sealed class CommitJournal
     };
 
     /// <summary>The journal's operation for a planned file's (create, replace, delete; others are not journalled).</summary>
-    private static JournalOp? OpOf(string planned) => planned switch
+    private static JournalOp? OpOf(FileOp planned) => planned switch
     {
-        "create" => JournalOp.Create,
-        "replace" => JournalOp.Replace,
-        "delete" => JournalOp.Delete,
+        FileOp.Create => JournalOp.Create,
+        FileOp.Replace => JournalOp.Replace,
+        FileOp.Delete => JournalOp.Delete,
         _ => null,
     };
 

@@ -27,16 +27,16 @@ public static class Committer
         // that already holds the staged content (a concurrent build of this project committed the same
         // stack while this one waited for the lock) is simply up to date.
         var changes = new List<PlannedFile>();
-        foreach (var f in plan.Files.Where(f => f.Op != "unchanged"))
+        foreach (var f in plan.Files.Where(f => f.Op != FileOp.Unchanged))
         {
             var now = StagePlan.HashFile(f.Target);
-            if (f.Op == "delete" ? now is null : now == f.StagedHash) continue;
+            if (f.Op == FileOp.Delete ? now is null : now == f.StagedHash) continue;
             if (now != f.OriginalHash)
                 d.Error(Codes.StaleStage, new SourceSpan(label(f.Target), 0, 0), $"'{label(f.Target)}' changed while the build was running; nothing was committed. Build again.");
             else changes.Add(f);
         }
         var clones = plan.Clones.Where(c => Directory.Exists(c.Staged) && !Directory.Exists(c.Target)).ToList();
-        foreach (var f in changes) IO.WriteTarget.CheckWritable(f.Target, f.Op, label, d); // read-only file or folder: HSM4031 before anything changes
+        foreach (var f in changes) IO.WriteTarget.CheckWritable(f.Target, f.Op == FileOp.Delete, label, d); // read-only file or folder: HSM4031 before anything changes
         if (d.HasErrors) return null;
 
         // uv runs for each Python project whose pyproject.toml differs from what it last synced (or that has no uv.lock).

@@ -324,7 +324,7 @@ public sealed class PublishTests
             ComposePath = p.PathOf("docker-compose.hsm.yml"), LockPath = p.PathOf("hsm.lock"), GeneratorVersion = "0.0.0-test",
         }, d);
         Assert.True(plan != null, PublishProject.Errors(d));
-        var staged = plan!.Files.Single(f => f.Kind == "lock").Staged!;
+        var staged = plan!.Files.Single(f => f.Kind == ArtifactKind.Lock).Staged!;
         var lockText = File.ReadAllText(staged);
         foreach (var (key, hash) in published) Assert.Contains($"\"{key}\": \"{hash}\"", lockText.Replace($"{key}: ", $"\"{key}\": "));
         Assert.Contains("docker-compose.hsm.yml", lockText);
@@ -339,7 +339,7 @@ public sealed class PublishTests
         var stack = p.Resolve(d)!;
         var plan = PublishStager.Stage(stack, p.PublishRequest(K8s, publishPath: p.PathOf("deploy/k8s") + Path.DirectorySeparatorChar), d);
         Assert.True(plan != null, PublishProject.Errors(d));
-        var lockText = File.ReadAllText(plan!.Files.Single(f => f.Kind == "lock").Staged!);
+        var lockText = File.ReadAllText(plan!.Files.Single(f => f.Kind == ArtifactKind.Lock).Staged!);
         Assert.Contains("\"deploy/k8s/kustomization.yaml\":", lockText);
         Assert.DoesNotContain("//", lockText);
     }

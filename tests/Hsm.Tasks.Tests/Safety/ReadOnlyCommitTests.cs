@@ -27,7 +27,7 @@ public sealed class ReadOnlyCommitTests : IDisposable
         var staged = Path.Combine(Obj, "stage", name);
         Directory.CreateDirectory(Path.GetDirectoryName(staged)!);
         File.WriteAllText(staged, newText);
-        return new PlannedFile { Target = target, Op = "replace", Staged = staged, OriginalHash = StagePlan.HashFile(target), StagedHash = StagePlan.Hash(Encoding.UTF8.GetBytes(newText)) };
+        return new PlannedFile { Target = target, Op = FileOp.Replace, Staged = staged, OriginalHash = StagePlan.HashFile(target), StagedHash = StagePlan.Hash(Encoding.UTF8.GetBytes(newText)) };
     }
 
     private static SyncSettings Settings(string proj, string obj) => new() { ProjectDirectory = proj, IntermediateDirectory = obj, PythonSync = "none", ComposeValidate = "false" };

@@ -42,7 +42,7 @@ public sealed class SymlinkWriteThroughTests
             var (again, d2) = ModelKit.Resolve(dir);
             var plan = SpecialFiles.StageAndCommit(dir, again!, d2);
             Assert.False(d2.HasErrors, ModelKit.Format(d2.Items));
-            Assert.All(plan!.Files, f => Assert.Equal("unchanged", f.Op));
+            Assert.All(plan!.Files, f => Assert.Equal(Hsm.Staging.FileOp.Unchanged, f.Op));
         }
         finally { ModelKit.TryDelete(dir); }
     }

@@ -33,12 +33,17 @@ public sealed class PlanReportTests
         {
             var path = Path.Combine(dir, "plan.json");
             var plan = new StagePlan { Version = StagePlan.CurrentVersion };
-            plan.Files.Add(new PlannedFile { Target = Path.Combine(dir, "pyproject.toml"), Kind = "pyproject", Op = "replace" });
-            plan.Entries.Add(new PlannedChange { Artifact = "pyproject.toml", Kind = "pyproject", Op = "+", Entry = "milvus-adapter>=2.4,<3", Reason = "selection" });
-            plan.Entries.Add(new PlannedChange { Artifact = ".env.hsm", Kind = "env", Op = "+", Entry = "MILVUS_HOST", Reason = "selection" });
-            plan.Entries.Add(new PlannedChange { Artifact = "hsm.lock", Kind = "lock", Op = "+", Entry = "library milvus-adapter [dev, local]", Reason = "selection" });
+            plan.Files.Add(new PlannedFile { Target = Path.Combine(dir, "pyproject.toml"), Kind = ArtifactKind.Pyproject, Op = FileOp.Replace });
+            plan.Entries.Add(new PlannedChange { Artifact = "pyproject.toml", Kind = ArtifactKind.Pyproject, Op = "+", Entry = "milvus-adapter>=2.4,<3", Reason = "selection" });
+            plan.Entries.Add(new PlannedChange { Artifact = ".env.hsm", Kind = ArtifactKind.Env, Op = "+", Entry = "MILVUS_HOST", Reason = "selection" });
+            plan.Entries.Add(new PlannedChange { Artifact = "hsm.lock", Kind = ArtifactKind.Lock, Op = "+", Entry = "library milvus-adapter [dev, local]", Reason = "selection" });
             plan.Save(path);
+            // The enums keep plan.json's strings (readable by a plan of an earlier version and by people).
+            var json = File.ReadAllText(path);
+            Assert.Contains("\"op\": \"replace\"", json);
+            Assert.Contains("\"kind\": \"pyproject\"", json);
             var loaded = StagePlan.Load(path);
+            Assert.Equal(FileOp.Replace, loaded.Files[0].Op);
             Assert.Equal("hsm: pyproject.toml: + milvus-adapter>=2.4,<3 (selection)", PlanReport.Lines(loaded)[0]);
             Assert.Equal(new[] { "+ milvus-adapter>=2.4,<3 (selection)", "+ MILVUS_HOST in .env.hsm (selection)" },
                 Hsm.Tasks.BuildOutputReport.ChangeLines(loaded, dir, Path.Combine(dir, "obj")));

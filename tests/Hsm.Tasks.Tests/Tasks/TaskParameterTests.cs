@@ -258,7 +258,7 @@ public sealed class TaskParameterTests : IDisposable
         var staged = Path.Combine(Obj, "stage", name);
         Directory.CreateDirectory(Path.GetDirectoryName(staged)!);
         File.WriteAllText(staged, "A=1\n");
-        var plan = new StagePlan { Files = { new PlannedFile { Target = Path.Combine(_proj, name), Op = "create", Staged = staged, StagedHash = StagePlan.Hash(Encoding.UTF8.GetBytes("A=1\n")), Kind = "env" } } };
+        var plan = new StagePlan { Files = { new PlannedFile { Target = Path.Combine(_proj, name), Op = FileOp.Create, Staged = staged, StagedHash = StagePlan.Hash(Encoding.UTF8.GetBytes("A=1\n")), Kind = ArtifactKind.Env } } };
         var path = Path.Combine(Obj, "stage", "plan.json");
         plan.Save(path);
         return path;

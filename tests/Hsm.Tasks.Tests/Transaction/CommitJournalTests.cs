@@ -36,7 +36,7 @@ public sealed class CommitJournalTests : IDisposable
         File.WriteAllText(Path.Combine(Proj, "u.txt"), "same\n");
         var old = new Dictionary<string, string?> { ["a.txt"] = "old a\n", ["b.txt"] = "old b\n", ["c.txt"] = null, ["u.txt"] = "same\n" };
         var neu = new Dictionary<string, string?> { ["a.txt"] = "new a\n", ["b.txt"] = null, ["c.txt"] = "new c\n", ["u.txt"] = "same\n" };
-        PlannedFile Staged(string name, string op, string content)
+        PlannedFile Staged(string name, FileOp op, string content)
         {
             var staged = Path.Combine(Obj, "stage", name);
             File.WriteAllText(staged, content);
@@ -45,9 +45,9 @@ public sealed class CommitJournalTests : IDisposable
         }
         var plan = new List<PlannedFile>
         {
-            Staged("a.txt", "replace", "new a\n"),
-            new() { Target = Path.Combine(Proj, "b.txt"), Op = "delete", OriginalHash = StagePlan.HashFile(Path.Combine(Proj, "b.txt")) },
-            Staged("c.txt", "create", "new c\n"),
+            Staged("a.txt", FileOp.Replace, "new a\n"),
+            new() { Target = Path.Combine(Proj, "b.txt"), Op = FileOp.Delete, OriginalHash = StagePlan.HashFile(Path.Combine(Proj, "b.txt")) },
+            Staged("c.txt", FileOp.Create, "new c\n"),
         };
         return (plan, old, neu);
     }
