@@ -91,7 +91,7 @@ public sealed class HsmPipeline
     {
         var request = Request(inputs);
         var (stack, folders) = ResolvePipeline.Run(request, d);
-        if (stack != null) Preflight.Check(stack, d);
+        if (stack != null) Preflight.Check(stack, d, new RegistryLocator(Context.ProjectDirectory));
         return Result(request, d.HasErrors ? null : stack, folders);
     }
 
@@ -99,7 +99,7 @@ public sealed class HsmPipeline
     public ResolvedStack? Resolve(ProjectManifest manifest, RegistryLoader registry, DiagnosticBag d)
     {
         var stack = new Resolver(manifest, registry, new ResolveOptions { ProjectDirectory = Context.ProjectDirectory, Label = Label }, d).Resolve();
-        if (!d.HasErrors) Preflight.Check(stack, d);
+        if (!d.HasErrors) Preflight.Check(stack, d, new RegistryLocator(Context.ProjectDirectory));
         return d.HasErrors ? null : stack;
     }
 

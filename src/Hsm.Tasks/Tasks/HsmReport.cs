@@ -10,7 +10,6 @@ public sealed class HsmReport : HsmTask
 {
     [Required] public string ResolvedPath { get; set; } = "";
     [Required] public string OutputPath { get; set; } = "";
-    public string Kind { get; set; } = "list";
 
     protected override void Run(DiagnosticBag d)
     {
