@@ -163,8 +163,8 @@ public sealed class HsmPipeline
     /// Commit: journal, atomic replace of every changed file, clones moved in, uv lock/sync; all or nothing (a
     /// failure or a cancellation rolls back). Null when it failed (reported).
     /// </summary>
-    public CommitOutcome? Commit(StagePlan plan, SyncInputs tools, DiagnosticBag d) =>
-        Committer.Commit(plan, Settings(tools), Context.Cancel, d, Context.Log, Context.CommitObserver);
+    public CommitOutcome? Commit(StagePlan plan, SyncInputs tools, DiagnosticBag d, CommitWork? analysed = null) =>
+        Committer.Commit(plan, Settings(tools), Context.Cancel, d, Context.Log, Context.CommitObserver, analysed);
 
     /// <summary>The Staging layer's settings of the check and commit steps.</summary>
     public SyncSettings Settings(SyncInputs tools) => new()

@@ -20,11 +20,13 @@ public sealed class HsmCommit : StagedPlanTask
         var pipeline = Pipeline();
         var settings = SyncInputs;
         string label(string p) => pipeline.Label(p);
+        // What the commit will do (a target changed since staging is HSM4004 here), taken once: the checks below,
+        // the summary and the commit itself use it, so each target is hashed once.
+        var w = pipeline.Analyse(plan, settings, d);
+        if (w is null) return;
         if (FailIfNotIncremental || Locked)
         {
             // -question reports pending writes; HsmLocked=true (CI) refuses them. Neither writes anything.
-            var w = pipeline.Analyse(plan, settings, d);
-            if (w is null) return;
             // A fresh CI checkout lacks the git-ignored generated files (.env.hsm, .env.<service>): creating one whose
             // content is exactly what the committed hsm.lock records is not a change to the stack, so HsmLocked allows it.
             var lockFile = plan.Files.FirstOrDefault(f => f.Kind == ArtifactKind.Lock)?.Target;
@@ -46,10 +48,8 @@ public sealed class HsmCommit : StagedPlanTask
             if (d.HasErrors || FailIfNotIncremental) return;
             // Locked and nothing to write: uv still runs with --locked (it fails when uv.lock is stale).
         }
-        // What the user sees (BuildOutputReport): taken before the commit replaces the files it compares.
-        var work = pipeline.Analyse(plan, settings, new DiagnosticBag());
-        var changes = work is null ? new List<string>() : BuildOutputReport.ChangeLines(plan, ProjectDirectory, IntermediateDirectory);
-        var outcome = Yielding(() => pipeline.Commit(plan, settings, d));
+        var changes = BuildOutputReport.ChangeLines(plan, ProjectDirectory, IntermediateDirectory);
+        var outcome = Yielding(() => pipeline.Commit(plan, settings, d, w));
         if (outcome is null) return;
         if (HashRecordPath is { Length: > 0 }) HsmPipeline.RecordCommitted(HashRecordPath, WatchedFiles);
         if (outcome.Written == 0 && !outcome.UvRan)
@@ -57,11 +57,11 @@ public sealed class HsmCommit : StagedPlanTask
             Log.LogMessage(MessageImportance.Normal, "hsm: the stack is up to date.");
             return;
         }
-        var written = work is null ? new List<string>() : work.Changes.Where(f => f.Op != FileOp.Delete).Select(f => f.Target)
-            .Concat(work.Clones.Select(c => c.Target))
-            .Concat(outcome.UvRan ? work.UvRuns.Select(u => Path.Combine(Path.GetDirectoryName(u.PyProject)!, "uv.lock")) : Enumerable.Empty<string>())
+        var written = w.Changes.Where(f => f.Op != FileOp.Delete).Select(f => f.Target)
+            .Concat(w.Clones.Select(c => c.Target))
+            .Concat(outcome.UvRan ? w.UvRuns.Select(u => Path.Combine(Path.GetDirectoryName(u.PyProject)!, "uv.lock")) : Enumerable.Empty<string>())
             .ToList();
-        var deleted = work is null ? new List<string>() : work.Changes.Where(f => f.Op == FileOp.Delete).Select(f => "- " + label(f.Target) + " (deleted)");
+        var deleted = w.Changes.Where(f => f.Op == FileOp.Delete).Select(f => "- " + label(f.Target) + " (deleted)");
         var summary = string.Format("hsm: {0} file(s) updated, {1} unchanged{2}.", outcome.Written, outcome.Unchanged, outcome.UvRan ? " (uv synced)" : "");
         foreach (var m in BuildOutputReport.CommitMessages(ProjectName, ProjectDirectory, written, changes.Concat(deleted).ToList(), summary))
             Log.LogMessage(MessageImportance.High, "{0}", m);

@@ -58,10 +58,11 @@ public static class Committer
     }
 
     /// <param name="observer">Sees every step of the journal (tests); null in the product.</param>
-    public static CommitOutcome? Commit(StagePlan plan, SyncSettings s, CancellationToken cancel, DiagnosticBag d, Action<string> log, ICommitObserver? observer = null)
+    /// <param name="analysed">The caller's <see cref="Analyse"/> of this plan, taken just before (each target is hashed once); null: analyse here.</param>
+    public static CommitOutcome? Commit(StagePlan plan, SyncSettings s, CancellationToken cancel, DiagnosticBag d, Action<string> log, ICommitObserver? observer = null, CommitWork? analysed = null)
     {
         string label(string p) => Hsm.Paths.ProjectPaths.Key(s.ProjectDirectory, p);
-        var w = Analyse(plan, s, d);
+        var w = analysed ?? Analyse(plan, s, d);
         if (w is null) return null;
         if (w.Changes.Count == 0 && w.Clones.Count == 0 && w.UvRuns.Count == 0) return new CommitOutcome(0, plan.Files.Count, false);
 
