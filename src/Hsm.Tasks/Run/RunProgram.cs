@@ -18,28 +18,7 @@ public static class RunProgram
             Console.Error.WriteLine("usage: Hsm.Tasks run --project-dir D --intermediate-dir O --compose-path C [--compose-command X] [--pull P] [--uv U] [--tools-file F] [--timeout S]");
             return 2;
         }
-        var s = new RunSettings();
-        string? toolsFile = null;
-        for (int i = 1; i + 1 < args.Length; i += 2)
-        {
-            var v = args[i + 1];
-            switch (args[i])
-            {
-                case "--project-dir": s.ProjectDirectory = Path.GetFullPath(v); break;
-                case "--intermediate-dir": s.IntermediateDirectory = Path.GetFullPath(v); break;
-                case "--compose-path": s.ComposePath = Path.GetFullPath(v); break;
-                case "--compose-command": s.ComposeCommand = v; break;
-                case "--pull": s.Pull = v; break;
-                case "--uv": s.UvPath = v; break;
-                case "--tools-file": toolsFile = v; break;
-                case "--timeout":
-                    s.TimeoutSeconds = int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) ? t : -1;
-                    break;
-                default:
-                    Console.Error.WriteLine($"hsm: unknown option '{args[i]}'");
-                    return 2;
-            }
-        }
+        if (ParseArguments(args) is not var (s, toolsFile)) return 2;
         // uv as the build found it (_HsmFindTools, the one PATH lookup): a full path replaces the configured name.
         if (FoundTool(toolsFile, "uv") is { } uv) s.UvPath = uv;
         var d = new DiagnosticBag();
@@ -78,6 +57,34 @@ public static class RunProgram
             code = 1;
         }
         return Report(d, s, d.HasErrors ? 1 : code);
+    }
+
+    /// <summary>The options after <c>run</c>, as pairs; null (reported) on an unknown option.</summary>
+    private static (RunSettings Settings, string? ToolsFile)? ParseArguments(string[] args)
+    {
+        var s = new RunSettings();
+        string? toolsFile = null;
+        for (int i = 1; i + 1 < args.Length; i += 2)
+        {
+            var v = args[i + 1];
+            switch (args[i])
+            {
+                case "--project-dir": s.ProjectDirectory = Path.GetFullPath(v); break;
+                case "--intermediate-dir": s.IntermediateDirectory = Path.GetFullPath(v); break;
+                case "--compose-path": s.ComposePath = Path.GetFullPath(v); break;
+                case "--compose-command": s.ComposeCommand = v; break;
+                case "--pull": s.Pull = v; break;
+                case "--uv": s.UvPath = v; break;
+                case "--tools-file": toolsFile = v; break;
+                case "--timeout":
+                    s.TimeoutSeconds = int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) ? t : -1;
+                    break;
+                default:
+                    Console.Error.WriteLine($"hsm: unknown option '{args[i]}'");
+                    return null;
+            }
+        }
+        return (s, toolsFile);
     }
 
     /// <summary>
