@@ -1,3 +1,4 @@
+using Hsm.Staging;
 using Hsm.Diagnostics;
 using Hsm.Pipeline;
 using Hsm.Transaction;

@@ -167,17 +167,10 @@ public sealed class HsmPipeline
         Committer.Commit(plan, Settings(tools), Context.Cancel, d, Context.Log, Context.CommitObserver, analysed);
 
     /// <summary>The Staging layer's settings of the check and commit steps.</summary>
-    public SyncSettings Settings(SyncInputs tools) => new()
+    public SyncSettings Settings(SyncInputs tools) => new(tools)
     {
         ProjectDirectory = Context.ProjectDirectory,
         IntermediateDirectory = Context.IntermediateDirectory,
-        PythonSync = tools.PythonSync,
-        UvPath = tools.UvPath,
-        UvName = tools.UvName,
-        Locked = tools.Locked,
-        ComposeCommand = tools.ComposeCommand,
-        ComposeExecutable = tools.ComposeExecutable,
-        ComposeValidate = tools.ComposeValidate,
         Tools = Context.Tools,
     };
 

@@ -80,20 +80,3 @@ public sealed class StageInputs
     /// <summary>Recorded in hsm.lock and the generated headers.</summary>
     public string GeneratorVersion { get; init; } = HsmPipeline.GeneratorVersion;
 }
-
-/// <summary>The tools of the check and commit steps: uv and Compose.</summary>
-public sealed class SyncInputs
-{
-    /// <summary>auto | sync | lock | none (as given: an invalid value is HSM1xxx where uv is needed).</summary>
-    public string PythonSync { get; init; } = "auto";
-    /// <summary>Resolved uv path, or "none"/empty when not found.</summary>
-    public string? UvPath { get; init; }
-    /// <summary>What the user asked for (HsmUvPath or "uv"): named when it is missing.</summary>
-    public string UvName { get; init; } = "uv";
-    public bool Locked { get; init; }
-    public string ComposeCommand { get; init; } = "docker compose";
-    /// <summary>The first word of ComposeCommand resolved on PATH, or "none"/empty.</summary>
-    public string? ComposeExecutable { get; init; }
-    /// <summary>auto | true | false</summary>
-    public string ComposeValidate { get; init; } = "auto";
-}

@@ -5,23 +5,33 @@ using Hsm.Uv;
 
 namespace Hsm.Staging;
 
-public sealed class SyncSettings
+/// <summary>The tools of the check and commit steps, as the build or the command line found them: uv and Compose.</summary>
+public record SyncInputs
 {
-    public string ProjectDirectory { get; init; } = "";
-    public string IntermediateDirectory { get; init; } = "";
-    /// <summary>auto | sync | lock | none</summary>
+    /// <summary>auto | sync | lock | none (as given: an invalid value is HSM5004 where uv is needed).</summary>
     public string PythonSync { get; init; } = "auto";
     /// <summary>Resolved uv path, or "none"/empty when not found.</summary>
     public string? UvPath { get; init; }
+    /// <summary>What the user asked for (HsmUvPath or "uv"): named when it is missing.</summary>
     public string UvName { get; init; } = "uv";
     public bool Locked { get; init; }
     public string ComposeCommand { get; init; } = "docker compose";
     /// <summary>The first word of ComposeCommand as the targets resolved it on PATH (_HsmFindTools), or "none"/empty.</summary>
     public string? ComposeExecutable { get; init; }
-    /// <summary>HsmToolTimeout and the progress lines of uv runs.</summary>
-    public ToolOptions Tools { get; init; } = ToolOptions.Default;
     /// <summary>auto | true | false</summary>
     public string ComposeValidate { get; init; } = "auto";
+}
+
+/// <summary>The tools (<see cref="SyncInputs"/>) and where the check and commit steps run.</summary>
+public sealed record SyncSettings : SyncInputs
+{
+    public SyncSettings() { }
+    public SyncSettings(SyncInputs tools) : base(tools) { }
+
+    public string ProjectDirectory { get; init; } = "";
+    public string IntermediateDirectory { get; init; } = "";
+    /// <summary>HsmToolTimeout and the progress lines of uv runs.</summary>
+    public ToolOptions Tools { get; init; } = ToolOptions.Default;
 
     /// <summary>The uv to run, or null when Python sync is off or uv is missing (with the diagnostic).</summary>
     public string? Uv(DiagnosticBag d)

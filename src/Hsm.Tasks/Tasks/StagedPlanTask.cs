@@ -1,3 +1,4 @@
+using Hsm.Staging;
 using Hsm.Pipeline;
 using Microsoft.Build.Framework;
 
