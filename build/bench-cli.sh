@@ -58,18 +58,13 @@ hsm="$work/cli/hsm"
 props=(-p:HsmPythonSync=none -p:HsmComposeValidate=false -v:q)
 mk "$work/base" '<Project Sdk="Microsoft.Build.NoTargets"><PropertyGroup><TargetFramework>netstandard2.0</TargetFramework></PropertyGroup></Project>'
 mk "$work/sample" '<Project Sdk="Hsm.Sdk" />'
-cp -r "$repo/samples/quickstart/hsm.yaml" "$repo/samples/quickstart/hsm-registry" "$repo/samples/quickstart/packages" "$repo/samples/quickstart/config" "$work/sample/"
-git -C "$repo" show HEAD:samples/quickstart/pyproject.toml > "$work/sample/pyproject.toml" 2>/dev/null || cp "$repo/samples/quickstart/pyproject.toml" "$work/sample/"
-# The sample's 1-of-N client group gets the generator's marker, so one toggle serves every stack.
-sed -i -E 's/selection: qdrant-adapter( *)#.*/selection: qdrant-adapter   # bench-switch: milvus-adapter/' "$work/sample/hsm.yaml"
-grep -q 'bench-switch' "$work/sample/hsm.yaml" || { echo "bench-cli: no 1-of-N selection to flip in the sample" >&2; exit 1; }
+sample "$work/sample"
 stacks="sample"
 for n in $sizes; do
   "$work/benchtool/Hsm.Benchmarks" generate "$work/n$n" "$n" "$seed" | sed 's/^/bench-cli: /'
   mk "$work/n$n" '<Project Sdk="Hsm.Sdk" />'
   stacks="$stacks n$n"
 done
-toggle() { sed -i -E 's/selection: ([^ ]+)   # bench-switch: ([^ ]+)/selection: \2   # bench-switch: \1/' "$1/hsm.yaml"; }
 
 # run variant dir -> seconds (wall clock of the whole command)
 run() {
@@ -86,7 +81,6 @@ run() {
   e=$(date +%s.%N)
   echo "$e - $s" | bc
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # Settle: the first syncs restore (and stamp), start the server, write the generated files.
 for d in $stacks; do for v in before fast fast; do run "$v" "$work/$d" >/dev/null; done; done

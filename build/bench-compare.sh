@@ -24,13 +24,7 @@ dotnet pack "$work/base-src/src/Hsm.Sdk/Hsm.Sdk.csproj" -c Release -o "$work/fee
 dotnet pack "$repo/src/Hsm.Sdk/Hsm.Sdk.csproj" -c Release -o "$work/feed" -p:HsmVersion="$vnew" -nodeReuse:false >/dev/null
 dotnet build "$repo/tests/Hsm.Benchmarks/Hsm.Benchmarks.csproj" -c Release -o "$work/benchtool" -nodeReuse:false -v:q >/dev/null
 
-# stack DIR VERSION: isolate the folder from the repository and pin the SDK version.
-stack() {
-  printf '<Project />\n' > "$1/Directory.Build.props"; printf '<Project />\n' > "$1/Directory.Build.targets"
-  printf '<?xml version="1.0" encoding="utf-8"?>\n<configuration><packageSources><add key="local" value="%s" /></packageSources></configuration>\n' "$work/feed" > "$1/nuget.config"
-  printf '{ "msbuild-sdks": { "Hsm.Sdk": "%s" } }\n' "$2" > "$1/global.json"
-  printf '<Project Sdk="Hsm.Sdk" />\n' > "$1/hsm.proj"
-}
+. "$repo/build/bench-common.sh"   # mk (reads $ver), sample, toggle, median
 props="-p:HsmPythonSync=none -p:HsmComposeValidate=false"
 # b DIR -> "wall cpu": one build.
 b() {
@@ -41,18 +35,13 @@ b() {
   e=$(date +%s.%N)
   echo "$(echo "$e - $s" | bc) $(awk '{print $1 + $2}' "$work/cpu" | tail -1)"
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-toggle() { sed -i -E 's/selection: ([^ ]+)   # bench-switch: ([^ ]+)/selection: \2   # bench-switch: \1/' "$1/hsm.yaml"; }
 
-names=()
-mkdir -p "$work/sample-base"
-cp -r "$repo/samples/quickstart/hsm.yaml" "$repo/samples/quickstart/hsm-registry" "$repo/samples/quickstart/packages" "$repo/samples/quickstart/config" "$work/sample-base/"
-git -C "$repo" show HEAD:samples/quickstart/pyproject.toml > "$work/sample-base/pyproject.toml"
-names+=(sample)
+sample "$work/sample-base"
+names=(sample)
 for n in $sizes; do "$work/benchtool/Hsm.Benchmarks" generate "$work/n$n-base" "$n" 42 >/dev/null; names+=("n$n"); done
 for d in "${names[@]}"; do
   cp -r "$work/$d-base" "$work/$d-new"
-  stack "$work/$d-base" "$vbase"; stack "$work/$d-new" "$vnew"
+  ver=$vbase mk "$work/$d-base" '<Project Sdk="Hsm.Sdk" />'; ver=$vnew mk "$work/$d-new" '<Project Sdk="Hsm.Sdk" />'
   for v in base new; do
     (cd "$work/$d-$v" && dotnet restore hsm.proj -nodeReuse:false -v:q >/dev/null)
     b "$work/$d-$v" >/dev/null; b "$work/$d-$v" >/dev/null
@@ -75,6 +64,6 @@ for d in "${names[@]}"; do
   measure() { b "$work/$d-$1"; }
   row "no-op build, $d"
   measure() { toggle "$work/$d-$1"; b "$work/$d-$1"; }
-  [ "$d" = sample ] || row "selection change, $d"
+  row "selection change, $d"
 done
 echo "machine: $(nproc) cores, .NET SDK $(dotnet --version), load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -87,8 +87,6 @@ b() {
   fi
   echo "$w $(echo "$u + $s" | bc) $m"
 }
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-toggle() { sed -i -E 's/selection: ([^ ]+)   # bench-switch: ([^ ]+)/selection: \2   # bench-switch: \1/' "$1/hsm.yaml"; }
 fresh() {
   rm -rf "$1/obj/hsm" "$1/docker-compose.hsm.yml" "$1/hsm.lock" "$1"/.env.hsm*
   cp "$1/pyproject.toml.orig" "$1/pyproject.toml" 2>/dev/null || true
@@ -96,11 +94,7 @@ fresh() {
 
 mk "$work/base" '<Project Sdk="Microsoft.Build.NoTargets"><PropertyGroup><TargetFramework>netstandard2.0</TargetFramework></PropertyGroup></Project>'
 mk "$work/hsm-sample" '<Project Sdk="Hsm.Sdk" />'
-cp -r "$repo/samples/quickstart/hsm.yaml" "$repo/samples/quickstart/hsm-registry" "$repo/samples/quickstart/packages" "$repo/samples/quickstart/config" "$work/hsm-sample/"
-git -C "$repo" show HEAD:samples/quickstart/pyproject.toml > "$work/hsm-sample/pyproject.toml" 2>/dev/null || cp "$repo/samples/quickstart/pyproject.toml" "$work/hsm-sample/"
-# The sample's 1-of-N client group gets the generator's marker, so one toggle serves every stack.
-sed -i -E 's/selection: qdrant-adapter( *)#.*/selection: qdrant-adapter   # bench-switch: milvus-adapter/' "$work/hsm-sample/hsm.yaml"
-grep -q 'bench-switch' "$work/hsm-sample/hsm.yaml" || { echo "bench: no 1-of-N selection to flip in the sample" >&2; exit 1; }
+sample "$work/hsm-sample"
 cp "$work/hsm-sample/pyproject.toml" "$work/hsm-sample/pyproject.toml.orig"
 stacks="sample"
 for n in $sizes; do

@@ -33,6 +33,16 @@ public sealed class HsmLock
     /// <summary>generated file label → sha256.</summary>
     public SortedDictionary<string, string> Files { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>A lock with the same stack, owned entries and file records (the entries are shared, the collections are not).</summary>
+    public HsmLock Copy()
+    {
+        var copy = new HsmLock { Invalid = Invalid };
+        copy.Stack.AddRange(Stack);
+        foreach (var (k, v) in Owned) copy.Owned[k] = v;
+        foreach (var (k, v) in Files) copy.Files[k] = v;
+        return copy;
+    }
+
     public static List<StackEntry> StackOf(ResolvedStack stack) =>
         stack.Libraries.Select(l => new StackEntry { Kind = "library", Name = l.Name, Mode = l.Mode, Source = l.Source.Type, Origin = l.Origins.Select(o => o.Path).ToList() })
         .Concat(stack.Services.Select(s => new StackEntry { Kind = "service", Name = s.Name, Mode = s.Mode, Source = s.Source?.Type ?? "external", Profile = s.Profile, Origin = s.Origins.Select(o => o.Path).ToList() }))

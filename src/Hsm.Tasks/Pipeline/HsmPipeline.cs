@@ -184,5 +184,5 @@ public sealed class HsmPipeline
     private static StackMode? ModeOf(string? text) => text switch { "dev" => StackMode.Dev, "prod" => StackMode.Prod, _ => null };
 
     /// <summary>The mode as resolved.json, hsm.lock and the resolver spell it.</summary>
-    public static string? ModeText(StackMode? mode) => mode switch { StackMode.Dev => "dev", StackMode.Prod => "prod", _ => null };
+    private static string? ModeText(StackMode? mode) => mode switch { StackMode.Dev => "dev", StackMode.Prod => "prod", _ => null };
 }

@@ -75,7 +75,7 @@ public static class PublishStager
 
         var lockLabel = label(req.LockPath);
         var oldLock = HsmLock.Read(req.LockPath, lockLabel, d);
-        var newLock = HsmLock.Read(req.LockPath, lockLabel, new DiagnosticBag()); // stack and owned stay as the chain wrote them
+        var newLock = oldLock.Copy(); // stack and owned stay as the chain wrote them; only this target's file records change
         var publishLabel = label(Path.TrimEndingDirectorySeparator(req.PublishPath)).TrimEnd('/');
         bool Mine(string key) => key.StartsWith(publishLabel + "/", StringComparison.Ordinal) && !key[(publishLabel.Length + 1)..].Contains('/')
             && IsPublishEntry(key, "");
