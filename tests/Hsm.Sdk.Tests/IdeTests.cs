@@ -179,20 +179,22 @@ public sealed class IdeTests(PackedSdk sdk)
     {
         using var p = new TestProject(sdk, "watch");
         p.Write("more-registry/libraries/extra-lib.yaml", "name: extra-lib\nsources:\n  prod: { type: pypi }\n");
+        // The real dotnet watch: it evaluates hsm.proj with DotNetWatchBuild=true and lists its Watch items.
         List<string> Watched()
         {
-            var (code, output) = p.Dotnet("msbuild", "hsm.proj", "-getItem:Watch", "-nologo");
+            var (code, output) = p.Dotnet("watch", "--list", "--non-interactive");
             Assert.True(code == 0, output);
-            var json = output[output.IndexOf('{')..];
-            using var doc = JsonDocument.Parse(json);
-            return doc.RootElement.GetProperty("Items").GetProperty("Watch").EnumerateArray()
-                .Select(e => e.GetProperty("FullPath").GetString()!).ToList();
+            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         }
         var before = Watched();
         Assert.Contains(p.PathOf("hsm.yaml"), before);
         Assert.Contains(p.PathOf("hsm-registry/libraries/milvus-adapter.yaml"), before);
         Assert.Contains(p.PathOf("hsm-registry/service_groups/vector-db-server.yaml"), before);
         Assert.DoesNotContain(p.PathOf("more-registry/libraries/extra-lib.yaml"), before);
+        // Every other evaluation (a build's, an IDE's) has no Watch items: the registry glob is not paid there.
+        var (plainCode, plain) = p.Dotnet("msbuild", "hsm.proj", "-getItem:Watch", "-nologo");
+        Assert.True(plainCode == 0, plain);
+        Assert.DoesNotContain("hsm-registry", plain);
 
         // A registry folder given by a property is watched once a build resolved with it.
         p.BuildOk("-p:HsmRegistryPath=more-registry%3Bhsm-registry");
