@@ -71,21 +71,31 @@ public sealed class IdeTests(PackedSdk sdk)
         Assert.Contains("hsm: docker-compose.hsm.yml: - service qdrant (deselected", check);
     }
 
-    private static Dictionary<string, Dictionary<string, string>> Items(Build log, string type) =>
-        log.FindChildrenRecursive<Target>(t => t.Name == "_HsmComponentItems")
-            .SelectMany(t => t.FindChildrenRecursive<AddItem>(a => a.Name == type))
-            .SelectMany(a => a.Children.OfType<Item>())
-            .GroupBy(i => i.Text).ToDictionary(g => g.Key,
-                g => g.Last().Children.OfType<Metadata>().ToDictionary(m => m.Name, m => m.Value));
+    /// <summary>The metadata the items promise (docs/properties.md), as the build left them (`-getItem` after the targets).</summary>
+    private static readonly string[] ComponentMetadata = ["Kind", "Mode", "ModeOrigin", "Source", "Group", "Origin", "Profile", "Runtime"];
+
+    /// <summary>Builds (asserting success) and returns the HsmLibrary and HsmService items the build ended with: name → metadata.</summary>
+    private static (BuildResult Build, Dictionary<string, Dictionary<string, string>> Libraries, Dictionary<string, Dictionary<string, string>> Services)
+        BuildItems(TestProject p, params string[] args)
+    {
+        var r = p.BuildOk([.. args, "-t:Build", "-getItem:HsmLibrary", "-getItem:HsmService"]); // -getItem alone would only evaluate
+        using var doc = JsonDocument.Parse(r.Output[r.Output.IndexOf('{')..(r.Output.LastIndexOf('}') + 1)]);
+        Dictionary<string, Dictionary<string, string>> Of(string type) =>
+            doc.RootElement.GetProperty("Items").GetProperty(type).EnumerateArray().ToDictionary(
+                e => e.GetProperty("Identity").GetString()!,
+                e => e.EnumerateObject().Where(m => ComponentMetadata.Contains(m.Name)).ToDictionary(m => m.Name, m => m.Value.GetString()!));
+        return (r, Of("HsmLibrary"), Of("HsmService"));
+    }
 
     [Fact]
     public void Component_items_carry_ModeOrigin_exist_on_a_no_op_build_and_the_binlog_embeds_the_inputs()
     {
         using var p = new TestProject(sdk, "why");
         p.Write("hsm.yaml", p.Read("hsm.yaml").Replace("      strategy: 1-of-N              # no selection", "      mode: dev\n      strategy: 1-of-N              # no selection"));
-        var first = p.BuildOk();
-        var libs = Items(first.Log!, "HsmLibrary");
-        var svcs = Items(first.Log!, "HsmService");
+        var (first, libs, svcs) = BuildItems(p);
+        Assert.True(first.Ran("HsmResolve"));
+        Assert.Equal("library", libs["qdrant-adapter"]["Kind"]);
+        Assert.Equal("service", svcs["redis"]["Kind"]);
         Assert.Equal("modes.qdrant-adapter", libs["qdrant-adapter"]["ModeOrigin"]);
         Assert.Equal("dev", libs["qdrant-adapter"]["Mode"]);
         Assert.Equal("services.standalone.redis.mode", svcs["redis"]["ModeOrigin"]);
@@ -100,17 +110,38 @@ public sealed class IdeTests(PackedSdk sdk)
         Assert.Contains(embedded, f => f.EndsWith("obj/hsm/resolved.json", StringComparison.Ordinal));
         Assert.Contains(embedded, f => f.EndsWith("obj/hsm/stage/plan.json", StringComparison.Ordinal));
 
-        // No-op: HsmResolve is skipped, the task assembly is not loaded, and the items are there all the same.
-        var noop = p.BuildOk();
+        // No-op: HsmResolve is skipped, the task assembly is not loaded, and the items are there all the same
+        // (imported by the evaluation from obj/hsm/components.props).
+        var (noop, noopLibs, noopSvcs) = BuildItems(p);
         Assert.True(noop.Skipped("HsmResolve"));
         Assert.DoesNotContain(noop.Log!.FindChildrenRecursive<Microsoft.Build.Logging.StructuredLogger.Task>(), t => t.Name.StartsWith("Hsm", StringComparison.Ordinal));
-        Assert.Equal(libs, Items(noop.Log!, "HsmLibrary"));
-        Assert.Equal(svcs, Items(noop.Log!, "HsmService"));
+        Assert.Equal(libs, noopLibs);
+        Assert.Equal(svcs, noopSvcs);
         Assert.Contains(noop.Log!.SourceFiles, f => f.FullPath == p.PathOf("hsm.yaml"));
 
-        // The global property wins and says so.
-        var prod = p.BuildOk("-p:Mode=Prod");
-        Assert.Equal("the Mode property", Items(prod.Log!, "HsmLibrary")["qdrant-adapter"]["ModeOrigin"]);
+        // The global property wins and says so: the resolution ran in this build, and its items replace the imported ones.
+        var (prod, prodLibs, _) = BuildItems(p, "-p:Mode=Prod");
+        Assert.True(prod.Ran("HsmResolve"));
+        Assert.Equal("the Mode property", prodLibs["qdrant-adapter"]["ModeOrigin"]);
+
+        // A selection changed: the items are this build's (milvus-adapter, not qdrant-adapter), once each.
+        p.Write("hsm.yaml", p.Read("hsm.yaml").Replace("selection: qdrant-adapter", "selection: milvus-adapter"));
+        var (changed, changedLibs, changedSvcs) = BuildItems(p);
+        Assert.True(changed.Ran("HsmResolve"));
+        Assert.Contains("milvus-adapter", changedLibs.Keys);
+        Assert.DoesNotContain("qdrant-adapter", changedLibs.Keys);
+        Assert.Contains("milvus", changedSvcs.Keys);
+        Assert.DoesNotContain("qdrant", changedSvcs.Keys);
+        var (_, afterLibs, afterSvcs) = BuildItems(p);
+        Assert.Equal(changedLibs, afterLibs);
+        Assert.Equal(changedSvcs, afterSvcs);
+
+        // obj/hsm/components.props deleted: the resolution runs again to bring the items back.
+        File.Delete(p.PathOf("obj/hsm/components.props"));
+        var (again, againLibs, _) = BuildItems(p);
+        Assert.True(again.Ran("HsmResolve"));
+        Assert.Equal(changedLibs, againLibs);
+        Assert.True(File.Exists(p.PathOf("obj/hsm/components.props")));
     }
 
     /// <summary>The help links as the terminal logger renders them (OSC 8 hyperlinks on the code): code → URI.</summary>

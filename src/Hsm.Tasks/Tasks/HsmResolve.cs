@@ -47,8 +47,8 @@ public sealed class HsmResolve : ResolvingTask
             return item;
         }).ToArray();
         WriteIfChanged(Path.Combine(IntermediateDirectory, "binlog-embed.txt"), string.Concat(BinlogEmbeds(resolved, stack).Select(f => f + "\n")));
-        // The same items for the builds that skip this target (read by _HsmComponentItems with built-in tasks only).
-        WriteIfChanged(Path.Combine(IntermediateDirectory, "components.proj"), ComponentsProject(Libraries, Services));
+        // The same items for the builds that skip this target: Hsm.Sdk.targets imports this file at evaluation.
+        WriteIfChanged(Path.Combine(IntermediateDirectory, "components.props"), ComponentsProps(Libraries, Services));
     }
 
     /// <summary>
@@ -76,11 +76,14 @@ public sealed class HsmResolve : ResolvingTask
         return item;
     }
 
-    /// <summary>A project with the items as evaluation items and two targets returning them (Kind tells them apart).</summary>
-    internal static string ComponentsProject(IEnumerable<ITaskItem> libraries, IEnumerable<ITaskItem> services)
+    /// <summary>
+    /// The items as evaluation items, in a file Hsm.Sdk.targets imports (so a build that skips HsmResolve has them
+    /// without running anything; the HsmResolve target replaces them with the task's outputs when it runs).
+    /// </summary>
+    internal static string ComponentsProps(IEnumerable<ITaskItem> libraries, IEnumerable<ITaskItem> services)
     {
         var sb = new System.Text.StringBuilder();
-        sb.Append("<!-- Written by HsmResolve: the HsmLibrary and HsmService items of the last resolution. -->\n<Project>\n  <ItemGroup>\n");
+        sb.Append("<!-- Written by HsmResolve: the HsmLibrary and HsmService items of the last resolution (imported by Hsm.Sdk.targets). -->\n<Project>\n  <ItemGroup>\n");
         foreach (var (type, items) in new[] { ("HsmLibrary", libraries), ("HsmService", services) })
             foreach (var i in items)
             {
@@ -89,7 +92,7 @@ public sealed class HsmResolve : ResolvingTask
                     sb.Append($"<{name}>{ProjectXml.Text(((ITaskItem2)i).GetMetadataValueEscaped(name))}</{name}>");
                 sb.Append($"</{type}>\n");
             }
-        sb.Append("  </ItemGroup>\n  <Target Name=\"HsmLibraries\" Returns=\"@(HsmLibrary)\" />\n  <Target Name=\"HsmServices\" Returns=\"@(HsmService)\" />\n</Project>\n");
+        sb.Append("  </ItemGroup>\n</Project>\n");
         return sb.ToString();
     }
 

@@ -88,7 +88,7 @@ public sealed class TaskParameterTests : IDisposable
         var redis = Assert.Single(t.Services, i => i.ItemSpec == "redis");
         Assert.Equal("service", redis.GetMetadata("Kind"));
         Assert.False(string.IsNullOrEmpty(redis.GetMetadata("Profile")));
-        Assert.Contains("HsmLibrary Include=\"langchain\"", File.ReadAllText(Path.Combine(Obj, "components.proj")));
+        Assert.Contains("HsmLibrary Include=\"langchain\"", File.ReadAllText(Path.Combine(Obj, "components.props")));
         Assert.Equal("false", Settings()["locked"]);
     }
 
