@@ -85,6 +85,30 @@ public sealed class SafetyEndToEndTests(PackedSdk sdk)
     }
 
     [Fact]
+    public void A_fifo_put_in_place_after_a_no_op_build_fails_the_build_instead_of_blocking_it()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var p = new TestProject(sdk, "fifo-late");
+        p.BuildOk();
+        p.BuildOk();
+        // A no-op with the stat record present: find is not run (nothing changed since it last found no special file).
+        var noop = p.BuildOk();
+        Assert.True(noop.Skipped("HsmResolve"));
+        Assert.True(p.Exists("obj/hsm/artifacts.stat"));
+        Assert.DoesNotContain(noop.Log!.FindChildrenRecursive<Microsoft.Build.Logging.StructuredLogger.Task>(), t => t.Name == "Exec");
+
+        // pyproject.toml becomes a FIFO, even one with the replaced file's last-write time: the stat lines differ
+        // (the folder's entries changed), find runs, and the build fails with HSM4030 instead of blocking in GetFileHash.
+        var written = File.GetLastWriteTimeUtc(p.PathOf("pyproject.toml"));
+        MakeFifo(p.PathOf("pyproject.toml"));
+        File.SetLastWriteTimeUtc(p.PathOf("pyproject.toml"), written);
+        var r = p.Build();
+        Assert.False(r.Succeeded);
+        Assert.Equal("HSM4030", Assert.Single(r.Errors).Code);
+        Assert.False(p.Exists("obj/hsm/artifacts.stat"));
+    }
+
+    [Fact]
     public void A_symlinked_pyproject_is_written_through_and_a_read_only_one_is_refused()
     {
         if (OperatingSystem.IsWindows()) return;
