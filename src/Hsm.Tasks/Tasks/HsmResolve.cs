@@ -79,17 +79,45 @@ public sealed class HsmResolve : ResolvingTask
     /// <summary>
     /// The items as evaluation items, in a file Hsm.Sdk.targets imports (so a build that skips HsmResolve has them
     /// without running anything; the HsmResolve target replaces them with the task's outputs when it runs).
+    /// Each metadata's most common non-empty value per item type is an item definition, and an item spells out only
+    /// the values that differ (an empty one as an empty element, which overrides the definition): a third of the
+    /// elements to evaluate for a large stack (evaluation cost grows with them). The task's outputs set every
+    /// metadata themselves, empty ones included, so the definitions never show through on them.
     /// </summary>
     internal static string ComponentsProps(IEnumerable<ITaskItem> libraries, IEnumerable<ITaskItem> services)
     {
         var sb = new System.Text.StringBuilder();
-        sb.Append("<!-- Written by HsmResolve: the HsmLibrary and HsmService items of the last resolution (imported by Hsm.Sdk.targets). -->\n<Project>\n  <ItemGroup>\n");
-        foreach (var (type, items) in new[] { ("HsmLibrary", libraries), ("HsmService", services) })
+        sb.Append("<!-- Written by HsmResolve: the HsmLibrary and HsmService items of the last resolution (imported by Hsm.Sdk.targets). -->\n<Project>\n");
+        var types = new[] { ("HsmLibrary", libraries.ToList()), ("HsmService", services.ToList()) };
+        static IEnumerable<string> Names(ITaskItem i) => i.MetadataNames.Cast<string>().Where(n => !IsWellKnown(n));
+        static string Value(ITaskItem i, string name) => ((ITaskItem2)i).GetMetadataValueEscaped(name);
+        var defaults = types.ToDictionary(t => t.Item1, t => t.Item2
+            .SelectMany(i => Names(i).Select(n => (Name: n, Value: Value(i, n))))
+            .Where(m => m.Value.Length > 0)
+            .GroupBy(m => m.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.GroupBy(m => m.Value, StringComparer.Ordinal)
+                .OrderByDescending(v => v.Count()).ThenBy(v => v.Key, StringComparer.Ordinal).First().Key, StringComparer.Ordinal));
+        sb.Append("  <ItemDefinitionGroup>\n");
+        foreach (var (type, _) in types)
+        {
+            sb.Append($"    <{type}>");
+            foreach (var (name, value) in defaults[type].OrderBy(d => d.Key, StringComparer.Ordinal))
+                sb.Append($"<{name}>{ProjectXml.Text(value)}</{name}>");
+            sb.Append($"</{type}>\n");
+        }
+        sb.Append("  </ItemDefinitionGroup>\n  <ItemGroup>\n");
+        foreach (var (type, items) in types)
             foreach (var i in items)
             {
-                sb.Append($"    <{type} Include=\"{ProjectXml.Attr(i.ItemSpec)}\">");
-                foreach (var name in i.MetadataNames.Cast<string>().Where(n => !IsWellKnown(n)).OrderBy(n => n, StringComparer.Ordinal))
-                    sb.Append($"<{name}>{ProjectXml.Text(((ITaskItem2)i).GetMetadataValueEscaped(name))}</{name}>");
+                var d = defaults[type];
+                var own = Names(i).Concat(d.Keys).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal)
+                    .Select(n => (Name: n, Value: Names(i).Contains(n, StringComparer.Ordinal) ? Value(i, n) : ""))
+                    .Where(m => !(d.TryGetValue(m.Name, out var def) ? def == m.Value : m.Value.Length == 0))
+                    .ToList();
+                sb.Append($"    <{type} Include=\"{ProjectXml.Attr(i.ItemSpec)}\"");
+                if (own.Count == 0) { sb.Append(" />\n"); continue; }
+                sb.Append('>');
+                foreach (var (name, value) in own) sb.Append($"<{name}>{ProjectXml.Text(value)}</{name}>");
                 sb.Append($"</{type}>\n");
             }
         sb.Append("  </ItemGroup>\n</Project>\n");
