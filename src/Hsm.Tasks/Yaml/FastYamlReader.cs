@@ -236,7 +236,8 @@ internal sealed class FastYamlReader
         {
             char d = _t[i];
             if (d == ':' && (i + 1 == _le || _t[i + 1] == ' ')) break;
-            if (d == '#' && _t[i - 1] == ' ') return null;
+            // Only ordinary characters in a plain key: YamlDotNet reads "a *b: c" as one scalar, for one.
+            if (!IsOrdinary(d) && d != ':') return null;
         }
         if (i == _le || i - p > MaxKeyLength) return null;
         colon = i;
@@ -271,7 +272,7 @@ internal sealed class FastYamlReader
     /// no single-pair map in a sequence.</summary>
     private YNode? ParseFlow(int p, int depth, ref int end)
     {
-        if (depth + 1 >= SafeYamlLoader.MaxDepth) return null;
+        if (depth + 1 >= SafeYamlLoader.MaxDepth || _le - p > MaxKeyLength) return null; // (a key in it could pass YamlDotNet's 1,024-character limit)
         bool isMap = _t[p] == '{';
         char close = isMap ? '}' : ']';
         YSequence? seq = isMap ? null : new YSequence { File = _file, Line = _line, Column = p - _ls + 1 };
@@ -344,6 +345,7 @@ internal sealed class FastYamlReader
         {
             char d = _t[j];
             if (d is ',' or ']' or '}') break;
+            if (d != ':' && !IsOrdinary(d)) return null;
             if (d == ':')
             {
                 if (j + 1 < _le && _t[j + 1] == ' ') break;
@@ -385,6 +387,10 @@ internal sealed class FastYamlReader
         while (end > p && _t[end - 1] == ' ') end--;
         return new YScalar { File = _file, Line = _line, Column = p - _ls + 1, Value = _t.Substring(p, end - p), Plain = true };
     }
+
+    /// <summary>A character that means nothing to YAML inside a plain key or a flow scalar (letters, digits, space and a few more).</summary>
+    private static bool IsOrdinary(char d) =>
+        char.IsAsciiLetterOrDigit(d) || d is ' ' or '_' or '.' or '-' or '/' or '$' or '(' or ')' or '=' or '<' or '>' or '~' or '^' or '+' or ';' or '@' || d >= '\u00A0';
 
     /// <summary>Whether a plain scalar may start at <paramref name="p"/> (no indicator; "-" only before a non-space).</summary>
     private bool IsPlainStart(int p)

@@ -189,7 +189,7 @@ public sealed class FastYamlTests
         Assert.True(problems.Count == 0, string.Join("\n", problems.Take(20)));
     }
 
-    private const string Alphabet = ":-#'\"&*!|>[]{},?% \t\r\n\\<~.abcxyz019é—";
+    private const string Alphabet = ":-#'\"&*!|>[]{},?% \t\r\n\\<~.abcxyz019é—\u00A0\u3000/_$=";
     private static readonly string[] Snippets =
     {
         "- ", ": ", " #", "#", "'", "\"", "''", "&a ", "*a", "!!str ", "|\n", ">-\n", "<<: ", "? ", "---\n", "...\n", "[", "{", "}", "]",
