@@ -338,7 +338,8 @@ internal sealed class FastYamlReader
         }
         // A conservative plain scalar: starts with a letter, digit or one of a few safe characters, holds no
         // indicator that could end it or change its meaning in a flow context.
-        if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '/' or '$' or '(' or ')' or '=' or '<' or '~' or '^' or '+' or '(' or ';' || (c == '-' && p + 1 < _le && char.IsAsciiLetterOrDigit(_t[p + 1]))))
+        if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '/' or '$' or '(' or ')' or '=' or '<' or '~' or '^' or '+' or ';' || c >= '\u00A0'
+              || (c == '-' && p + 1 < _le && char.IsAsciiLetterOrDigit(_t[p + 1]))))
             return null;
         int j = p;
         for (; j < _le; j++)

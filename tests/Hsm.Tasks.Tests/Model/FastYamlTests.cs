@@ -239,14 +239,84 @@ public sealed class FastYamlTests
         return (cases, fast, problems);
     }
 
-    /// <summary>Seeds for the fuzzer: the repository's texts the fast path reads, and a few generated registry files and a lock.</summary>
+    private static readonly string[] Words = { "a", "name", "x1", "service:svc-1", "lib-00001", "https://h/p", "-p", "a b", "é", "~", "null", "1.0", "k=v", "$X", "<2" };
+
+    private static string RandomScalar(Random r, bool key, int suffix = -1)
+    {
+        var w = Words[r.Next(Words.Length)] + (suffix >= 0 ? suffix.ToString() : "");
+        return r.Next(6) switch
+        {
+            0 => $"\"{w}\"",
+            1 => $"'{w}'",
+            2 when !key => $"{{ {Words[r.Next(3)]}: {w}, q: [1, \"2\"] }}",
+            3 when !key => $"[{w}, x]",
+            4 when !key => "",
+            _ => w,
+        };
+    }
+
+    /// <summary>A random document of the subset's shapes (nested and compact maps, indented and indentless sequences, flow values).</summary>
+    internal static string RandomDocument(Random r)
+    {
+        var sb = new StringBuilder();
+        void Node(int ind, int depth, bool inSeq)
+        {
+            if (depth > 4 || r.Next(3) == 0) { sb.Append(' ').Append(RandomScalar(r, false)).Append(r.Next(5) == 0 ? "  # c\n" : "\n"); return; }
+            if (r.Next(2) == 0) Map(ind + 1 + r.Next(3), depth, false);
+            else Seq(ind + (r.Next(2) == 0 && !inSeq ? 0 : 1 + r.Next(2)), depth);
+        }
+        void Map(int ind, int depth, bool inline)
+        {
+            if (!inline) sb.Append('\n');
+            int n = 1 + r.Next(3);
+            for (int i = 0; i < n; i++)
+            {
+                if (!(inline && i == 0)) sb.Append(' ', ind);
+                sb.Append(RandomScalar(r, true, i)).Append(':');
+                Node(ind, depth + 1, false);
+            }
+        }
+        void Seq(int ind, int depth)
+        {
+            sb.Append('\n');
+            int n = 1 + r.Next(3);
+            for (int i = 0; i < n; i++)
+            {
+                sb.Append(' ', ind).Append('-');
+                if (r.Next(3) == 0) { sb.Append(' '); Map(ind + 2, depth + 1, inline: true); }
+                else Node(ind, depth + 1, true);
+            }
+        }
+        Map(0, 0, inline: true);
+        return r.Next(4) == 0 ? sb.ToString().Replace("\n", "\r\n") : sb.ToString();
+    }
+
+    /// <summary>Seeds for the fuzzer: the repository's texts the fast path reads, random documents of the subset, and a few generated registry files and a lock.</summary>
     private static List<(string Label, string Text)> FuzzSeeds(string dir)
     {
         var seeds = RepositoryTexts().Where(t => t.Text.Length < 4000 && FastYamlReader.TryRead(t.Text, t.Label, out _)).ToList();
+        var r = new Random(7);
+        for (int i = 0; i < 200; i++) seeds.Add(($"random-{i}.yaml", RandomDocument(r)));
         var gen = GeneratedTexts(dir, 30);
         seeds.AddRange(gen.Where(t => t.Label.StartsWith("hsm-registry/", StringComparison.Ordinal)).Take(40));
         seeds.AddRange(gen.Where(t => t.Label is "hsm.yaml" or "hsm.lock"));
         return seeds;
+    }
+
+    [Fact]
+    public void Random_documents_of_the_subset_are_read_by_the_fast_path_with_the_same_tree()
+    {
+        var r = new Random(3);
+        int fast = 0, n = 2000;
+        for (int i = 0; i < n; i++)
+        {
+            var text = RandomDocument(r);
+            var (f, problem) = Check(text, "random.yaml");
+            Assert.True(problem is null, $"{problem}\n--- text ---\n{text}");
+            if (f) fast++;
+        }
+        _out.WriteLine($"{n} random documents: {fast} read by the fast path");
+        Assert.True(fast > n * 9 / 10, $"only {fast} of {n} read by the fast path");
     }
 
     [Fact]
