@@ -17,10 +17,10 @@ namespace Hsm.Yaml;
 internal sealed class FastYamlReader
 {
     private const int MaxKeyLength = 1000; // YamlDotNet's simple keys stop at 1024 characters
-    private const int SmallMap = 8;
+    private const int SmallMap = 32; // up to this many keys, duplicates are found by a scan of the entries
 
-    private readonly string _t;
-    private readonly string _file;
+    private string _t = "";
+    private string _file = "";
     private bool _bail;
 
     // The current content line (not blank, not a comment): its start, end (before "\r\n" or "\n"),
@@ -28,22 +28,87 @@ internal sealed class FastYamlReader
     private int _ls, _le, _next, _line, _ind;
     private bool _eof;
 
-    private FastYamlReader(string text, string file) { _t = text; _file = file; }
+    // Entries and items are collected in these lists (one per open map or sequence, reused from file to file)
+    // and copied into a list of the final size when the map or sequence ends (issue 16: fewer allocations).
+    private readonly List<List<KeyValuePair<YScalar, YNode>>> _entryLists = new();
+    private readonly List<List<YNode>> _itemLists = new();
+    private int _openMaps, _openSequences;
+
+    [ThreadStatic] private static FastYamlReader? _cached;
+
+    private FastYamlReader() { }
 
     /// <summary>Reads <paramref name="text"/>; false when it is outside the subset (the caller then uses YamlDotNet).</summary>
     public static bool TryRead(string text, string file, out YNode? root)
     {
         root = null;
         if (!AllCharactersSimple(text)) return false;
-        var r = new FastYamlReader(text, file);
-        r._next = 0; r._line = 0;
-        r.NextContentLine();
-        if (r._bail) return false;
-        if (r._eof) return true; // empty, or only comments: null, as YamlDotNet's path returns
-        var node = r.ParseBlock(1);
-        if (r._bail || node is null || !r._eof) return false;
-        root = node;
-        return true;
+        var r = _cached ?? new FastYamlReader();
+        _cached = null; // not shared while in use
+        try
+        {
+            r._t = text; r._file = file;
+            r._bail = false; r._eof = false; r._next = 0; r._line = 0; r._openMaps = 0; r._openSequences = 0;
+            r.NextContentLine();
+            if (r._bail) return false;
+            if (r._eof) return true; // empty, or only comments: null, as YamlDotNet's path returns
+            var node = r.ParseBlock(1);
+            if (r._bail || node is null || !r._eof) return false;
+            root = node;
+            return true;
+        }
+        finally
+        {
+            foreach (var l in r._entryLists) l.Clear();
+            foreach (var l in r._itemLists) l.Clear();
+            r._t = ""; r._file = "";
+            _cached = r;
+        }
+    }
+
+    private List<KeyValuePair<YScalar, YNode>> OpenMap()
+    {
+        if (_openMaps == _entryLists.Count) _entryLists.Add(new());
+        return _entryLists[_openMaps++];
+    }
+
+    private List<KeyValuePair<YScalar, YNode>> CloseMap(List<KeyValuePair<YScalar, YNode>> scratch)
+    {
+        _openMaps--;
+        var entries = new List<KeyValuePair<YScalar, YNode>>(scratch.Count);
+        entries.AddRange(scratch);
+        scratch.Clear();
+        return entries;
+    }
+
+    private List<YNode> OpenSequence()
+    {
+        if (_openSequences == _itemLists.Count) _itemLists.Add(new());
+        return _itemLists[_openSequences++];
+    }
+
+    private List<YNode> CloseSequence(List<YNode> scratch)
+    {
+        _openSequences--;
+        var items = new List<YNode>(scratch.Count);
+        items.AddRange(scratch);
+        scratch.Clear();
+        return items;
+    }
+
+    /// <summary>True when <paramref name="key"/> is already a key of the map being read (a scan while it is small).</summary>
+    private static bool IsDuplicate(List<KeyValuePair<YScalar, YNode>> entries, ref HashSet<string>? seen, string key)
+    {
+        if (seen is not null) return !seen.Add(key);
+        foreach (var e in entries)
+            if (string.Equals(e.Key.Value, key, StringComparison.Ordinal)) return true;
+        if (entries.Count >= SmallMap)
+        {
+            seen = new HashSet<string>(entries.Count * 2, StringComparer.Ordinal);
+            foreach (var e in entries) seen.Add(e.Key.Value);
+            seen.Add(key);
+        }
+        return false;
     }
 
     /// <summary>Only LF, CRLF and printable characters whose column YamlDotNet counts as one (no tab, no BOM, no surrogate, no NEL/LS/PS).</summary>
@@ -104,7 +169,8 @@ internal sealed class FastYamlReader
     private YSequence? ParseSequence(int ind, int depth)
     {
         if (depth + 1 >= SafeYamlLoader.MaxDepth) { _bail = true; return null; }
-        var seq = new YSequence { File = _file, Line = _line, Column = ind + 1 };
+        int seqLine = _line;
+        var items = OpenSequence();
         while (true)
         {
             if (!IsEntryAt(ind)) { _bail = true; return null; }
@@ -138,38 +204,26 @@ internal sealed class FastYamlReader
                 if (!_eof && _ind > ind) { _bail = true; return null; } // a continuation line
             }
             if (_bail || item is null) { _bail = true; return null; }
-            seq.Items.Add(item);
-            if (_eof || _ind < ind) return seq;
-            if (_ind > ind) { _bail = true; return null; }
-            if (!IsEntryAt(ind)) return seq; // an indentless sequence ends at its map's next key; elsewhere the caller bails
+            items.Add(item);
+            if (_ind > ind && !_eof) { _bail = true; return null; }
+            // An indentless sequence ends at its map's next key; elsewhere the caller bails.
+            if (_eof || _ind < ind || !IsEntryAt(ind))
+                return new YSequence(CloseSequence(items)) { File = _file, Line = seqLine, Column = ind + 1 };
         }
     }
 
     private YMapping? ParseMapping(int ind, int keyPos, int depth)
     {
         if (depth + 1 >= SafeYamlLoader.MaxDepth) { _bail = true; return null; }
-        var map = new YMapping { File = _file, Line = _line, Column = ind + 1 };
+        int mapLine = _line;
+        var entries = OpenMap();
         HashSet<string>? seen = null;
         while (true)
         {
             var key = ParseKey(keyPos, out int colon);
             if (key is null) { _bail = true; return null; }
             if (key.Plain && key.Value == "<<") { _bail = true; return null; }
-            if (seen is not null)
-            {
-                if (!seen.Add(key.Value)) { _bail = true; return null; }
-            }
-            else
-            {
-                foreach (var e in map.Entries)
-                    if (string.Equals(e.Key.Value, key.Value, StringComparison.Ordinal)) { _bail = true; return null; }
-                if (map.Entries.Count >= SmallMap)
-                {
-                    seen = new HashSet<string>(StringComparer.Ordinal);
-                    foreach (var e in map.Entries) seen.Add(e.Key.Value);
-                    seen.Add(key.Value);
-                }
-            }
+            if (IsDuplicate(entries, ref seen, key.Value)) { _bail = true; return null; }
             int q = colon + 1;
             while (q < _le && _t[q] == ' ') q++;
             YNode? value;
@@ -191,8 +245,8 @@ internal sealed class FastYamlReader
                 if (!_eof && _ind > ind) { _bail = true; return null; } // a continuation line
             }
             if (_bail || value is null) { _bail = true; return null; }
-            map.Entries.Add(new(key, value));
-            if (_eof || _ind < ind) return map;
+            entries.Add(new(key, value));
+            if (_eof || _ind < ind) return new YMapping(CloseMap(entries)) { File = _file, Line = mapLine, Column = ind + 1 };
             if (_ind > ind || IsEntryAt(ind)) { _bail = true; return null; }
             keyPos = _ls + ind;
         }
@@ -243,7 +297,7 @@ internal sealed class FastYamlReader
         colon = i;
         int end = i;
         while (end > p && _t[end - 1] == ' ') end--;
-        return new YScalar { File = _file, Line = _line, Column = p - _ls + 1, Value = _t.Substring(p, end - p), Plain = true };
+        return new YScalar { File = _file, Line = _line, Column = p - _ls + 1, Value = Str(p, end - p), Plain = true };
     }
 
     /// <summary>A value that fills the rest of the current line (a comment may follow): a scalar, or a flow
@@ -275,10 +329,13 @@ internal sealed class FastYamlReader
         if (depth + 1 >= SafeYamlLoader.MaxDepth || _le - p > MaxKeyLength) return null; // (a key in it could pass YamlDotNet's 1,024-character limit)
         bool isMap = _t[p] == '{';
         char close = isMap ? '}' : ']';
-        YSequence? seq = isMap ? null : new YSequence { File = _file, Line = _line, Column = p - _ls + 1 };
-        YMapping? map = isMap ? new YMapping { File = _file, Line = _line, Column = p - _ls + 1 } : null;
+        var items = isMap ? null : OpenSequence();
+        var entries = isMap ? OpenMap() : null;
+        YNode Finish() => isMap
+            ? new YMapping(CloseMap(entries!)) { File = _file, Line = _line, Column = p - _ls + 1 }
+            : new YSequence(CloseSequence(items!)) { File = _file, Line = _line, Column = p - _ls + 1 };
         int i = SkipSpaces(p + 1);
-        if (i < _le && _t[i] == close) { end = i + 1; return isMap ? map : seq; }
+        if (i < _le && _t[i] == close) { end = i + 1; return Finish(); }
         while (true)
         {
             if (i >= _le) return null;
@@ -287,23 +344,23 @@ internal sealed class FastYamlReader
                 var key = FlowScalar(ref i, depth + 1, isKey: true);
                 if (key is null || i >= _le || _t[i] != ':' || i + 1 >= _le || _t[i + 1] != ' ') return null;
                 if (key.Plain && key.Value == "<<") return null;
-                foreach (var e in map!.Entries)
-                    if (string.Equals(e.Key.Value, key.Value, StringComparison.Ordinal)) return null;
+                HashSet<string>? seen = null;
+                if (IsDuplicate(entries!, ref seen, key.Value) || seen is not null) return null; // (a flow map of 32 keys bails)
                 i = SkipSpaces(i + 1);
                 if (i >= _le) return null;
                 var value = FlowItem(ref i, depth + 1);
                 if (value is null) return null;
-                map.Entries.Add(new(key, value));
+                entries!.Add(new(key, value));
             }
             else
             {
                 var item = FlowItem(ref i, depth + 1);
                 if (item is null || (i < _le && _t[i] == ':')) return null;
-                seq!.Items.Add(item);
+                items!.Add(item);
             }
             i = SkipSpaces(i);
             if (i >= _le) return null;
-            if (_t[i] == close) { end = i + 1; return isMap ? map : seq; }
+            if (_t[i] == close) { end = i + 1; return Finish(); }
             if (_t[i] != ',') return null;
             i = SkipSpaces(i + 1);
             if (i >= _le || _t[i] is ',' or ']' or '}') return null;
@@ -358,7 +415,7 @@ internal sealed class FastYamlReader
         int e = j;
         while (e > p && _t[e - 1] == ' ') e--;
         i = SkipSpaces(j);
-        return new YScalar { File = _file, Line = _line, Column = p - _ls + 1, Value = _t.Substring(p, e - p), Plain = true };
+        return new YScalar { File = _file, Line = _line, Column = p - _ls + 1, Value = Str(p, e - p), Plain = true };
     }
 
     /// <summary>A scalar value that fills the rest of the current line (a comment may follow); null to bail.</summary>
@@ -386,7 +443,7 @@ internal sealed class FastYamlReader
         }
         int end = i;
         while (end > p && _t[end - 1] == ' ') end--;
-        return new YScalar { File = _file, Line = _line, Column = p - _ls + 1, Value = _t.Substring(p, end - p), Plain = true };
+        return new YScalar { File = _file, Line = _line, Column = p - _ls + 1, Value = Str(p, end - p), Plain = true };
     }
 
     /// <summary>A character that means nothing to YAML inside a plain key or a flow scalar (letters, digits, space and a few more).</summary>
@@ -439,7 +496,7 @@ internal sealed class FastYamlReader
     private string QuotedValue(int open, int close)
     {
         if (_t[open] == '"' && _t.AsSpan(open + 1, close - open - 1).Contains('\\')) return Unescape(open + 1, close);
-        var s = _t.Substring(open + 1, close - open - 1);
+        var s = Str(open + 1, close - open - 1);
         return _t[open] == '\'' && s.Contains("''", StringComparison.Ordinal) ? s.Replace("''", "'", StringComparison.Ordinal) : s;
     }
 
@@ -455,5 +512,51 @@ internal sealed class FastYamlReader
             sb.Append(c switch { 'n' => '\n', 't' => '\t', 'r' => '\r', _ => c });
         }
         return sb.ToString();
+    }
+
+    // The keys and values that recur in every registry file, hsm.yaml and hsm.lock, shared instead of one
+    // string per occurrence (issue 16).
+    private static readonly string[] Common =
+    {
+        "name", "version", "description", "sources", "prod", "dev", "type", "path", "editable", "url", "tag", "image",
+        "implies", "params", "env", "healthcheck", "test", "interval", "retries", "timeout", "compose", "restart",
+        "deployment_profiles", "default", "mode", "runtime", "volumes", "ports", "depends_on", "options", "strategy",
+        "selection", "command", "env_file", "conflicts", "port", "host", "external", "comment", "network_aliases",
+        "dockerfile", "context", "build", "markers", "extras", "profile", "profiles", "container_name", "collection",
+        "libraries", "services", "groups", "standalone", "project", "modes", "package_manager", "container_engine",
+        "owned", "entries", "requirement", "source", "created", "files", "origin", "service", "library",
+        "service_group", "library_group", "pypi", "git", "local", "docker-image", "managed", "docker", "podman",
+        "true", "false", "null", "1-of-N", "M-of-N", "unless-stopped", "always", "no", "uv", "CMD", "CMD-SHELL",
+        "INFO", "DEBUG", "LOG_LEVEL", "Dockerfile", "external-prod", "chain", "pyproject.toml", "tool.uv.sources",
+    };
+
+    private const int TableMask = 511;
+    private static readonly string?[] Table = BuildTable();
+
+    private static int Hash(ReadOnlySpan<char> s) => (s.Length * 31 + s[0] * 7 + s[s.Length - 1] * 13 + s[s.Length / 2] * 3) & TableMask;
+
+    private static string?[] BuildTable()
+    {
+        var table = new string?[TableMask + 1];
+        foreach (var c in Common)
+        {
+            int h = Hash(c);
+            while (table[h] is not null && table[h] != c) h = (h + 1) & TableMask;
+            table[h] = c;
+        }
+        return table;
+    }
+
+    /// <summary>The text at <paramref name="start"/>: a shared string when it is a common one, else a new one.</summary>
+    private string Str(int start, int length)
+    {
+        if (length == 0) return "";
+        if (length <= 24)
+        {
+            var span = _t.AsSpan(start, length);
+            for (int h = Hash(span); Table[h] is { } c; h = (h + 1) & TableMask)
+                if (span.SequenceEqual(c)) return c;
+        }
+        return _t.Substring(start, length);
     }
 }
