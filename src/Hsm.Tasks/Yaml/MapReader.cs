@@ -40,7 +40,12 @@ public sealed class MapReader
 
     public YNode? Node(string key) => Map[key] is YScalar { IsNull: true } ? null : Map[key];
 
-    public YScalar? KeyNode(string key) => Map.Entries.FirstOrDefault(e => e.Key.Value == key).Key;
+    public YScalar? KeyNode(string key)
+    {
+        foreach (var e in Map.Entries)
+            if (e.Key.Value == key) return e.Key;
+        return null;
+    }
 
     public YScalar? Scalar(string key)
     {

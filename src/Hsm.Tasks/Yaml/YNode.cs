@@ -62,7 +62,17 @@ public sealed class YMapping : YNode
     public List<KeyValuePair<YScalar, YNode>> Entries { get; }
     public override string KindName => "a map";
 
-    public YNode? this[string key] => Entries.FirstOrDefault(e => e.Key.Value == key).Value;
+    /// <summary>The value of the first entry with this key, or null (a loop: no closure or boxed enumerator per lookup, issue 16).</summary>
+    public YNode? this[string key]
+    {
+        get
+        {
+            var entries = Entries;
+            for (int i = 0; i < entries.Count; i++)
+                if (entries[i].Key.Value == key) return entries[i].Value;
+            return null;
+        }
+    }
 
     public override JsonNode ToJson()
     {
