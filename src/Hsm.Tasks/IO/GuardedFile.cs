@@ -82,8 +82,21 @@ public static class GuardedFile
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
             var length = fs.Length;
             if (length > maxBytes) return new GuardedRead(kind, null, length, null);
-            var buffer = new byte[(int)Math.Min(maxBytes + 1, Math.Max(length, 0) + 1)];
+            var buffer = new byte[(int)Math.Min(maxBytes + 1, Math.Max(length, 0) + (length > 0 ? 0 : 1))];
             int total = 0;
+            if (length > 0)
+            {
+                // The common case: the file still has the length just read, so one array of that size and no
+                // copy (issue 16); a 1-byte probe tells whether it grew meanwhile (then the loop below goes on).
+                int n0;
+                while (total < buffer.Length && (n0 = fs.Read(buffer, total, buffer.Length - total)) > 0) total += n0;
+                if (total < buffer.Length) { Array.Resize(ref buffer, total); return new GuardedRead(kind, buffer, 0, null); }
+                Span<byte> probe = stackalloc byte[1];
+                if (fs.Read(probe) == 0) return new GuardedRead(kind, buffer, 0, null);
+                if (buffer.Length >= maxBytes) return new GuardedRead(kind, null, total + 1, null); // it grew past the limit
+                Array.Resize(ref buffer, (int)Math.Min(maxBytes + 1, (long)buffer.Length * 2));
+                buffer[total++] = probe[0];
+            }
             while (true)
             {
                 if (total == buffer.Length)
@@ -113,13 +126,14 @@ public static class GuardedFile
     private static class NativeStat
     {
         private static bool _unavailable;
+        [ThreadStatic] private static byte[]? _statBuffer;
 
         public static bool TryMode(string path, bool followLinks, out int mode, out bool found)
         {
             mode = 0; found = false;
             if (_unavailable) return false;
             // FileStatus of System.Native: int Flags, int Mode, ... (Mode at offset 4 since .NET Core 2); the buffer is generous.
-            var buffer = new byte[256];
+            var buffer = _statBuffer ??= new byte[256]; // one per thread: read right after the call (issue 16)
             try
             {
                 var rc = followLinks ? Stat(path, buffer) : LStat(path, buffer);

@@ -9,8 +9,10 @@ namespace Hsm.Yaml;
 /// </summary>
 public sealed class MapReader
 {
-    private readonly HashSet<string> _known;
-    private readonly HashSet<string> _ignored = new(StringComparer.Ordinal);
+    // Plain arrays, searched in order (a map has a few dozen known keys at most): one HashSet per map read was a
+    // large share of a registry file's allocations (issue 16).
+    private readonly string[] _known;
+    private List<string>? _ignored;
     private readonly string _what;
 
     public YMapping Map { get; }
@@ -19,7 +21,7 @@ public sealed class MapReader
     public MapReader(YMapping map, string what, DiagnosticBag diagnostics, params string[] known)
     {
         Map = map; _what = what; Diagnostics = diagnostics;
-        _known = new HashSet<string>(known, StringComparer.Ordinal);
+        _known = known;
     }
 
     /// <summary>Wraps a node that must be a map; reports and returns null otherwise (null node: null, no error).</summary>
@@ -32,13 +34,18 @@ public sealed class MapReader
     }
 
     /// <summary>Keys of the original tool's model that load with a warning "ignored".</summary>
-    public void Ignore(params string[] keys) { foreach (var k in keys) _ignored.Add(k); }
+    public void Ignore(params string[] keys) { (_ignored ??= new()).AddRange(keys); }
 
     public bool Has(string key) => Map[key] is not null and not YScalar { IsNull: true };
 
     public YNode? Node(string key) => Map[key] is YScalar { IsNull: true } ? null : Map[key];
 
-    public YScalar? KeyNode(string key) => Map.Entries.FirstOrDefault(e => e.Key.Value == key).Key;
+    public YScalar? KeyNode(string key)
+    {
+        foreach (var e in Map.Entries)
+            if (e.Key.Value == key) return e.Key;
+        return null;
+    }
 
     public YScalar? Scalar(string key)
     {
@@ -106,14 +113,14 @@ public sealed class MapReader
     {
         foreach (var (k, _) in Map.Entries)
         {
-            if (_ignored.Contains(k.Value))
+            if (_ignored is not null && _ignored.Contains(k.Value, StringComparer.Ordinal))
             {
                 Diagnostics.Warning(Codes.IgnoredField, k.Span, $"'{k.Value}' in {_what} is a field of the original hsm that Hsm.Sdk does not use; it is ignored.");
                 continue;
             }
-            if (_known.Contains(k.Value)) continue;
+            if (Array.IndexOf(_known, k.Value) >= 0) continue;
             var hint = Suggest.Closest(k.Value, _known);
-            Diagnostics.Error(Codes.UnknownKey, k.Span, $"Unknown key '{k.Value}' in {_what}.{(hint != null ? $" Did you mean '{hint}'?" : $" Known keys: {string.Join(", ", _known.OrderBy(x => x, StringComparer.Ordinal))}.")}");
+            Diagnostics.Error(Codes.UnknownKey, k.Span, $"Unknown key '{k.Value}' in {_what}.{(hint != null ? $" Did you mean '{hint}'?" : $" Known keys: {string.Join(", ", _known.Distinct(StringComparer.Ordinal).OrderBy(x => x, StringComparer.Ordinal))}.")}");
         }
     }
 }

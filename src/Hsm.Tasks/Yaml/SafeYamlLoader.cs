@@ -69,6 +69,17 @@ public static class SafeYamlLoader
 
     public static YNode? LoadText(string text, string label, DiagnosticBag diagnostics)
     {
+        // The fast path (issue 16) reads the simple block YAML Hsm's files use; anything else goes to YamlDotNet,
+        // which also reports every diagnostic. YamlDotNet is referenced only from LoadWithYamlDotNet and below, so
+        // its assembly is not even loaded while every file takes the fast path.
+        if (FastYamlReader.TryRead(text, label, out var root)) return root;
+        return LoadWithYamlDotNet(text, label, diagnostics);
+    }
+
+    /// <summary>The YamlDotNet path: every file outside the fast path's subset, and every diagnostic.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    internal static YNode? LoadWithYamlDotNet(string text, string label, DiagnosticBag diagnostics)
+    {
         var builder = new Builder(label, diagnostics);
         try
         {

@@ -46,17 +46,33 @@ public sealed class YScalar : YNode
 
 public sealed class YSequence : YNode
 {
-    public List<YNode> Items { get; } = new();
+    public YSequence() { Items = new(); }
+    /// <summary>With the list of its items (the fast path builds it at its final size).</summary>
+    internal YSequence(List<YNode> items) { Items = items; }
+    public List<YNode> Items { get; }
     public override string KindName => "a list";
     public override JsonNode ToJson() => new JsonArray(Items.Select(i => i.ToJson()).ToArray());
 }
 
 public sealed class YMapping : YNode
 {
-    public List<KeyValuePair<YScalar, YNode>> Entries { get; } = new();
+    public YMapping() { Entries = new(); }
+    /// <summary>With the list of its entries (the fast path builds it at its final size).</summary>
+    internal YMapping(List<KeyValuePair<YScalar, YNode>> entries) { Entries = entries; }
+    public List<KeyValuePair<YScalar, YNode>> Entries { get; }
     public override string KindName => "a map";
 
-    public YNode? this[string key] => Entries.FirstOrDefault(e => e.Key.Value == key).Value;
+    /// <summary>The value of the first entry with this key, or null (a loop: no closure or boxed enumerator per lookup, issue 16).</summary>
+    public YNode? this[string key]
+    {
+        get
+        {
+            var entries = Entries;
+            for (int i = 0; i < entries.Count; i++)
+                if (entries[i].Key.Value == key) return entries[i].Value;
+            return null;
+        }
+    }
 
     public override JsonNode ToJson()
     {
