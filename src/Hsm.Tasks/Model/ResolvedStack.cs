@@ -26,27 +26,77 @@ public sealed class ResolvedStack
     /// <summary>Registry folders in search order, project-relative when possible.</summary>
     public List<string> RegistryFolders { get; set; } = new();
 
+    /// <summary>
+    /// resolved.json's options. The metadata is source-generated (<see cref="ModelJsonContext"/>), so no build pays for
+    /// reflection over these types or JIT-compiles emitted accessors; the bytes are those of the reflection-based form.
+    /// </summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = ModelJsonContext.Default,
     };
 
     /// <summary>The options of the canonical form the stack hash is taken of: where a mode came from is not part of the stack.</summary>
     private static readonly JsonSerializerOptions CanonicalJsonOptions = new(JsonOptions)
     {
-        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver
-        {
-            Modifiers = { ti => { for (int i = ti.Properties.Count - 1; i >= 0; i--) if (ti.Properties[i].Name == "modeOrigin") ti.Properties.RemoveAt(i); } },
-        },
+        TypeInfoResolver = new WithoutModeOrigin(),
     };
+
+    /// <summary>The generated metadata without the <c>modeOrigin</c> properties (a modifier, as net8.0 has no WithAddedModifier).</summary>
+    private sealed class WithoutModeOrigin : System.Text.Json.Serialization.Metadata.IJsonTypeInfoResolver
+    {
+        public System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(Type type, JsonSerializerOptions options)
+        {
+            var ti = ((System.Text.Json.Serialization.Metadata.IJsonTypeInfoResolver)ModelJsonContext.Default).GetTypeInfo(type, options);
+            if (ti is not null)
+                for (int i = ti.Properties.Count - 1; i >= 0; i--) if (ti.Properties[i].Name == "modeOrigin") ti.Properties.RemoveAt(i);
+            return ti;
+        }
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions).Replace("\r\n", "\n") + "\n";
     public string ToCanonicalJson() => JsonSerializer.Serialize(this, CanonicalJsonOptions).Replace("\r\n", "\n") + "\n";
+
+    /// <summary>resolved.json as written (UTF-8, no BOM): the bytes of <see cref="ToJson"/>, without a UTF-16 copy of the text.</summary>
+    public byte[] ToJsonUtf8() => Utf8(JsonOptions);
+
+    /// <summary>The UTF-8 bytes of <see cref="ToCanonicalJson"/>.</summary>
+    public byte[] ToCanonicalJsonUtf8() => Utf8(CanonicalJsonOptions);
+
+    private byte[] Utf8(JsonSerializerOptions options)
+    {
+        // The indented writer ends lines with Environment.NewLine: where that is "\n" the bytes are final once the
+        // closing newline is added; elsewhere the text form does the "\r\n" replacement.
+        if (Environment.NewLine != "\n")
+            return new System.Text.UTF8Encoding(false).GetBytes(options == JsonOptions ? ToJson() : ToCanonicalJson());
+        using var buffer = new MemoryStream();
+        JsonSerializer.Serialize(buffer, this, options);
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
     public static ResolvedStack FromJson(string json) => JsonSerializer.Deserialize<ResolvedStack>(json, JsonOptions)
         ?? throw new InvalidDataException("resolved.json is empty");
+
+    /// <summary>resolved.json from its UTF-8 bytes (a byte order mark is skipped, as a text read does).</summary>
+    public static ResolvedStack FromJson(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.StartsWith("\uFEFF"u8)) utf8 = utf8[3..];
+        return JsonSerializer.Deserialize<ResolvedStack>(utf8, JsonOptions) ?? throw new InvalidDataException("resolved.json is empty");
+    }
+
+    /// <summary>Reads resolved.json as bytes (no UTF-16 copy of a file of several MB).</summary>
+    public static ResolvedStack Read(string path) => FromJson(File.ReadAllBytes(path));
+}
+
+/// <summary>Source-generated System.Text.Json metadata of resolved.json's types (used through <see cref="ResolvedStack.JsonOptions"/>).</summary>
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata)]
+[JsonSerializable(typeof(ResolvedStack))]
+internal sealed partial class ModelJsonContext : JsonSerializerContext
+{
 }
 
 public sealed class ResolvedGroup

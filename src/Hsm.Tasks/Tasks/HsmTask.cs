@@ -219,4 +219,24 @@ public abstract class HsmTask : MsTask, ICancelableTask
         File.Move(tmp, path, overwrite: true);
         return true;
     }
+
+    /// <summary>
+    /// <see cref="WriteIfChanged(string, string)"/> for content already encoded (UTF-8, no BOM): compared with the
+    /// file's bytes (after a byte order mark, which a text read skips), written only when they differ.
+    /// </summary>
+    protected static bool WriteIfChanged(string path, byte[] content)
+    {
+        if (File.Exists(path))
+        {
+            var old = File.ReadAllBytes(path);
+            var body = old.AsSpan();
+            if (body.StartsWith("\uFEFF"u8)) body = body[3..];
+            if (body.SequenceEqual(content)) return false;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = path + ".tmp";
+        File.WriteAllBytes(tmp, content);
+        File.Move(tmp, path, overwrite: true);
+        return true;
+    }
 }
