@@ -28,7 +28,7 @@ public sealed class ResolveOptions
 /// their implies), conflicts, modes, sources and profiles. Deterministic: the result does not depend
 /// on the order of declarations.
 /// </summary>
-public sealed class Resolver
+public sealed partial class Resolver
 {
     /// <param name="Root">For an implied selection: the hsm.yaml position that selected the component whose implies chain led here.</param>
     private sealed record OriginAt(Origin Origin, SourceSpan Span, SourceSpan? Root = null);
@@ -481,7 +481,9 @@ public sealed class Resolver
         };
     }
 
-    private static readonly Regex MergedParam = new(@"\$\{HSM_MERGED_PARAMS\.([^}]*)\}", RegexOptions.CultureInvariant);
+    private static readonly Regex MergedParam = MergedParamGenerated();
+    [GeneratedRegex(@"\$\{HSM_MERGED_PARAMS\.([^}]*)\}", RegexOptions.CultureInvariant)]
+    private static partial Regex MergedParamGenerated();
 
     private ResolvedService? BuildService(Comp c, SortedSet<string> extra)
     {
