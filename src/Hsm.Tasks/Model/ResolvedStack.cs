@@ -72,10 +72,11 @@ public sealed class ResolvedStack
         // closing newline is added; elsewhere the text form does the "\r\n" replacement.
         if (Environment.NewLine != "\n")
             return new System.Text.UTF8Encoding(false).GetBytes(options == JsonOptions ? ToJson() : ToCanonicalJson());
-        using var buffer = new MemoryStream();
-        JsonSerializer.Serialize(buffer, this, options);
-        buffer.WriteByte((byte)'\n');
-        return buffer.ToArray();
+        var json = JsonSerializer.SerializeToUtf8Bytes(this, options); // pooled buffers inside: one array of the final size
+        var bytes = new byte[json.Length + 1];
+        json.CopyTo(bytes, 0);
+        bytes[^1] = (byte)'\n';
+        return bytes;
     }
 
     public static ResolvedStack FromJson(string json) => JsonSerializer.Deserialize<ResolvedStack>(json, JsonOptions)
