@@ -34,9 +34,31 @@ public static partial class Grammars
     public static string? RequirementName(string requirement)
     {
         if (string.IsNullOrEmpty(requirement)) return null;
+        // RequirementNameRx by hand (called for every dependency of every parse; no Match objects): leading
+        // whitespace (\s is char.IsWhiteSpace), then the longest run of [A-Za-z0-9._-] that starts and ends alphanumeric.
+        int i = 0;
+        while (i < requirement.Length && char.IsWhiteSpace(requirement[i])) i++;
+        if (i >= requirement.Length || !char.IsAsciiLetterOrDigit(requirement[i])) return null;
+        int start = i, last = i;
+        for (i++; i < requirement.Length; i++)
+        {
+            var c = requirement[i];
+            if (char.IsAsciiLetterOrDigit(c)) last = i;
+            else if (c is not ('.' or '_' or '-')) break;
+        }
+        // The name must be followed by the end, whitespace, or one of [ ( < > = ! ~ ; @ ,
+        int next = last + 1;
+        if (next < requirement.Length && !char.IsWhiteSpace(requirement[next]) && "[(<>=!~;@,".IndexOf(requirement[next]) < 0)
+            return null;
+        return start == 0 && next == requirement.Length ? requirement : requirement[start..next];
+    }
+
+    /// <summary>The regular-expression form of <see cref="RequirementName"/>, kept for the tests.</summary>
+    internal static string? RequirementNameByRegex(string requirement)
+    {
+        if (string.IsNullOrEmpty(requirement)) return null;
         var m = RequirementNameRx.Match(requirement);
         if (!m.Success) return null;
-        // The name must be followed by the end, whitespace, or one of [ ( < > = ! ~ ; @ ,
         int next = m.Index + m.Length;
         if (next < requirement.Length && !char.IsWhiteSpace(requirement[next]) && "[(<>=!~;@,".IndexOf(requirement[next]) < 0)
             return null;
