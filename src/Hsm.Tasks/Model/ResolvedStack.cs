@@ -60,23 +60,50 @@ public sealed class ResolvedStack
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions).Replace("\r\n", "\n") + "\n";
     public string ToCanonicalJson() => JsonSerializer.Serialize(this, CanonicalJsonOptions).Replace("\r\n", "\n") + "\n";
 
-    /// <summary>resolved.json as written (UTF-8, no BOM): the bytes of <see cref="ToJson"/>, without a UTF-16 copy of the text.</summary>
-    public byte[] ToJsonUtf8() => Utf8(JsonOptions);
-
-    /// <summary>The UTF-8 bytes of <see cref="ToCanonicalJson"/>.</summary>
-    public byte[] ToCanonicalJsonUtf8() => Utf8(CanonicalJsonOptions);
-
-    private byte[] Utf8(JsonSerializerOptions options)
+    /// <summary>
+    /// resolved.json as written (UTF-8, no BOM): the bytes of <see cref="ToJson"/>, without a UTF-16 copy of the text.
+    /// <paramref name="sizeHint"/> (the length of the file it replaces) sizes the buffer once.
+    /// </summary>
+    public ArraySegment<byte> ToJsonUtf8(long sizeHint = 0)
     {
         // The indented writer ends lines with Environment.NewLine: where that is "\n" the bytes are final once the
         // closing newline is added; elsewhere the text form does the "\r\n" replacement.
+        if (Environment.NewLine != "\n") return new System.Text.UTF8Encoding(false).GetBytes(ToJson());
+        var buffer = new MemoryStream(sizeHint is > 0 and < int.MaxValue - 4096 ? (int)sizeHint + 4096 : 0);
+        JsonSerializer.Serialize(buffer, this, JsonOptions);
+        buffer.WriteByte((byte)'\n');
+        return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>sha256 (lowercase hex) of the UTF-8 bytes of <see cref="ToCanonicalJson"/>, hashed as it is written (no copy of the text).</summary>
+    public string CanonicalSha256()
+    {
         if (Environment.NewLine != "\n")
-            return new System.Text.UTF8Encoding(false).GetBytes(options == JsonOptions ? ToJson() : ToCanonicalJson());
-        var json = JsonSerializer.SerializeToUtf8Bytes(this, options); // pooled buffers inside: one array of the final size
-        var bytes = new byte[json.Length + 1];
-        json.CopyTo(bytes, 0);
-        bytes[^1] = (byte)'\n';
-        return bytes;
+            return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(new System.Text.UTF8Encoding(false).GetBytes(ToCanonicalJson()))).ToLowerInvariant();
+        using var hashing = new HashingStream();
+        JsonSerializer.Serialize(hashing, this, CanonicalJsonOptions);
+        hashing.WriteByte((byte)'\n');
+        return hashing.Hex();
+    }
+
+    /// <summary>A write-only stream that hashes what is written to it.</summary>
+    private sealed class HashingStream : Stream
+    {
+        private readonly System.Security.Cryptography.IncrementalHash _hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        public string Hex() => Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant();
+        public override void Write(byte[] buffer, int offset, int count) => _hash.AppendData(buffer, offset, count);
+        public override void Write(ReadOnlySpan<byte> buffer) => _hash.AppendData(buffer);
+        public override void WriteByte(byte value) => _hash.AppendData(new[] { value });
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing) { if (disposing) _hash.Dispose(); base.Dispose(disposing); }
     }
 
     public static ResolvedStack FromJson(string json) => JsonSerializer.Deserialize<ResolvedStack>(json, JsonOptions)
