@@ -121,9 +121,15 @@ internal static class YamlEmitter
     public static string Key(string key)
     {
         var plain = key.Length > 0 && (char.IsAsciiLetter(key[0]) || key[0] == '_')
-            && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-')
+            && PlainKeyChars(key)
             && !AmbiguousPlain.Contains(key);
         return plain ? key : Quote(key);
+    }
+
+    private static bool PlainKeyChars(string key)
+    {
+        foreach (var c in key) if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-')) return false;
+        return true;
     }
 
     /// <summary>A YAML double-quoted scalar; '"', '\' and every control or line-break character escaped.</summary>

@@ -43,7 +43,7 @@ public static partial class LockTexts
     /// <summary>True when <paramref name="text"/> is exactly one PEP 508 requirement (name, extras, version or URL, marker).</summary>
     public static bool IsRequirement(string text)
     {
-        if (text.Length == 0 || text.Length > 4096 || text.Any(c => c < 0x20 || c == 0x7f)) return false;
+        if (text.Length == 0 || text.Length > 4096 || text.AsSpan().IndexOfAnyInRange('\0', '\x1f') >= 0 || text.Contains('\x7f')) return false;
         var p = new Cursor(text);
         p.Ws();
         if (!p.Match(Name)) return false;
@@ -143,7 +143,7 @@ public static partial class LockTexts
     /// <summary>True when <paramref name="text"/> is one TOML value on one line (an inline table, string, array, ...), nothing more.</summary>
     public static bool IsSingleLineTomlValue(string text)
     {
-        if (text.Length == 0 || text.Length > 4096 || text.Any(c => c is '\r' or '\n' || (c < 0x20 && c != '\t') || c == 0x7f)) return false;
+        if (text.Length == 0 || text.Length > 4096 || HasControl(text)) return false;
         if (text.Trim() != text) return false;
         return IsPlainValue(text) || ParsesAsOneValue(text);
     }
@@ -223,7 +223,19 @@ public static partial class LockTexts
     public static bool IsDistributionName(string text) => text.Length <= 200 && Name.Match(text) is { Success: true } m && m.Length == text.Length;
 
     /// <summary>A lowercase hex sha256.</summary>
-    public static bool IsSha256(string text) => text.Length == 64 && text.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+    public static bool IsSha256(string text)
+    {
+        if (text.Length != 64) return false;
+        foreach (var c in text) if (c is not (>= '0' and <= '9' or >= 'a' and <= 'f')) return false;
+        return true;
+    }
+
+    /// <summary>A line break or a control character other than tab (or DEL).</summary>
+    private static bool HasControl(string text)
+    {
+        foreach (var c in text) if (c is '\r' or '\n' || (c < 0x20 && c != '\t') || c == 0x7f) return true;
+        return false;
+    }
 
     sealed class Cursor
     {

@@ -30,10 +30,16 @@ public sealed class RegistryLoader
         Folders = folders; _label = label; _d = diagnostics;
         foreach (var folder in folders) IndexFolder(folder);
         // Libraries and services share one namespace (a modes/conflicts key must be unambiguous).
-        var libs = _index.Where(e => e.Key.Item1 == ComponentKind.Library).ToDictionary(e => e.Key.Item2, e => e.Value, StringComparer.Ordinal);
-        foreach (var (key, svc) in _index.Where(e => e.Key.Item1 == ComponentKind.Service).OrderBy(e => e.Key.Item2, StringComparer.Ordinal))
-            if (libs.TryGetValue(NormalizeName(ComponentKind.Library, key.Item2), out var lib))
-                _d.Error(Codes.NameClash, new SourceSpan(_label(svc), 1, 1), $"'{key.Item2}' is defined both as a library ('{_label(lib)}') and as a service ('{_label(svc)}'); libraries and services share one namespace. Rename one.");
+        // (Loops over the index: LINQ over its (kind, name) entries costs JIT-compiled value-type instantiations per build.)
+        var services = new List<string>();
+        foreach (var key in _index.Keys) if (key.Item1 == ComponentKind.Service) services.Add(key.Item2);
+        services.Sort(StringComparer.Ordinal);
+        foreach (var name in services)
+            if (_index.TryGetValue((ComponentKind.Library, NormalizeName(ComponentKind.Library, name)), out var lib))
+            {
+                var svc = _index[(ComponentKind.Service, name)];
+                _d.Error(Codes.NameClash, new SourceSpan(_label(svc), 1, 1), $"'{name}' is defined both as a library ('{_label(lib)}') and as a service ('{_label(svc)}'); libraries and services share one namespace. Rename one.");
+            }
     }
 
     public static string NormalizeName(ComponentKind kind, string name)
