@@ -46,10 +46,11 @@ public static class EnvRenderer
     /// <summary>The connection variables of .env.hsm (on the Compose network) and .env.hsm.local (from this machine), with the service that set each.</summary>
     private sealed class ConnectionVariables(DiagnosticBag diagnostics)
     {
-        public SortedDictionary<string, (string Value, string Service)> Container { get; } = new(StringComparer.Ordinal);
-        public SortedDictionary<string, (string Value, string Service)> Local { get; } = new(StringComparer.Ordinal);
+        // Hash tables: Format sorts the keys ordinally when it writes them, so a sorted map per insert is not needed.
+        public Dictionary<string, (string Value, string Service)> Container { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, (string Value, string Service)> Local { get; } = new(StringComparer.Ordinal);
 
-        private void Put(SortedDictionary<string, (string Value, string Service)> file, string fileName, ResolvedService s, string key, string value)
+        private void Put(Dictionary<string, (string Value, string Service)> file, string fileName, ResolvedService s, string key, string value)
         {
             if (file.TryGetValue(key, out var other))
             {

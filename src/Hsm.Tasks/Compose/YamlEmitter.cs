@@ -26,6 +26,14 @@ internal sealed record YSeq(List<YNode> Items) : YNode
 /// </summary>
 internal static class YamlEmitter
 {
+    /// <summary>True when <see cref="Quote"/> escapes some character of <paramref name="s"/> (else it only adds the quotes).</summary>
+    private static bool NeedsEscape(string s)
+    {
+        foreach (var c in s)
+            if (c < 0x20 || c is '"' or '\\' or '\x7f' or '\u0085' or '\u00a0' or '\u2028' or '\u2029' or '\ufeff' || char.IsSurrogate(c)) return true;
+        return false;
+    }
+
     public static YScalar Str(string s, bool composeValue = true) => new(Quote(composeValue ? EscapeDollars(s) : s));
     public static YSeq StrSeq(IEnumerable<string> items) => new(items.Select(i => (YNode)Str(i)).ToList());
 
@@ -78,10 +86,11 @@ internal static class YamlEmitter
         {
             if (item is YMap { Entries.Count: > 0 } or YSeq { Items.Count: > 0 })
             {
-                // Render the collection one level deeper, then put the dash on its first line.
-                var inner = new StringBuilder();
-                if (item is YMap m) WriteMap(inner, m, indent + 2); else WriteSeq(inner, (YSeq)item, indent + 2);
-                sb.Append(' ', indent).Append("- ").Append(inner.ToString(), indent + 2, inner.Length - indent - 2);
+                // Render the collection one level deeper, then put the dash on its first line: that line starts with
+                // indent + 2 spaces, of which the last two become "- " (in place: no second builder and copy per item).
+                var at = sb.Length;
+                if (item is YMap m) WriteMap(sb, m, indent + 2); else WriteSeq(sb, (YSeq)item, indent + 2);
+                sb[at + indent] = '-';
             }
             else
             {
@@ -112,14 +121,21 @@ internal static class YamlEmitter
     public static string Key(string key)
     {
         var plain = key.Length > 0 && (char.IsAsciiLetter(key[0]) || key[0] == '_')
-            && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-')
+            && PlainKeyChars(key)
             && !AmbiguousPlain.Contains(key);
         return plain ? key : Quote(key);
+    }
+
+    private static bool PlainKeyChars(string key)
+    {
+        foreach (var c in key) if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-')) return false;
+        return true;
     }
 
     /// <summary>A YAML double-quoted scalar; '"', '\' and every control or line-break character escaped.</summary>
     public static string Quote(string s)
     {
+        if (!NeedsEscape(s)) return string.Concat("\"", s, "\""); // the common case: one string, no builder
         var sb = new StringBuilder(s.Length + 2).Append('"');
         for (var i = 0; i < s.Length; i++)
         {

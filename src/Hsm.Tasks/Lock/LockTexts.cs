@@ -11,14 +11,27 @@ namespace Hsm.Lock;
 /// (or the user's taken-over source) exactly one single-line TOML value. Anything else — a newline, a
 /// second key, a table header smuggled after a closing bracket — is refused.
 /// </summary>
-public static class LockTexts
+public static partial class LockTexts
 {
-    static readonly Regex Name = new(@"\G[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?", RegexOptions.CultureInvariant);
-    static readonly Regex Op = new(@"\G(===|~=|==|!=|<=|>=|<|>)", RegexOptions.CultureInvariant);
-    static readonly Regex Version = new(@"\G[A-Za-z0-9_.*+!-]+", RegexOptions.CultureInvariant);
+    static readonly Regex Name = NameGenerated();
+    [GeneratedRegex(@"\G[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?", RegexOptions.CultureInvariant)]
+    private static partial Regex NameGenerated();
+    static readonly Regex Op = OpGenerated();
+    [GeneratedRegex(@"\G(===|~=|==|!=|<=|>=|<|>)", RegexOptions.CultureInvariant)]
+    private static partial Regex OpGenerated();
+    static readonly Regex Version = VersionGenerated();
+    [GeneratedRegex(@"\G[A-Za-z0-9_.*+!-]+", RegexOptions.CultureInvariant)]
+    private static partial Regex VersionGenerated();
     static readonly Regex Url = new(@"\G[^\s""'\\;]+", RegexOptions.CultureInvariant);
-    static readonly Regex MarkerOp = new(@"\G(===|~=|==|!=|<=|>=|<|>|not\s+in\b|in\b)", RegexOptions.CultureInvariant);
-    static readonly Regex MarkerString = new(@"\G('[^'\r\n]*'|""[^""\r\n]*"")", RegexOptions.CultureInvariant);
+    static readonly Regex MarkerOp = MarkerOpGenerated();
+    [GeneratedRegex(@"\G(===|~=|==|!=|<=|>=|<|>|not\s+in\b|in\b)", RegexOptions.CultureInvariant)]
+    private static partial Regex MarkerOpGenerated();
+    static readonly Regex MarkerString = MarkerStringGenerated();
+    [GeneratedRegex(@"\G('[^'\r\n]*'|""[^""\r\n]*"")", RegexOptions.CultureInvariant)]
+    private static partial Regex MarkerStringGenerated();
+    static readonly Regex MarkerVariable = MarkerVariableGenerated();
+    [GeneratedRegex(@"\G[a-z_.]+", RegexOptions.CultureInvariant)]
+    private static partial Regex MarkerVariableGenerated();
     static readonly HashSet<string> MarkerVariables = new(StringComparer.Ordinal)
     {
         "python_version", "python_full_version", "os_name", "sys_platform", "platform_release", "platform_system",
@@ -30,7 +43,7 @@ public static class LockTexts
     /// <summary>True when <paramref name="text"/> is exactly one PEP 508 requirement (name, extras, version or URL, marker).</summary>
     public static bool IsRequirement(string text)
     {
-        if (text.Length == 0 || text.Length > 4096 || text.Any(c => c < 0x20 || c == 0x7f)) return false;
+        if (text.Length == 0 || text.Length > 4096 || text.AsSpan().IndexOfAnyInRange('\0', '\x1f') >= 0 || text.Contains('\x7f')) return false;
         var p = new Cursor(text);
         p.Ws();
         if (!p.Match(Name)) return false;
@@ -117,7 +130,7 @@ public static class LockTexts
     static bool MarkerValue(Cursor p)
     {
         if (p.Match(MarkerString)) return true;
-        var m = new Regex(@"\G[a-z_.]+", RegexOptions.CultureInvariant).Match(p.Text, p.Pos);
+        var m = MarkerVariable.Match(p.Text, p.Pos);
         if (!m.Success || !MarkerVariables.Contains(m.Value)) return false;
         p.Pos += m.Length;
         return true;
@@ -130,8 +143,14 @@ public static class LockTexts
     /// <summary>True when <paramref name="text"/> is one TOML value on one line (an inline table, string, array, ...), nothing more.</summary>
     public static bool IsSingleLineTomlValue(string text)
     {
-        if (text.Length == 0 || text.Length > 4096 || text.Any(c => c is '\r' or '\n' || (c < 0x20 && c != '\t') || c == 0x7f)) return false;
+        if (text.Length == 0 || text.Length > 4096 || HasControl(text)) return false;
         if (text.Trim() != text) return false;
+        return IsPlainValue(text) || ParsesAsOneValue(text);
+    }
+
+    /// <summary>The check by Tomlyn's parser: <c>k = &lt;text&gt;</c> is one key with one value that spans the whole text.</summary>
+    internal static bool ParsesAsOneValue(string text)
+    {
         var source = "k = " + text + "\n";
         var doc = PyProjectScan.Parse(source, "hsm.lock");
         if (doc.HasErrors) return false;
@@ -143,11 +162,80 @@ public static class LockTexts
         return kv.Value.Span.Start.Offset == 4 && kv.Value.Span.End.Offset + 1 == 4 + text.Length;
     }
 
+    /// <summary>
+    /// True when <paramref name="text"/> is, beyond doubt, one TOML value of the plain shapes hsm itself writes: a basic
+    /// string of printable ASCII without escapes, <c>true</c>/<c>false</c>, or an inline table of such values under
+    /// distinct bare keys (<c>{ path = "packages/x", editable = true }</c>). False means "not shown here", never
+    /// "invalid": the caller then asks Tomlyn (<see cref="ParsesAsOneValue"/>), so the answer is always the parser's,
+    /// without a parse per entry of a large lock (2,019 at N = 10,000).
+    /// </summary>
+    internal static bool IsPlainValue(string text)
+    {
+        int i = 0;
+        return PlainValue(text, ref i, inTable: false) && i == text.Length;
+    }
+
+    private static bool PlainValue(string t, ref int i, bool inTable)
+    {
+        if (i >= t.Length) return false;
+        var c = t[i];
+        if (c == '"')
+        {
+            for (i++; i < t.Length && t[i] != '"'; i++)
+                if (t[i] is '\\' or < ' ' or > '~') return false;
+            if (i >= t.Length) return false;
+            i++;
+            return true;
+        }
+        if (string.CompareOrdinal(t, i, "true", 0, 4) == 0) { i += 4; return true; }
+        if (string.CompareOrdinal(t, i, "false", 0, 5) == 0) { i += 5; return true; }
+        if (c != '{' || inTable) return false;
+        i++;
+        var keys = new List<string>(4);
+        while (true)
+        {
+            Spaces(t, ref i);
+            int start = i;
+            while (i < t.Length && t[i] is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-') i++;
+            if (i == start) return false;
+            var key = t[start..i];
+            if (keys.Contains(key)) return false; // a duplicate key: the parser's to judge
+            keys.Add(key);
+            Spaces(t, ref i);
+            if (i >= t.Length || t[i] != '=') return false;
+            i++;
+            Spaces(t, ref i);
+            if (!PlainValue(t, ref i, inTable: true)) return false;
+            Spaces(t, ref i);
+            if (i >= t.Length) return false;
+            if (t[i] == '}') { i++; return true; }
+            if (t[i] != ',') return false;
+            i++;
+        }
+    }
+
+    private static void Spaces(string t, ref int i)
+    {
+        while (i < t.Length && t[i] is ' ' or '\t') i++;
+    }
+
     /// <summary>True when <paramref name="text"/> is a valid distribution name (PEP 508 name).</summary>
     public static bool IsDistributionName(string text) => text.Length <= 200 && Name.Match(text) is { Success: true } m && m.Length == text.Length;
 
     /// <summary>A lowercase hex sha256.</summary>
-    public static bool IsSha256(string text) => text.Length == 64 && text.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+    public static bool IsSha256(string text)
+    {
+        if (text.Length != 64) return false;
+        foreach (var c in text) if (c is not (>= '0' and <= '9' or >= 'a' and <= 'f')) return false;
+        return true;
+    }
+
+    /// <summary>A line break or a control character other than tab (or DEL).</summary>
+    private static bool HasControl(string text)
+    {
+        foreach (var c in text) if (c is '\r' or '\n' || (c < 0x20 && c != '\t') || c == 0x7f) return true;
+        return false;
+    }
 
     sealed class Cursor
     {

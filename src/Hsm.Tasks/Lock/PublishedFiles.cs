@@ -6,7 +6,7 @@ namespace Hsm.Lock;
 /// Which hsm.lock <c>files:</c> keys are HsmPublish's (the chain carries them over unchanged). A rule about
 /// the lock's keys, so it lives with the lock: the chain's staging (below Publish) and HsmPublish both ask it.
 /// </summary>
-public static class PublishedFiles
+public static partial class PublishedFiles
 {
     /// <summary>The stack file of a Swarm publish (SwarmPublisher.FileName).</summary>
     public const string SwarmStackFile = "docker-stack.yml";
@@ -14,7 +14,9 @@ public static class PublishedFiles
     /// <summary>The file every Kubernetes publish writes in its folder.</summary>
     public const string KustomizationFile = "kustomization.yaml";
 
-    static readonly Regex FileName = new("^[A-Za-z0-9][A-Za-z0-9._-]*\\.ya?ml$", RegexOptions.CultureInvariant);
+    static readonly Regex FileName = FileNameGenerated();
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*\\.ya?ml$", RegexOptions.CultureInvariant)]
+    private static partial Regex FileNameGenerated();
 
     /// <summary>
     /// True for an hsm.lock <c>files:</c> key that can only be a published file: a relative path in a

@@ -7,9 +7,11 @@ namespace Hsm.Manifest;
 /// ^[a-z0-9][a-z0-9._-]{0,62}$ (any case) is rejected before a registry lookup or a file name is built
 /// from it. Here, below the registry, because hsm.yaml and the registry files both apply it.
 /// </summary>
-public static class ComponentName
+public static partial class ComponentName
 {
-    private static readonly Regex Pattern = new("^[a-z0-9][a-z0-9._-]{0,62}$", RegexOptions.CultureInvariant);
+    private static readonly Regex Pattern = PatternGenerated();
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PatternGenerated();
 
     public static bool IsValid(string name) => Pattern.IsMatch(name.ToLowerInvariant());
 }

@@ -26,27 +26,105 @@ public sealed class ResolvedStack
     /// <summary>Registry folders in search order, project-relative when possible.</summary>
     public List<string> RegistryFolders { get; set; } = new();
 
+    /// <summary>
+    /// resolved.json's options. The metadata is source-generated (<see cref="ModelJsonContext"/>), so no build pays for
+    /// reflection over these types or JIT-compiles emitted accessors; the bytes are those of the reflection-based form.
+    /// </summary>
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = ModelJsonContext.Default,
     };
 
     /// <summary>The options of the canonical form the stack hash is taken of: where a mode came from is not part of the stack.</summary>
     private static readonly JsonSerializerOptions CanonicalJsonOptions = new(JsonOptions)
     {
-        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver
-        {
-            Modifiers = { ti => { for (int i = ti.Properties.Count - 1; i >= 0; i--) if (ti.Properties[i].Name == "modeOrigin") ti.Properties.RemoveAt(i); } },
-        },
+        TypeInfoResolver = new WithoutModeOrigin(),
     };
+
+    /// <summary>The generated metadata without the <c>modeOrigin</c> properties (a modifier, as net8.0 has no WithAddedModifier).</summary>
+    private sealed class WithoutModeOrigin : System.Text.Json.Serialization.Metadata.IJsonTypeInfoResolver
+    {
+        public System.Text.Json.Serialization.Metadata.JsonTypeInfo? GetTypeInfo(Type type, JsonSerializerOptions options)
+        {
+            var ti = ((System.Text.Json.Serialization.Metadata.IJsonTypeInfoResolver)ModelJsonContext.Default).GetTypeInfo(type, options);
+            if (ti is not null)
+                for (int i = ti.Properties.Count - 1; i >= 0; i--) if (ti.Properties[i].Name == "modeOrigin") ti.Properties.RemoveAt(i);
+            return ti;
+        }
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions).Replace("\r\n", "\n") + "\n";
     public string ToCanonicalJson() => JsonSerializer.Serialize(this, CanonicalJsonOptions).Replace("\r\n", "\n") + "\n";
+
+    /// <summary>
+    /// resolved.json as written (UTF-8, no BOM): the bytes of <see cref="ToJson"/>, without a UTF-16 copy of the text.
+    /// <paramref name="sizeHint"/> (the length of the file it replaces) sizes the buffer once.
+    /// </summary>
+    public ArraySegment<byte> ToJsonUtf8(long sizeHint = 0)
+    {
+        // The indented writer ends lines with Environment.NewLine: where that is "\n" the bytes are final once the
+        // closing newline is added; elsewhere the text form does the "\r\n" replacement.
+        if (Environment.NewLine != "\n") return new System.Text.UTF8Encoding(false).GetBytes(ToJson());
+        var buffer = new MemoryStream(sizeHint is > 0 and < int.MaxValue - 4096 ? (int)sizeHint + 4096 : 0);
+        JsonSerializer.Serialize(buffer, this, JsonOptions);
+        buffer.WriteByte((byte)'\n');
+        return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>sha256 (lowercase hex) of the UTF-8 bytes of <see cref="ToCanonicalJson"/>, hashed as it is written (no copy of the text).</summary>
+    public string CanonicalSha256()
+    {
+        if (Environment.NewLine != "\n")
+            return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(new System.Text.UTF8Encoding(false).GetBytes(ToCanonicalJson()))).ToLowerInvariant();
+        using var hashing = new HashingStream();
+        JsonSerializer.Serialize(hashing, this, CanonicalJsonOptions);
+        hashing.WriteByte((byte)'\n');
+        return hashing.Hex();
+    }
+
+    /// <summary>A write-only stream that hashes what is written to it.</summary>
+    private sealed class HashingStream : Stream
+    {
+        private readonly System.Security.Cryptography.IncrementalHash _hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        public string Hex() => Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant();
+        public override void Write(byte[] buffer, int offset, int count) => _hash.AppendData(buffer, offset, count);
+        public override void Write(ReadOnlySpan<byte> buffer) => _hash.AppendData(buffer);
+        public override void WriteByte(byte value) => _hash.AppendData(new[] { value });
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing) { if (disposing) _hash.Dispose(); base.Dispose(disposing); }
+    }
+
     public static ResolvedStack FromJson(string json) => JsonSerializer.Deserialize<ResolvedStack>(json, JsonOptions)
         ?? throw new InvalidDataException("resolved.json is empty");
+
+    /// <summary>resolved.json from its UTF-8 bytes (a byte order mark is skipped, as a text read does).</summary>
+    public static ResolvedStack FromJson(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.StartsWith("\uFEFF"u8)) utf8 = utf8[3..];
+        return JsonSerializer.Deserialize<ResolvedStack>(utf8, JsonOptions) ?? throw new InvalidDataException("resolved.json is empty");
+    }
+
+    /// <summary>Reads resolved.json as bytes (no UTF-16 copy of a file of several MB).</summary>
+    public static ResolvedStack Read(string path) => FromJson(File.ReadAllBytes(path));
+}
+
+/// <summary>Source-generated System.Text.Json metadata of resolved.json's types (used through <see cref="ResolvedStack.JsonOptions"/>).</summary>
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata)]
+[JsonSerializable(typeof(ResolvedStack))]
+internal sealed partial class ModelJsonContext : JsonSerializerContext
+{
 }
 
 public sealed class ResolvedGroup

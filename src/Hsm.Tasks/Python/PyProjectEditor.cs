@@ -75,7 +75,7 @@ public static class PyProjectEditor
         var edits = new List<TextEdit>();
         var restoreSources = new List<(string Key, string Value)>();
         EditExisting(scan, wantByNorm, prevByNorm, takenReq, takenSrc, restoreSources, fileLabel, diagnostics, edits);
-        text = Reparse(TextEdits.Apply(text, edits), fileLabel, out scan);
+        text = ReparseIfEdited(text, edits, fileLabel, ref scan);
 
         // ---- what has to be appended ----------------------------------------------------------------------
         var (newDeps, newSources) = ToAppend(scan, want, restoreSources);
@@ -83,15 +83,15 @@ public static class PyProjectEditor
         // ---- pass 2: create missing structures --------------------------------------------------------------
         edits.Clear();
         CreateStructures(scan, newDeps.Count > 0, newSources.Count > 0, isNew, owned, newProjectName, newProjectVersion, nl, edits);
-        text = Reparse(TextEdits.Apply(text, edits), fileLabel, out scan);
+        text = ReparseIfEdited(text, edits, fileLabel, ref scan);
 
         // ---- pass 3: append new entries -------------------------------------------------------------------
         edits.Clear();
         AppendEntries(scan, newDeps, newSources, nl, edits);
-        text = Reparse(TextEdits.Apply(text, edits), fileLabel, out scan);
+        text = ReparseIfEdited(text, edits, fileLabel, ref scan);
 
         // ---- pass 4: remove created structures that are empty again -----------------------------------------
-        text = RemoveEmptyCreated(text, fileLabel, owned, nl);
+        text = RemoveEmptyCreated(text, scan, fileLabel, owned, nl);
 
         // ---- result ---------------------------------------------------------------------------------------
         RecordOwned(want, prevByNorm, takenReq, takenSrc, owned);
@@ -421,6 +421,13 @@ public static class PyProjectEditor
 
     static int HeaderEnd(TableSyntaxBase table) => End(table.CloseBracket!);
 
+    /// <summary>A pass's edits applied and the result parsed again; with no edit the text and its scan are those of the pass before (no parse).</summary>
+    static string ReparseIfEdited(string text, List<TextEdit> edits, string fileLabel, ref PyProjectScan scan)
+    {
+        if (edits.Count == 0) return text;
+        return Reparse(TextEdits.Apply(text, edits), fileLabel, out scan);
+    }
+
     static string Reparse(string text, string fileLabel, out PyProjectScan scan)
     {
         var doc = PyProjectScan.Parse(text, fileLabel);
@@ -434,10 +441,9 @@ public static class PyProjectEditor
     static void AddOnce(List<string> list, string value) { if (!list.Contains(value)) list.Add(value); }
 
     /// <summary>Pass 4: remove what hsm created and is now empty (each removal on a fresh parse).</summary>
-    static string RemoveEmptyCreated(string text, string fileLabel, OwnedPyProject owned, string nl)
+    static string RemoveEmptyCreated(string text, PyProjectScan scan, string fileLabel, OwnedPyProject owned, string nl)
     {
         var removedAny = false;
-        Reparse(text, fileLabel, out var scan);
         if (owned.Created.Contains(CreatedDependencies))
         {
             if (scan.DepsKv == null) owned.Created.Remove(CreatedDependencies);

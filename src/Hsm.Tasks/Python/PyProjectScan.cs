@@ -177,6 +177,17 @@ internal sealed class PyProjectScan
         });
     }
 
-    public SourceEntry? FindSource(string norm) => Sources.FirstOrDefault(e => e.Norm == norm);
+    private Dictionary<string, SourceEntry>? _sourceByNorm;
+
+    /// <summary>The first source entry of a PEP 503 name (one lookup, not a scan per name: the editor asks once per wanted library).</summary>
+    public SourceEntry? FindSource(string norm)
+    {
+        if (_sourceByNorm is null)
+        {
+            _sourceByNorm = new Dictionary<string, SourceEntry>(Sources.Count, StringComparer.Ordinal);
+            foreach (var e in Sources) _sourceByNorm.TryAdd(e.Norm, e);
+        }
+        return _sourceByNorm.TryGetValue(norm, out var found) ? found : null;
+    }
     public bool HasSourcesContainer => SourcesTable != null || SourcesInlineKv != null || LastDottedSourceKv != null;
 }

@@ -33,14 +33,27 @@ internal static class TomlText
     /// <summary>Quotes <paramref name="s"/> in the style of an existing string token when it can hold it.</summary>
     public static string Quote(string s, TokenKind style)
     {
-        if (style == TokenKind.StringLiteral && s.IndexOf('\'') < 0 && s.All(c => c >= 0x20 && c != 0x7f || c == '\t'))
+        if (style == TokenKind.StringLiteral && s.IndexOf('\'') < 0 && LiteralSafe(s))
             return "'" + s + "'";
         return Basic(s);
     }
 
     /// <summary>A key as TOML text: bare when possible, else a basic string.</summary>
-    public static string Key(string key) =>
-        key.Length > 0 && key.All(c => c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '_' or '-') ? key : Basic(key);
+    public static string Key(string key) => IsBareKey(key) ? key : Basic(key);
+
+    private static bool IsBareKey(string key)
+    {
+        if (key.Length == 0) return false;
+        foreach (var c in key) if (c is not (>= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '_' or '-')) return false;
+        return true;
+    }
+
+    /// <summary>Every character may stand in a literal string: no control character but tab.</summary>
+    private static bool LiteralSafe(string s)
+    {
+        foreach (var c in s) if (!(c >= 0x20 && c != 0x7f || c == '\t')) return false;
+        return true;
+    }
 
     public static string DetectNewLine(string t)
     {

@@ -7,9 +7,11 @@ namespace Hsm.Registry;
 /// Plain functions: the resolver uses them to build <see cref="Hsm.Model.ResolvedService"/>, the
 /// renderer and the pre-flight to read it back.
 /// </summary>
-public static class ComposeRules
+public static partial class ComposeRules
 {
-    static readonly Regex NamedVolumeSource = new("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", RegexOptions.CultureInvariant);
+    static readonly Regex NamedVolumeSource = NamedVolumeSourceGenerated();
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamedVolumeSourceGenerated();
 
     /// <summary>
     /// Merges short-syntax volume lists by container target: a later entry (higher layer, or later in

@@ -28,6 +28,11 @@ public static class EnvNames
     }
 
     /// <summary>A name both Compose's and uv's env-file readers accept: [A-Za-z_][A-Za-z0-9_.-]*.</summary>
-    public static bool IsValidKey(string key) =>
-        key.Length > 0 && (char.IsAsciiLetter(key[0]) || key[0] == '_') && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+    public static bool IsValidKey(string key)
+    {
+        if (key.Length == 0 || !(char.IsAsciiLetter(key[0]) || key[0] == '_')) return false;
+        foreach (var c in key) // a loop, not LINQ over the string's characters (called for every env key of the stack)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-')) return false;
+        return true;
+    }
 }

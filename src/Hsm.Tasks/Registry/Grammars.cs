@@ -7,19 +7,25 @@ namespace Hsm.Registry;
 /// located"), so that neither uv nor <c>docker compose up</c> fails late on a value hsm let through.
 /// Each check returns null when the value is valid, else the reason (never the value itself).
 /// </summary>
-public static class Grammars
+public static partial class Grammars
 {
     private const RegexOptions O = RegexOptions.CultureInvariant;
 
     // ---------- PEP 508 ----------
 
     /// <summary>A PEP 508 identifier (distribution names and extras): letters and digits, with '.', '_', '-' inside.</summary>
-    public static readonly Regex Identifier = new(@"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$", O);
+    public static readonly Regex Identifier = IdentifierGenerated();
+    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$", O)]
+    private static partial Regex IdentifierGenerated();
 
-    private static readonly Regex Pep503Separators = new(@"[-_.]+", O);
+    private static readonly Regex Pep503Separators = Pep503SeparatorsGenerated();
+    [GeneratedRegex(@"[-_.]+", O)]
+    private static partial Regex Pep503SeparatorsGenerated();
     private static readonly char[] NonDashSeparators = { '_', '.' };
 
-    static readonly Regex RequirementNameRx = new(@"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)", RegexOptions.CultureInvariant);
+    static readonly Regex RequirementNameRx = RequirementNameRxGenerated();
+    [GeneratedRegex(@"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)", RegexOptions.CultureInvariant)]
+    private static partial Regex RequirementNameRxGenerated();
 
     /// <summary>
     /// The PEP 508 name of a requirement string (<c>x[extra]>=1; marker</c>, <c>x @ file:///...</c>,
@@ -28,9 +34,31 @@ public static class Grammars
     public static string? RequirementName(string requirement)
     {
         if (string.IsNullOrEmpty(requirement)) return null;
+        // RequirementNameRx by hand (called for every dependency of every parse; no Match objects): leading
+        // whitespace (\s is char.IsWhiteSpace), then the longest run of [A-Za-z0-9._-] that starts and ends alphanumeric.
+        int i = 0;
+        while (i < requirement.Length && char.IsWhiteSpace(requirement[i])) i++;
+        if (i >= requirement.Length || !char.IsAsciiLetterOrDigit(requirement[i])) return null;
+        int start = i, last = i;
+        for (i++; i < requirement.Length; i++)
+        {
+            var c = requirement[i];
+            if (char.IsAsciiLetterOrDigit(c)) last = i;
+            else if (c is not ('.' or '_' or '-')) break;
+        }
+        // The name must be followed by the end, whitespace, or one of [ ( < > = ! ~ ; @ ,
+        int next = last + 1;
+        if (next < requirement.Length && !char.IsWhiteSpace(requirement[next]) && "[(<>=!~;@,".IndexOf(requirement[next]) < 0)
+            return null;
+        return start == 0 && next == requirement.Length ? requirement : requirement[start..next];
+    }
+
+    /// <summary>The regular-expression form of <see cref="RequirementName"/>, kept for the tests.</summary>
+    internal static string? RequirementNameByRegex(string requirement)
+    {
+        if (string.IsNullOrEmpty(requirement)) return null;
         var m = RequirementNameRx.Match(requirement);
         if (!m.Success) return null;
-        // The name must be followed by the end, whitespace, or one of [ ( < > = ! ~ ; @ ,
         int next = m.Index + m.Length;
         if (next < requirement.Length && !char.IsWhiteSpace(requirement[next]) && "[(<>=!~;@,".IndexOf(requirement[next]) < 0)
             return null;
@@ -52,7 +80,9 @@ public static class Grammars
         "implementation_version", "extra", "extras", "dependency_groups",
     };
 
-    private static readonly Regex MarkerToken = new(@"\G\s*(?:(?<op>===|==|!=|<=|>=|~=|<|>)|(?<paren>[()])|(?<str>'[^']*'|""[^""]*"")|(?<word>[A-Za-z_][A-Za-z0-9_.]*))", O);
+    private static readonly Regex MarkerToken = MarkerTokenGenerated();
+    [GeneratedRegex(@"\G\s*(?:(?<op>===|==|!=|<=|>=|~=|<|>)|(?<paren>[()])|(?<str>'[^']*'|""[^""]*"")|(?<word>[A-Za-z_][A-Za-z0-9_.]*))", O)]
+    private static partial Regex MarkerTokenGenerated();
 
     /// <summary>Checks a PEP 508 environment marker (<c>python_version &gt;= "3.10" and sys_platform == "linux"</c>).</summary>
     public static string? CheckMarker(string marker)
@@ -150,18 +180,26 @@ public static class Grammars
         return from;
     }
 
-    private static readonly Regex VersionClause = new(@"^\s*(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z*+!._-]+\s*$", O);
+    private static readonly Regex SpaceSemicolon = SpaceSemicolonGenerated();
+    [GeneratedRegex(@"\s;")]
+    private static partial Regex SpaceSemicolonGenerated();
+
+    private static readonly Regex VersionClause = VersionClauseGenerated();
+    [GeneratedRegex(@"^\s*(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z*+!._-]+\s*$", O)]
+    private static partial Regex VersionClauseGenerated();
 
     // ---------- PEP 440 ----------
 
     // packaging.version.VERSION_PATTERN (PEP 440), anchored.
-    private static readonly Regex Pep440VersionRx = new(
+    private static readonly Regex Pep440VersionRx = Pep440VersionRxGenerated();
+    [GeneratedRegex(
         @"^\s*v?(?:(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*" +
         @"(?:[-_\.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_\.]?[0-9]*)?" +
         @"(?:-[0-9]+|[-_\.]?(?:post|rev|r)[-_\.]?[0-9]*)?" +
         @"(?:[-_\.]?dev[-_\.]?[0-9]*)?)" +
         @"(?:\+[a-z0-9]+(?:[-_\.][a-z0-9]+)*)?\s*$",
-        RegexOptions.IgnoreCase | O);
+        RegexOptions.IgnoreCase | O)]
+    private static partial Regex Pep440VersionRxGenerated();
 
     /// <summary>True for a PEP 440 version (<c>1.2.0</c>, <c>2.0.0rc1</c>, <c>1!2.0.post1+local</c>).</summary>
     public static bool IsPep440Version(string? version) => !string.IsNullOrWhiteSpace(version) && Pep440VersionRx.IsMatch(version!);
@@ -169,7 +207,9 @@ public static class Grammars
     /// <summary>True for a PEP 440 version specifier: comma-separated clauses, each an operator and a version (<c>&gt;=1.0,&lt;2</c>).</summary>
     public static bool IsVersionSpecifier(string spec) => spec.Split(',').All(VersionClause.IsMatch);
 
-    private static readonly Regex RequirementHead = new(@"^\s*(?<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[(?<extras>[^\]]*)\])?\s*", O);
+    private static readonly Regex RequirementHead = RequirementHeadGenerated();
+    [GeneratedRegex(@"^\s*(?<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[(?<extras>[^\]]*)\])?\s*", O)]
+    private static partial Regex RequirementHeadGenerated();
 
     /// <summary>Checks a PEP 508 requirement (<c>name[extra]&gt;=1,&lt;2; marker</c> or <c>name @ url ; marker</c>).</summary>
     public static string? CheckRequirement(string requirement)
@@ -182,7 +222,7 @@ public static class Grammars
         if (rest.StartsWith('@'))
         {
             // name @ url [; marker]: the marker needs whitespace before ';' (the URL may contain ';').
-            var semi = Regex.Match(rest, @"\s;");
+            var semi = SpaceSemicolon.Match(rest);
             var url = (semi.Success ? rest[1..semi.Index] : rest[1..]).Trim();
             if (url.Length == 0 || url.Any(char.IsWhiteSpace) || !url.Contains(':')) return "'@' must be followed by a URL";
             if (semi.Success) marker = rest[(semi.Index + 2)..];
@@ -217,12 +257,16 @@ public static class Grammars
     private const string Domain = "(?:" + DomainComponent + @"(?:\." + DomainComponent + @")*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?";
 
     /// <summary>distribution/reference's grammar after the registry host: path[:tag][@digest].</summary>
-    private static readonly Regex RemoteReference = new(
+    private static readonly Regex RemoteReference = RemoteReferenceGenerated();
+    [GeneratedRegex(
         "^(?<name>" + PathComponent + "(?:/" + PathComponent + ")*)" +
         @"(?::[\w][\w.-]{0,127})?" +
-        "(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$", O);
+        "(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$", O)]
+    private static partial Regex RemoteReferenceGenerated();
 
-    private static readonly Regex DomainRx = new("^" + Domain + "$", O);
+    private static readonly Regex DomainRx = DomainRxGenerated();
+    [GeneratedRegex("^" + Domain + "$", O)]
+    private static partial Regex DomainRxGenerated();
 
     /// <summary>Checks a Docker image reference (<c>qdrant/qdrant:v1.12.0</c>, <c>ghcr.io/org/x@sha256:…</c>). A value with <c>${…}</c> is left to Compose.</summary>
     public static string? CheckImage(string image)
@@ -242,13 +286,17 @@ public static class Grammars
         return null;
     }
 
-    private static readonly Regex ContainerNameRx = new("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", O);
+    private static readonly Regex ContainerNameRx = ContainerNameRxGenerated();
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", O)]
+    private static partial Regex ContainerNameRxGenerated();
 
     /// <summary>Docker's container name grammar <c>[a-zA-Z0-9][a-zA-Z0-9_.-]+</c>.</summary>
     public static string? CheckContainerName(string name) =>
         name.Contains('$') || ContainerNameRx.IsMatch(name) ? null : "container names are at least two characters of letters, digits, '_', '.' and '-', starting with a letter or digit";
 
-    private static readonly Regex AliasRx = new(@"^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]{0,251}[a-zA-Z0-9])?$", O);
+    private static readonly Regex AliasRx = AliasRxGenerated();
+    [GeneratedRegex(@"^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]{0,251}[a-zA-Z0-9])?$", O)]
+    private static partial Regex AliasRxGenerated();
 
     /// <summary>A network alias is a DNS name on the Compose network: letters, digits, '_', '.', '-', starting and ending with a letter or digit.</summary>
     public static string? CheckNetworkAlias(string alias) =>

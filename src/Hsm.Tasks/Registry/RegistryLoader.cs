@@ -15,7 +15,9 @@ public sealed class RegistryLoader
 
     private readonly DiagnosticBag _d;
     private readonly Func<string, string> _label;
-    private readonly Dictionary<(ComponentKind, string), (string Path, string Label)> _index = new();
+    // Path of each registry file by (kind, normalised name); its label is made when a file is parsed or named in a
+    // diagnostic, not for every file of the listing (11,007 at N = 10,000, of which the stack parses about half).
+    private readonly Dictionary<(ComponentKind, string), string> _index = new();
     private readonly Dictionary<(ComponentKind, string), object?> _parsed = new();
 
     public IReadOnlyList<string> Folders { get; }
@@ -28,10 +30,16 @@ public sealed class RegistryLoader
         Folders = folders; _label = label; _d = diagnostics;
         foreach (var folder in folders) IndexFolder(folder);
         // Libraries and services share one namespace (a modes/conflicts key must be unambiguous).
-        var libs = _index.Where(e => e.Key.Item1 == ComponentKind.Library).ToDictionary(e => e.Key.Item2, e => e.Value.Label, StringComparer.Ordinal);
-        foreach (var (key, svc) in _index.Where(e => e.Key.Item1 == ComponentKind.Service).OrderBy(e => e.Key.Item2, StringComparer.Ordinal))
-            if (libs.TryGetValue(NormalizeName(ComponentKind.Library, key.Item2), out var lib))
-                _d.Error(Codes.NameClash, new SourceSpan(svc.Label, 1, 1), $"'{key.Item2}' is defined both as a library ('{lib}') and as a service ('{svc.Label}'); libraries and services share one namespace. Rename one.");
+        // (Loops over the index: LINQ over its (kind, name) entries costs JIT-compiled value-type instantiations per build.)
+        var services = new List<string>();
+        foreach (var key in _index.Keys) if (key.Item1 == ComponentKind.Service) services.Add(key.Item2);
+        services.Sort(StringComparer.Ordinal);
+        foreach (var name in services)
+            if (_index.TryGetValue((ComponentKind.Library, NormalizeName(ComponentKind.Library, name)), out var lib))
+            {
+                var svc = _index[(ComponentKind.Service, name)];
+                _d.Error(Codes.NameClash, new SourceSpan(_label(svc), 1, 1), $"'{name}' is defined both as a library ('{_label(lib)}') and as a service ('{_label(svc)}'); libraries and services share one namespace. Rename one.");
+            }
     }
 
     public static string NormalizeName(ComponentKind kind, string name)
@@ -94,7 +102,7 @@ public sealed class RegistryLoader
                     continue;
                 }
                 seenHere[key] = file;
-                _index.TryAdd(key, (file, _label(file)));
+                _index.TryAdd(key, file);
             }
         }
     }
@@ -104,12 +112,12 @@ public sealed class RegistryLoader
     /// only registry inputs of the resolution (HsmResolve writes them to obj/hsm/registry-files.txt).
     /// </summary>
     public IReadOnlyList<string> ParsedFiles =>
-        _parsed.Keys.Where(_index.ContainsKey).Select(k => _index[k].Path).OrderBy(p => p, StringComparer.Ordinal).ToList();
+        _parsed.Keys.Where(_index.ContainsKey).Select(k => _index[k]).OrderBy(p => p, StringComparer.Ordinal).ToList();
 
     /// <summary>The parsed files that hold an <c>external</c> map with values (which may be credentials, design §9).</summary>
     public IReadOnlyList<string> ParsedFilesWithExternalValues =>
         _parsed.Where(kv => kv.Value is ServiceManifest sm && sm.Profiles.Values.Any(p => p.External.Count > 0) && _index.ContainsKey(kv.Key))
-            .Select(kv => _index[kv.Key].Path).OrderBy(p => p, StringComparer.Ordinal).ToList();
+            .Select(kv => _index[kv.Key]).OrderBy(p => p, StringComparer.Ordinal).ToList();
 
     public bool Exists(ComponentKind kind, string name) => _index.ContainsKey((kind, NormalizeName(kind, name)));
 
@@ -131,8 +139,9 @@ public sealed class RegistryLoader
         var key = (kind, NormalizeName(kind, name));
         if (_parsed.TryGetValue(key, out var cached)) return cached;
         object? result = null;
-        if (_index.TryGetValue(key, out var entry))
+        if (_index.TryGetValue(key, out var path))
         {
+            var entry = (Path: path, Label: _label(path));
             var root = SafeYamlLoader.LoadFile(entry.Path, entry.Label, _d);
             var stem = Path.GetFileName(entry.Path)[..^5];
             if (root is null)

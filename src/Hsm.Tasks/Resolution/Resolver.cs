@@ -28,7 +28,7 @@ public sealed class ResolveOptions
 /// their implies), conflicts, modes, sources and profiles. Deterministic: the result does not depend
 /// on the order of declarations.
 /// </summary>
-public sealed class Resolver
+public sealed partial class Resolver
 {
     /// <param name="Root">For an implied selection: the hsm.yaml position that selected the component whose implies chain led here.</param>
     private sealed record OriginAt(Origin Origin, SourceSpan Span, SourceSpan? Root = null);
@@ -378,10 +378,10 @@ public sealed class Resolver
     private string ModeOf(Comp c, out string why)
     {
         if (_o.ForcedMode != null) { why = "the Mode property"; return _o.ForcedMode; }
-        var ok = _o.ComponentModes.Keys.FirstOrDefault(k => SameName(c.Kind, k, c.Name));
+        var ok = FirstSameName(_o.ComponentModes.Keys, _componentModeKeys, c.Kind, c.Name);
         if (ok != null) { why = "HsmComponentMode"; return _o.ComponentModes[ok]; }
         if (c.Standalone?.Mode is { } sm) { why = c.Standalone.Path + ".mode"; return sm.Value; }
-        var mk = _m.Modes.Keys.FirstOrDefault(k => SameName(c.Kind, k, c.Name));
+        var mk = FirstSameName(_m.Modes.Keys, _modeKeys, c.Kind, c.Name);
         if (mk != null) { why = $"modes.{mk}"; return _m.Modes[mk].Value; }
         if (c.Group != null)
         {
@@ -391,6 +391,22 @@ public sealed class Resolver
         }
         why = "default";
         return "prod";
+    }
+
+    // The first key (in the collection's order) naming a component, by normalised name: built once per way of
+    // normalising (libraries: PEP 503; other kinds: case), not a scan of every `modes:` key per component (issue 16).
+    private readonly Dictionary<bool, Dictionary<string, string>> _componentModeKeys = new(), _modeKeys = new();
+
+    private static string? FirstSameName(IEnumerable<string> keys, Dictionary<bool, Dictionary<string, string>> cache, ComponentKind kind, string name)
+    {
+        var library = kind == ComponentKind.Library;
+        if (!cache.TryGetValue(library, out var byName))
+        {
+            byName = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var k in keys) byName.TryAdd(RegistryLoader.NormalizeName(kind, k), k);
+            cache[library] = byName;
+        }
+        return byName.TryGetValue(RegistryLoader.NormalizeName(kind, name), out var key) ? key : null;
     }
 
     private SourceDef? PickSource(Comp c, string mode)
@@ -481,7 +497,9 @@ public sealed class Resolver
         };
     }
 
-    private static readonly Regex MergedParam = new(@"\$\{HSM_MERGED_PARAMS\.([^}]*)\}", RegexOptions.CultureInvariant);
+    private static readonly Regex MergedParam = MergedParamGenerated();
+    [GeneratedRegex(@"\$\{HSM_MERGED_PARAMS\.([^}]*)\}", RegexOptions.CultureInvariant)]
+    private static partial Regex MergedParamGenerated();
 
     private ResolvedService? BuildService(Comp c, SortedSet<string> extra)
     {

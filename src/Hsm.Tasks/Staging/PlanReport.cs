@@ -135,14 +135,14 @@ public static class PlanReport
             {
                 var artifact = Label(f.Target);
                 var (oldText, newText) = TextsOf(f);
-                var olds = ServiceBlocks(oldText);
-                var news = ServiceBlocks(newText);
+                var (oldNorm, olds) = BlockSpans(oldText);
+                var (newNorm, news) = BlockSpans(newText);
                 int before = _changes.Count;
                 foreach (var k in olds.Keys.Union(news.Keys).OrderBy(k => k, StringComparer.Ordinal))
                 {
                     if (!olds.ContainsKey(k)) Add(artifact, ArtifactKind.Compose, '+', "service " + k, ReasonNew("service", k));
                     else if (!news.ContainsKey(k)) Add(artifact, ArtifactKind.Compose, '-', "service " + k, ReasonOld("service", k));
-                    else if (olds[k] != news[k]) Add(artifact, ArtifactKind.Compose, '~', "service " + k, ReasonNew("service", k));
+                    else if (!SameBlock(oldNorm, olds[k], newNorm, news[k])) Add(artifact, ArtifactKind.Compose, '~', "service " + k, ReasonNew("service", k));
                 }
                 if (_changes.Count == before)
                     Add(artifact, ArtifactKind.Compose, OpChar(f), artifact, f.Op == FileOp.Delete ? "no managed container service" : "generated content");
@@ -227,6 +227,59 @@ public static class PlanReport
 
     /// <summary>The service blocks of a Compose file in Hsm's own layout (two-space indent under `services:`).</summary>
     public static Dictionary<string, string> ServiceBlocks(string text)
+    {
+        var (norm, spans) = BlockSpans(text);
+        return spans.ToDictionary(kv => kv.Key, kv => kv.Value.Start < 0 ? "" : norm.Substring(kv.Value.Start, kv.Value.End - kv.Value.Start) + "\n", StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// <see cref="ServiceBlocks"/> without copying: each block as the span of its lines in the text (CRLF made LF), the
+    /// block being those lines each followed by '\n' (Start -1: no line). Two blocks are equal when their spans hold the
+    /// same characters (the plan report compares them; a large Compose file is not split into thousands of strings).
+    /// </summary>
+    internal static (string Text, Dictionary<string, (int Start, int End)> Blocks) BlockSpans(string text)
+    {
+        var t = text.Replace("\r\n", "\n");
+        var result = new Dictionary<string, (int Start, int End)>(StringComparer.Ordinal);
+        bool inServices = false;
+        string? current = null;
+        int start = -1, end = -1;
+        for (int pos = 0; ; )
+        {
+            var nl = t.IndexOf('\n', pos);
+            var lineEnd = nl < 0 ? t.Length : nl;
+            var raw = t.AsSpan(pos, lineEnd - pos);
+            if (raw.Length > 0 && raw[0] != ' ' && raw[0] != '#')
+            {
+                if (current != null) { result[current] = (start, end); current = null; }
+                inServices = raw.TrimEnd().SequenceEqual("services:");
+            }
+            else if (inServices)
+            {
+                if (raw.StartsWith("  ") && raw.Length > 2 && raw[2] != ' ' && raw.TrimEnd().EndsWith(":"))
+                {
+                    if (current != null) result[current] = (start, end);
+                    current = raw.Trim().TrimEnd(':').Trim('"').ToString();
+                    start = -1;
+                }
+                else if (current != null)
+                {
+                    if (start < 0) start = pos;
+                    end = lineEnd;
+                }
+            }
+            if (nl < 0) break;
+            pos = nl + 1;
+        }
+        if (current != null) result[current] = (start, end);
+        return (t, result);
+    }
+
+    private static bool SameBlock(string a, (int Start, int End) x, string b, (int Start, int End) y) =>
+        x.Start < 0 || y.Start < 0 ? x.Start < 0 && y.Start < 0 : a.AsSpan(x.Start, x.End - x.Start).SequenceEqual(b.AsSpan(y.Start, y.End - y.Start));
+
+    /// <summary>The reference form of <see cref="ServiceBlocks"/> (line by line, a string per block), kept for the tests.</summary>
+    internal static Dictionary<string, string> ServiceBlocksByLines(string text)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         bool inServices = false;

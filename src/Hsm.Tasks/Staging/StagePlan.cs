@@ -87,6 +87,7 @@ public sealed class StagePlan
     {
         WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
+        TypeInfoResolver = StagingJsonContext.Default, // source-generated metadata: no reflection over these types per build
     };
 
     public void Save(string path)
@@ -101,5 +102,17 @@ public sealed class StagePlan
     public static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
     public static string Hash(string text) => Hash(Encoding.UTF8.GetBytes(text));
     /// <summary>sha256 of a regular file (links followed); null when there is none (a dangling link, or a special file, which is never opened).</summary>
-    public static string? HashFile(string path) => IO.GuardedFile.KindOf(path) == IO.FileKind.Regular ? Hash(File.ReadAllBytes(path)) : null;
+    public static string? HashFile(string path)
+    {
+        if (IO.GuardedFile.KindOf(path) != IO.FileKind.Regular) return null;
+        using var stream = File.OpenRead(path); // hashed as read: no copy of the file in memory
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+    }
+}
+
+/// <summary>Source-generated System.Text.Json metadata of plan.json (used through <see cref="StagePlan"/>'s options).</summary>
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata)]
+[JsonSerializable(typeof(StagePlan))]
+internal sealed partial class StagingJsonContext : JsonSerializerContext
+{
 }

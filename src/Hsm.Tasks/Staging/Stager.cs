@@ -386,7 +386,7 @@ public static class Stager
         stack.Settings = new Dictionary<string, string>(StringComparer.Ordinal);
         stack.ExtraInputs = new List<string>();
         foreach (var l in cloned) l.Source.Clone = false;
-        try { return StagePlan.Hash(stack.ToCanonicalJson())[..16]; }
+        try { return stack.CanonicalSha256()[..16]; }
         finally
         {
             stack.Settings = settings; stack.ExtraInputs = extra;

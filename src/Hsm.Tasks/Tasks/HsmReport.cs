@@ -13,7 +13,7 @@ public sealed class HsmReport : HsmTask
 
     protected override void Run(DiagnosticBag d)
     {
-        var stack = ResolvedStack.FromJson(File.ReadAllText(ResolvedPath));
+        var stack = ResolvedStack.Read(ResolvedPath);
         var text = StackReport.Tree(stack);
         Directory.CreateDirectory(Path.GetDirectoryName(OutputPath)!);
         File.WriteAllText(OutputPath, text);

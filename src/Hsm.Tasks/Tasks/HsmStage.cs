@@ -23,7 +23,7 @@ public sealed class HsmStage : HsmTask
 
     protected override void Run(DiagnosticBag d)
     {
-        var stack = ResolvedStack.FromJson(File.ReadAllText(ResolvedPath));
+        var stack = ResolvedStack.Read(ResolvedPath);
         var plan = Yielding(() => Pipeline(IntermediateDirectory).Stage(stack, new StageInputs
         {
             PyProjectPath = PyProjectPath,

@@ -210,12 +210,28 @@ public abstract class HsmTask : MsTask, ICancelableTask
 
 
     /// <summary>Writes a file only when its content changes (keeps the timestamp otherwise).</summary>
-    protected static bool WriteIfChanged(string path, string content)
+    protected static bool WriteIfChanged(string path, string content) =>
+        WriteIfChanged(path, new ArraySegment<byte>(new System.Text.UTF8Encoding(false).GetBytes(content)), content);
+
+    /// <summary>
+    /// <see cref="WriteIfChanged(string, string)"/> for content already encoded (UTF-8, no BOM): compared with the
+    /// file's bytes (after a byte order mark, which a text read skips), written only when they differ.
+    /// </summary>
+    protected static bool WriteIfChanged(string path, ArraySegment<byte> content, string? text = null)
     {
-        if (File.Exists(path) && File.ReadAllText(path) == content) return false;
+        if (File.Exists(path))
+        {
+            var old = File.ReadAllBytes(path);
+            var body = old.AsSpan();
+            if (body.StartsWith("\uFEFF"u8)) body = body[3..];
+            if (body.SequenceEqual(content)) return false;
+            // A file in another encoding (a UTF-16 or UTF-32 byte order mark) is compared as text, as it always was.
+            if (body.Length >= 2 && (body[0] == 0xFE && body[1] == 0xFF || body[0] == 0xFF && body[1] == 0xFE)
+                && File.ReadAllText(path) == (text ?? new System.Text.UTF8Encoding(false).GetString(content))) return false;
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var tmp = path + ".tmp";
-        File.WriteAllText(tmp, content, new System.Text.UTF8Encoding(false));
+        using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.Read)) f.Write(content);
         File.Move(tmp, path, overwrite: true);
         return true;
     }

@@ -8,11 +8,16 @@ internal static class ProjectXml
     /// <summary>MSBuild-escapes a literal value: % $ @ ' ; ? * and newlines become %XX.</summary>
     public static string Escape(string value)
     {
-        var sb = new System.Text.StringBuilder(value.Length);
+        // Most values (names, modes, origins) have nothing to escape: the value itself, no copy.
+        if (value.AsSpan().IndexOfAny(Special) < 0) return value;
+        var sb = new System.Text.StringBuilder(value.Length + 8);
         foreach (var ch in value)
-            sb.Append(ch is '%' or '$' or '@' or '\'' or ';' or '?' or '*' or '\r' or '\n' ? $"%{(int)ch:X2}" : ch.ToString());
+            if (Special.Contains(ch)) sb.Append('%').Append(((int)ch).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            else sb.Append(ch);
         return sb.ToString();
     }
+
+    private const string Special = "%$@';?*\r\n";
 
     /// <summary>An already MSBuild-escaped value as XML attribute text.</summary>
     public static string Attr(string escaped) => SecurityElement.Escape(escaped) ?? "";

@@ -53,6 +53,7 @@ public sealed class CommitJournal
     {
         WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) }, // the strings the journal always had
+        TypeInfoResolver = TransactionJsonContext.Default, // source-generated metadata: no reflection over these types per build
     };
 
     /// <summary>The journal's operation for a planned file's (create, replace, delete; others are not journalled).</summary>
@@ -339,4 +340,11 @@ public sealed class CommitJournal
     {
         try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); } catch (IOException) { }
     }
+}
+
+/// <summary>Source-generated System.Text.Json metadata of the commit journal.</summary>
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata)]
+[JsonSerializable(typeof(CommitJournal.Document))]
+internal sealed partial class TransactionJsonContext : System.Text.Json.Serialization.JsonSerializerContext
+{
 }

@@ -208,6 +208,28 @@ public class RequirementsTests
     [InlineData("", null)]
     public void NameOf_reads_the_pep508_name(string req, string? expected) => Assert.Equal(expected, Hsm.Registry.Grammars.RequirementName(req));
 
+    /// <summary>The hand-written name scanner (issue 16) reads what the regular expression read.</summary>
+    [Theory]
+    [InlineData("qdrant-adapter>=1.0,<2")]
+    [InlineData("qdrant-adapter[grpc]>=1; python_version >= '3.10'")]
+    [InlineData("x @ file:///abs/x")]
+    [InlineData("  rich (>=13,<14)")]
+    [InlineData("\u00a0\u2028\trich\u3000")]
+    [InlineData("foo-")]
+    [InlineData("foo-.bar")]
+    [InlineData("foo-/")]
+    [InlineData("foo..")]
+    [InlineData("a")]
+    [InlineData("a_")]
+    [InlineData("a_ ;")]
+    [InlineData("é")]
+    [InlineData("ab\u0660")]
+    [InlineData("  ")]
+    [InlineData("-bad")]
+    [InlineData("")]
+    public void The_name_scanner_agrees_with_the_regex(string req) =>
+        Assert.Equal(Hsm.Registry.Grammars.RequirementNameByRegex(req), Hsm.Registry.Grammars.RequirementName(req));
+
     static ResolvedLibrary Lib(LibrarySource s, string mode = "prod", string package = "") =>
         new() { Name = "qdrant-adapter", Package = package, Mode = mode, Source = s };
 

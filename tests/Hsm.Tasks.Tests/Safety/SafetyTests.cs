@@ -104,6 +104,35 @@ public sealed class SafetyTests : IDisposable
     [InlineData("", false)]
     public void Owned_sources_are_exactly_one_single_line_toml_value(string text, bool ok) => Assert.Equal(ok, LockTexts.IsSingleLineTomlValue(text));
 
+    /// <summary>The fast path for hsm's own shapes never says yes where Tomlyn says no (it only spares the parse, issue 16).</summary>
+    [Theory]
+    [InlineData("{ path = \"packages/x\", editable = true }")]
+    [InlineData("{path=\"x\",editable=false}")]
+    [InlineData("{ git = \"https://github.com/org/x.git\", tag = \"v1\", subdirectory = \"a/b\" }")]
+    [InlineData("{\tpath = \"x\" }")]
+    [InlineData("\"text # not a comment\"")]
+    [InlineData("\"\"")]
+    [InlineData("true")]
+    [InlineData("false")]
+    [InlineData("{ a-b_1 = \"x\", 2 = true }")]
+    [InlineData("{ path = \"x\", path = \"y\" }")]
+    [InlineData("{ path = \"x\", }")]
+    [InlineData("{ }")]
+    [InlineData("{ path = \"x\" } # c")]
+    [InlineData("{ path = \"x\" }, y = 1")]
+    [InlineData("{ path = \"x\"")]
+    [InlineData("{ path = \"a\\\"b\" }")]
+    [InlineData("{ path = 'x' }")]
+    [InlineData("{ a.b = \"x\" }")]
+    [InlineData("{ a = { b = \"x\" } }")]
+    [InlineData("truex")]
+    [InlineData("\"é\"")]
+    public void The_plain_value_fast_path_agrees_with_the_parser(string text)
+    {
+        if (LockTexts.IsPlainValue(text)) Assert.True(LockTexts.ParsesAsOneValue(text));
+        Assert.Equal(LockTexts.ParsesAsOneValue(text) && text.Trim() == text, LockTexts.IsSingleLineTomlValue(text));
+    }
+
     [Fact]
     public void Artifacts_outside_the_project_get_relative_lock_keys_and_no_absolute_path_is_written()
     {

@@ -25,6 +25,20 @@ public sealed class PlanReportTests
         Assert.Equal("MY_SVC", Hsm.Compose.EnvRenderer.VariablePrefix("my-svc"));
     }
 
+    /// <summary>The span form of the service blocks (issue 16: no string per line) gives the blocks the line-by-line form gave.</summary>
+    [Theory]
+    [InlineData("# Generated\nname: \"x\"\nservices:\n  milvus:\n    image: \"m\"\n  redis:\n    image: \"r\"\nvolumes:\n  data: {}\n")]
+    [InlineData("services:\r\n  a:\r\n    image: \"m\"\r\n# c\r\n\r\n  \"b\":\r\n  c:\n    x: 1")]
+    [InlineData("services:\n  a:\n    image: \"m\"\n")]
+    [InlineData("services:\n  a:\n  b:\n    y: 2\n  a:\n    z: 3\nother:\n  a:\n")]
+    [InlineData("services:  \n  a:   \n   x:\n\tq\n")]
+    [InlineData("")]
+    [InlineData("services:")]
+    public void Service_blocks_by_span_match_the_line_by_line_blocks(string compose)
+    {
+        Assert.Equal(PlanReport.ServiceBlocksByLines(compose), PlanReport.ServiceBlocks(compose));
+    }
+
     [Fact]
     public void The_plan_carries_its_entries_and_an_older_plan_json_still_loads()
     {
