@@ -169,26 +169,6 @@ public sealed class FastYamlTests
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
     }
 
-    /// <summary>HSM_YAML_DIFF_DIR=&lt;dir&gt;: the differential check over every YAML file below a folder (e.g. a generated N = 10,000 stack after a build).</summary>
-    [SkippableFact]
-    public void Folder_given_by_the_environment_either_bails_or_reads_the_same_tree()
-    {
-        var dir = Environment.GetEnvironmentVariable("HSM_YAML_DIFF_DIR");
-        Skip.If(string.IsNullOrEmpty(dir), "HSM_YAML_DIFF_DIR is not set");
-        int count = 0, fast = 0;
-        var problems = new List<string>();
-        foreach (var f in Directory.EnumerateFiles(dir!, "*", SearchOption.AllDirectories))
-        {
-            if (!(Path.GetExtension(f) is ".yaml" or ".yml" || Path.GetFileName(f) == "hsm.lock")) continue;
-            count++;
-            var (ok, problem) = Check(File.ReadAllText(f), f);
-            if (ok) fast++;
-            if (problem is not null) problems.Add($"{f}: {problem}");
-        }
-        _out.WriteLine($"{count} files in {dir}: {fast} read by the fast path, {count - fast} bailed");
-        Assert.True(problems.Count == 0, string.Join("\n", problems.Take(20)));
-    }
-
     private const string Alphabet = ":-#'\"&*!|>[]{},?% \t\r\n\\<~.abcxyz019é—\u00A0\u3000/_$=";
     private static readonly string[] Snippets =
     {
