@@ -101,8 +101,15 @@ internal sealed class PyProjectScan
         _ => "",
     };
 
-    static bool Is(List<string> path, params string[] expected) => path.Count == expected.Length && path.Zip(expected).All(p => p.First == p.Second);
-    static bool StartsWith(List<string> path, params string[] prefix) => path.Count >= prefix.Length && prefix.Select((p, i) => path[i] == p).All(b => b);
+    // Loops, not LINQ: called several times for every key of every parse of the file.
+    static bool Is(List<string> path, params string[] expected) => path.Count == expected.Length && StartsWith(path, expected);
+
+    static bool StartsWith(List<string> path, params string[] prefix)
+    {
+        if (path.Count < prefix.Length) return false;
+        for (int i = 0; i < prefix.Length; i++) if (path[i] != prefix[i]) return false;
+        return true;
+    }
 
     public static PyProjectScan Scan(string text, DocumentSyntax doc)
     {
@@ -141,7 +148,10 @@ internal sealed class PyProjectScan
     {
         foreach (var kv in kvs)
         {
-            var path = prefix.Concat(KeyPath(kv.Key)).ToList();
+            var own = KeyPath(kv.Key);
+            var path = new List<string>(prefix.Count + own.Count);
+            path.AddRange(prefix);
+            path.AddRange(own);
             if (table == null && path.Count > 1 && path[0] == "project") { RootDottedProject = true; LastProjectKv = kv; }
             if (table != null && table == ProjectTable) LastProjectKv = kv;
             if (Is(path, "project")) InlineProjectKv = kv;
