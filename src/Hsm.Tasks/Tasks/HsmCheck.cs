@@ -52,7 +52,7 @@ public sealed class HsmCheck : ResolvingTask
             PythonSync = PythonSync ?? "auto", UvPath = UvPath, UvName = UvName, Locked = Locked,
             ComposeCommand = ComposeCommand, ComposeValidate = ComposeValidate, ComposeExecutable = ComposeExecutable,
         };
-        Yielding(() => { check.Check(plan, tools, d); return 0; });
+        check.Check(plan, tools, d);
         if (d.HasErrors) { Fail(d); return; }
 
         var lines = HsmPipeline.PlanLines(plan);
