@@ -52,7 +52,7 @@ public sealed class HsmCheck : ResolvingTask
             PythonSync = PythonSync ?? "auto", UvPath = UvPath, UvName = UvName, Locked = Locked,
             ComposeCommand = ComposeCommand, ComposeValidate = ComposeValidate, ComposeExecutable = ComposeExecutable,
         };
-        check.Check(plan, tools, d);
+        Yielding(() => { check.Check(plan, tools, d); return 0; });
         if (d.HasErrors) { Fail(d); return; }
 
         var lines = HsmPipeline.PlanLines(plan);

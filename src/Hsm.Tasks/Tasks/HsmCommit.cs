@@ -49,7 +49,7 @@ public sealed class HsmCommit : StagedPlanTask
             // Locked and nothing to write: uv still runs with --locked (it fails when uv.lock is stale).
         }
         var changes = BuildOutputReport.ChangeLines(plan, ProjectDirectory, IntermediateDirectory);
-        var outcome = pipeline.Commit(plan, settings, d, w);
+        var outcome = Yielding(() => pipeline.Commit(plan, settings, d, w));
         if (outcome is null) return;
         if (HashRecordPath is { Length: > 0 }) HsmPipeline.RecordCommitted(HashRecordPath, WatchedFiles);
         if (outcome.Written == 0 && !outcome.UvRan)

@@ -43,7 +43,7 @@ public sealed class HsmUp : RunTask
         var plan = Plan(d);
         if (plan is null) return;
         if (plan.Containers.Count == 0 && plan.Processes.Count == 0) { Say("hsm: the stack has no managed container service and no uv-runtime service with a command: nothing to start."); return; }
-        new StackRunner(plan, Say).Up(d, Cancellation.Token);
+        Yielding(() => new StackRunner(plan, Say).Up(d, Cancellation.Token));
     }
 }
 
@@ -54,7 +54,7 @@ public sealed class HsmDown : RunTask
     {
         var plan = Plan(d);
         if (plan is null) return;
-        new StackRunner(plan, Say).Down(d, Cancellation.Token);
+        Yielding(() => new StackRunner(plan, Say).Down(d, Cancellation.Token));
     }
 }
 
@@ -73,7 +73,7 @@ public sealed class HsmStatus : RunTask
             return;
         }
         var runner = new StackRunner(plan, Say);
-        var lines = StatusChecker.Check(plan, runner.Compose, runner.Processes, runner.UvResolved, d, Cancellation.Token);
+        var lines = Yielding(() => StatusChecker.Check(plan, runner.Compose, runner.Processes, runner.UvResolved, d, Cancellation.Token));
         foreach (var l in lines) Say(l);
         var summary = d.HasErrors ? $"hsm: status: {d.ErrorCount} difference{(d.ErrorCount == 1 ? "" : "s")} from the stack" : "hsm: status: everything runs and is installed as the stack says";
         Say(summary);

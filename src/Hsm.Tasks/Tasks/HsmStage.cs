@@ -24,14 +24,14 @@ public sealed class HsmStage : HsmTask
     protected override void Run(DiagnosticBag d)
     {
         var stack = ResolvedStack.Read(ResolvedPath);
-        var plan = Pipeline(IntermediateDirectory).Stage(stack, new StageInputs
+        var plan = Yielding(() => Pipeline(IntermediateDirectory).Stage(stack, new StageInputs
         {
             PyProjectPath = PyProjectPath,
             ComposePath = ComposePath,
             LockPath = LockPath,
             Locked = Locked,
             GitPath = GitPath,
-        }, d); // may clone with git
+        }, d)); // may clone with git
         if (plan is null) return;
         foreach (var c in plan.Changes) Log.LogMessage(MessageImportance.Normal, c);
     }

@@ -17,6 +17,6 @@ public sealed class HsmSync : StagedPlanTask
         }
         var plan = HsmPipeline.LoadPlan(PlanPath);
         var pipeline = Pipeline();
-        pipeline.Check(plan, SyncInputs, d);
+        Yielding(() => { pipeline.Check(plan, SyncInputs, d); return 0; });
     }
 }

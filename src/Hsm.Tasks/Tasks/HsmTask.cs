@@ -53,11 +53,12 @@ public abstract class HsmTask : MsTask, ICancelableTask
     protected virtual bool RecoverOnLock => true;
 
     private BuildLock? _taskLock;
+    private SignalCancellation? _signals;
 
     public sealed override bool Execute()
     {
         var diagnostics = new DiagnosticBag();
-        using var signals = SignalCancellation.Register(Cancellation);
+        using var signals = _signals = SignalCancellation.Register(Cancellation);
         try
         {
             Tools = new ToolOptions(ToolOptions.ParseTimeout(ToolTimeout, diagnostics, SourceSpan.None), line => Log.LogMessage(MessageImportance.High, "{0}", line));
@@ -170,6 +171,43 @@ public abstract class HsmTask : MsTask, ICancelableTask
             return e6.GetGlobalProperties().Keys.Any(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
         return true;
     }
+
+    /// <summary>
+    /// Runs long out-of-process work (uv, git, Compose) with the node yielded, so MSBuild can build other
+    /// projects meanwhile (what ToolTask's YieldDuringToolExecution does); logging stays allowed.
+    /// </summary>
+    protected T Yielding<T>(Func<T> work)
+    {
+        if (BuildEngine is not IBuildEngine3 engine) return work();
+        engine.Yield();
+        T result;
+        try { result = work(); }
+        catch
+        {
+            // The work's own exception (a cancellation with its rollback) is what counts; when the process is exiting
+            // (SIGTERM) the node is not taken back at all: the report must not wait for a scheduler that is going away.
+            if (_signals?.Exiting != true) Reacquire(engine);
+            throw;
+        }
+        if (!Reacquire(engine)) throw new BuildCancelledException("after this step had finished (its work is complete).");
+        return result;
+    }
+
+    /// <summary>False when MSBuild refuses because the build was cancelled meanwhile (MSB4188, BuildAbortedException).</summary>
+    private bool Reacquire(IBuildEngine3 engine)
+    {
+        try
+        {
+            engine.Reacquire();
+            return true;
+        }
+        catch (Exception e) when (e.GetType().Name == "BuildAbortedException")
+        {
+            Cancellation.Cancel();
+            return false;
+        }
+    }
+
 
     /// <summary>Writes a file only when its content changes (keeps the timestamp otherwise).</summary>
     protected static bool WriteIfChanged(string path, string content) =>
