@@ -27,7 +27,7 @@ public sealed class CancellationEndToEndTests(PackedSdk sdk, ITestOutputHelper o
 
         public RunningBuild(TestProject p, PackedSdk sdk, IDictionary<string, string> env, params string[] args)
         {
-            var psi = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = p.Dir };
+            var psi = Txn.ForegroundJob(p.Dir);
             foreach (var a in new[] { "dotnet" }.Concat(args)) psi.ArgumentList.Add(a);
             psi.Environment["NUGET_PACKAGES"] = sdk.PackagesFolder;
             psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";

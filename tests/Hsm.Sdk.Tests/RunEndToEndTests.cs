@@ -380,8 +380,7 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
 
     private Process StartDotnetRun(Stack s, StringBuilder log)
     {
-        // setsid: a process group of its own, like a terminal's foreground job (Ctrl+C signals the group).
-        var psi = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = s.Project.Dir };
+        var psi = Txn.ForegroundJob(s.Project.Dir); // like a terminal's foreground job (Ctrl+C signals the group)
         foreach (var a in new[] { "dotnet", "run", "--project", "hsm.proj" }.Concat(Props(s))) psi.ArgumentList.Add(a);
         psi.Environment["NUGET_PACKAGES"] = sdk.PackagesFolder;
         psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";

@@ -11,6 +11,19 @@ namespace Hsm.Sdk.Tests;
 /// </summary>
 public static class Txn
 {
+    /// <summary>
+    /// A process started as a terminal starts a foreground job: a process group of its own (setsid: Ctrl+C signals the
+    /// group), with SIGINT and SIGQUIT at their default handling. A test run started in the background of a
+    /// non-interactive shell (`dotnet test … &amp;`, nohup) has them ignored, an ignored signal stays ignored across exec,
+    /// and .NET then installs no handler for it: the Ctrl+C tests would fail for the way they were launched.
+    /// </summary>
+    public static ProcessStartInfo ForegroundJob(string workingDirectory)
+    {
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory };
+        psi.ArgumentList.Add("--default-signal=INT,QUIT");
+        psi.ArgumentList.Add("setsid");
+        return psi;
+    }
     /// <summary>Files that are not artifacts of the transaction: uv's .venv, binlogs, obj/.</summary>
     public static bool IsArtifact(string rel) => !rel.StartsWith(".venv/", StringComparison.Ordinal) && !rel.EndsWith(".binlog", StringComparison.Ordinal);
 
@@ -70,7 +83,7 @@ public static class Txn
     /// <summary>`dotnet build` in its own process group (setsid), so kill -9 -pgid takes MSBuild nodes and uv with it.</summary>
     public static Process StartBuildInOwnGroup(TestProject p, PackedSdk sdk, IDictionary<string, string> env, params string[] extra)
     {
-        var psi = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = p.Dir };
+        var psi = ForegroundJob(p.Dir);
         foreach (var a in new[] { "dotnet", "build", "hsm.proj", "-nodeReuse:false", "--nologo", "-p:HsmUvPath=" + p.UvStandin }) psi.ArgumentList.Add(a);
         foreach (var a in extra) psi.ArgumentList.Add(a);
         psi.Environment["NUGET_PACKAGES"] = sdk.PackagesFolder;
