@@ -23,10 +23,6 @@ public static partial class Grammars
     private static partial Regex Pep503SeparatorsGenerated();
     private static readonly char[] NonDashSeparators = { '_', '.' };
 
-    static readonly Regex RequirementNameRx = RequirementNameRxGenerated();
-    [GeneratedRegex(@"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)", RegexOptions.CultureInvariant)]
-    private static partial Regex RequirementNameRxGenerated();
-
     /// <summary>
     /// The PEP 508 name of a requirement string (<c>x[extra]>=1; marker</c>, <c>x @ file:///...</c>,
     /// <c>x @ git+https://...@ref</c>), or null when it does not start with a valid name.
@@ -34,7 +30,7 @@ public static partial class Grammars
     public static string? RequirementName(string requirement)
     {
         if (string.IsNullOrEmpty(requirement)) return null;
-        // RequirementNameRx by hand (called for every dependency of every parse; no Match objects): leading
+        // ^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?) by hand (called for every dependency of every parse; no Match objects): leading
         // whitespace (\s is char.IsWhiteSpace), then the longest run of [A-Za-z0-9._-] that starts and ends alphanumeric.
         int i = 0;
         while (i < requirement.Length && char.IsWhiteSpace(requirement[i])) i++;
@@ -51,18 +47,6 @@ public static partial class Grammars
         if (next < requirement.Length && !char.IsWhiteSpace(requirement[next]) && "[(<>=!~;@,".IndexOf(requirement[next]) < 0)
             return null;
         return start == 0 && next == requirement.Length ? requirement : requirement[start..next];
-    }
-
-    /// <summary>The regular-expression form of <see cref="RequirementName"/>, kept for the tests.</summary>
-    internal static string? RequirementNameByRegex(string requirement)
-    {
-        if (string.IsNullOrEmpty(requirement)) return null;
-        var m = RequirementNameRx.Match(requirement);
-        if (!m.Success) return null;
-        int next = m.Index + m.Length;
-        if (next < requirement.Length && !char.IsWhiteSpace(requirement[next]) && "[(<>=!~;@,".IndexOf(requirement[next]) < 0)
-            return null;
-        return m.Groups[1].Value;
     }
 
     /// <summary>PEP 503 normalisation of a distribution name: lowercase, runs of <c>-_.</c> become one <c>-</c>.</summary>

@@ -1,4 +1,3 @@
-using System.Text;
 using Hsm.Compose;
 using Hsm.Diagnostics;
 using Hsm.Lock;
@@ -277,35 +276,6 @@ public static class PlanReport
 
     private static bool SameBlock(string a, (int Start, int End) x, string b, (int Start, int End) y) =>
         x.Start < 0 || y.Start < 0 ? x.Start < 0 && y.Start < 0 : a.AsSpan(x.Start, x.End - x.Start).SequenceEqual(b.AsSpan(y.Start, y.End - y.Start));
-
-    /// <summary>The reference form of <see cref="ServiceBlocks"/> (line by line, a string per block), kept for the tests.</summary>
-    internal static Dictionary<string, string> ServiceBlocksByLines(string text)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        bool inServices = false;
-        string? current = null;
-        var sb = new StringBuilder();
-        foreach (var raw in text.Replace("\r\n", "\n").Split('\n'))
-        {
-            if (raw.Length > 0 && raw[0] != ' ' && raw[0] != '#')
-            {
-                if (current != null) { result[current] = sb.ToString(); current = null; }
-                inServices = raw.TrimEnd() == "services:";
-                continue;
-            }
-            if (!inServices) continue;
-            if (raw.StartsWith("  ", StringComparison.Ordinal) && raw.Length > 2 && raw[2] != ' ' && raw.TrimEnd().EndsWith(':'))
-            {
-                if (current != null) result[current] = sb.ToString();
-                current = raw.Trim().TrimEnd(':').Trim('"');
-                sb.Clear();
-                continue;
-            }
-            if (current != null) sb.Append(raw).Append('\n');
-        }
-        if (current != null) result[current] = sb.ToString();
-        return result;
-    }
 
     /// <summary>KEY → value of an env file, read with Compose's grammar (<see cref="EnvFileParser"/>); a bare KEY is "".</summary>
     public static Dictionary<string, string> EnvKeys(string text)

@@ -89,41 +89,45 @@ public sealed class HsmResolve : ResolvingTask
     {
         var sb = new System.Text.StringBuilder();
         sb.Append("<!-- Written by HsmResolve: the HsmLibrary and HsmService items of the last resolution (imported by Hsm.Sdk.targets). -->\n<Project>\n");
-        var types = new[] { ("HsmLibrary", libraries.ToList()), ("HsmService", services.ToList()) };
-        static IEnumerable<string> Names(ITaskItem i) => i.MetadataNames.Cast<string>().Where(n => !IsWellKnown(n));
-        static string Value(ITaskItem i, string name) => ((ITaskItem2)i).GetMetadataValueEscaped(name);
-        var defaults = types.ToDictionary(t => t.Item1, t => t.Item2
-            .SelectMany(i => Names(i).Select(n => (Name: n, Value: Value(i, n))))
-            .Where(m => m.Value.Length > 0)
-            .GroupBy(m => m.Name, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.GroupBy(m => m.Value, StringComparer.Ordinal)
-                .OrderByDescending(v => v.Count()).ThenBy(v => v.Key, StringComparer.Ordinal).First().Key, StringComparer.Ordinal));
+        var types = new[] { ("HsmLibrary", Metadata(libraries)), ("HsmService", Metadata(services)) };
+        var defaults = types.Select(t => MostCommonValues(t.Item2)).ToArray();
         sb.Append("  <ItemDefinitionGroup>\n");
-        foreach (var (type, _) in types)
+        for (int k = 0; k < types.Length; k++)
         {
-            sb.Append($"    <{type}>");
-            foreach (var (name, value) in defaults[type].OrderBy(d => d.Key, StringComparer.Ordinal))
-                sb.Append($"<{name}>{ProjectXml.Text(value)}</{name}>");
-            sb.Append($"</{type}>\n");
+            sb.Append($"    <{types[k].Item1}>");
+            foreach (var (name, value) in defaults[k]) sb.Append($"<{name}>{ProjectXml.Text(value)}</{name}>");
+            sb.Append($"</{types[k].Item1}>\n");
         }
         sb.Append("  </ItemDefinitionGroup>\n  <ItemGroup>\n");
-        foreach (var (type, items) in types)
-            foreach (var i in items)
+        for (int k = 0; k < types.Length; k++)
+            foreach (var (spec, values) in types[k].Item2)
             {
-                var d = defaults[type];
-                var own = Names(i).Concat(d.Keys).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal)
-                    .Select(n => (Name: n, Value: Names(i).Contains(n, StringComparer.Ordinal) ? Value(i, n) : ""))
-                    .Where(m => !(d.TryGetValue(m.Name, out var def) ? def == m.Value : m.Value.Length == 0))
+                var d = defaults[k];
+                var own = values.Keys.Union(d.Keys).Order(StringComparer.Ordinal)
+                    .Select(n => (Name: n, Value: values.GetValueOrDefault(n, "")))
+                    .Where(m => m.Value != d.GetValueOrDefault(m.Name, ""))
                     .ToList();
-                sb.Append($"    <{type} Include=\"{ProjectXml.Attr(i.ItemSpec)}\"");
+                sb.Append($"    <{types[k].Item1} Include=\"{ProjectXml.Attr(spec)}\"");
                 if (own.Count == 0) { sb.Append(" />\n"); continue; }
                 sb.Append('>');
                 foreach (var (name, value) in own) sb.Append($"<{name}>{ProjectXml.Text(value)}</{name}>");
-                sb.Append($"</{type}>\n");
+                sb.Append($"</{types[k].Item1}>\n");
             }
         sb.Append("  </ItemGroup>\n</Project>\n");
         return sb.ToString();
     }
+
+    /// <summary>Each item's spec and custom metadata (escaped values), read once.</summary>
+    private static List<(string Spec, Dictionary<string, string> Values)> Metadata(IEnumerable<ITaskItem> items) =>
+        items.Select(i => (i.ItemSpec, i.MetadataNames.Cast<string>().Where(n => !IsWellKnown(n))
+            .ToDictionary(n => n, n => ((ITaskItem2)i).GetMetadataValueEscaped(n), StringComparer.Ordinal))).ToList();
+
+    /// <summary>Per metadata name (in order), its most common non-empty value (ties: the first in ordinal order).</summary>
+    private static SortedDictionary<string, string> MostCommonValues(List<(string Spec, Dictionary<string, string> Values)> items) =>
+        new(items.SelectMany(i => i.Values).Where(m => m.Value.Length > 0)
+            .GroupBy(m => m.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.GroupBy(m => m.Value, StringComparer.Ordinal)
+                .OrderByDescending(v => v.Count()).ThenBy(v => v.Key, StringComparer.Ordinal).First().Key, StringComparer.Ordinal), StringComparer.Ordinal);
 
     private static bool IsWellKnown(string name) => name is "FullPath" or "RootDir" or "Filename" or "Extension" or "RelativeDir" or "Directory"
         or "RecursiveDir" or "Identity" or "ModifiedTime" or "CreatedTime" or "AccessedTime" or "DefiningProjectFullPath"

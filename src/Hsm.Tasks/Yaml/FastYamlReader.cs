@@ -200,11 +200,8 @@ internal sealed class FastYamlReader
             }
             else
             {
-                item = ParseValue(q, depth + 1);
+                item = ParseInlineValue(q, ind, depth + 1);
                 if (item is null) return null;
-                NextContentLine();
-                if (_bail) return null;
-                if (!_eof && _ind > ind) { _bail = true; return null; } // a continuation line
             }
             if (_bail || item is null) { _bail = true; return null; }
             items.Add(item);
@@ -213,6 +210,17 @@ internal sealed class FastYamlReader
             if (_eof || _ind < ind || !IsEntryAt(ind))
                 return new YSequence(CloseSequence(items)) { File = _file, Line = seqLine, Column = ind + 1 };
         }
+    }
+
+    /// <summary>A value on its entry's own line; a next line indented deeper than the entry would continue it (bail).</summary>
+    private YNode? ParseInlineValue(int q, int ind, int depth)
+    {
+        var value = ParseValue(q, depth);
+        if (value is null) return null;
+        NextContentLine();
+        if (_bail) return null;
+        if (!_eof && _ind > ind) { _bail = true; return null; } // a continuation line
+        return value;
     }
 
     private YMapping? ParseMapping(int ind, int keyPos, int depth)
@@ -241,11 +249,8 @@ internal sealed class FastYamlReader
             }
             else
             {
-                value = ParseValue(q, depth + 1);
+                value = ParseInlineValue(q, ind, depth + 1);
                 if (value is null) return null;
-                NextContentLine();
-                if (_bail) return null;
-                if (!_eof && _ind > ind) { _bail = true; return null; } // a continuation line
             }
             if (_bail || value is null) { _bail = true; return null; }
             entries.Add(new(key, value));

@@ -228,7 +228,19 @@ public class RequirementsTests
     [InlineData("-bad")]
     [InlineData("")]
     public void The_name_scanner_agrees_with_the_regex(string req) =>
-        Assert.Equal(Hsm.Registry.Grammars.RequirementNameByRegex(req), Hsm.Registry.Grammars.RequirementName(req));
+        Assert.Equal(RequirementNameByRegex(req), Hsm.Registry.Grammars.RequirementName(req));
+
+    /// <summary>The regular-expression form of Grammars.RequirementName (what it was before issue 16's scanner).</summary>
+    private static string? RequirementNameByRegex(string requirement)
+    {
+        if (string.IsNullOrEmpty(requirement)) return null;
+        var m = System.Text.RegularExpressions.Regex.Match(requirement, @"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        if (!m.Success) return null;
+        int next = m.Index + m.Length;
+        if (next < requirement.Length && !char.IsWhiteSpace(requirement[next]) && "[(<>=!~;@,".IndexOf(requirement[next]) < 0)
+            return null;
+        return m.Groups[1].Value;
+    }
 
     static ResolvedLibrary Lib(LibrarySource s, string mode = "prod", string package = "") =>
         new() { Name = "qdrant-adapter", Package = package, Mode = mode, Source = s };

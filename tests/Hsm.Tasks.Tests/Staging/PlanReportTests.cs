@@ -1,3 +1,4 @@
+using System.Text;
 using Hsm.Staging;
 using Xunit;
 
@@ -36,7 +37,7 @@ public sealed class PlanReportTests
     [InlineData("services:")]
     public void Service_blocks_by_span_match_the_line_by_line_blocks(string compose)
     {
-        Assert.Equal(PlanReport.ServiceBlocksByLines(compose), PlanReport.ServiceBlocks(compose));
+        Assert.Equal(ServiceBlocksByLines(compose), PlanReport.ServiceBlocks(compose));
     }
 
     [Fact]
@@ -69,5 +70,34 @@ public sealed class PlanReportTests
             Assert.Empty(Hsm.Tasks.BuildOutputReport.ChangeLines(old, dir, Path.Combine(dir, "obj")));
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+    }
+
+    /// <summary>The reference form of <see cref="ServiceBlocks"/> (line by line, a string per block), the form the plan report used before issue 16.</summary>
+    private static Dictionary<string, string> ServiceBlocksByLines(string text)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        bool inServices = false;
+        string? current = null;
+        var sb = new StringBuilder();
+        foreach (var raw in text.Replace("\r\n", "\n").Split('\n'))
+        {
+            if (raw.Length > 0 && raw[0] != ' ' && raw[0] != '#')
+            {
+                if (current != null) { result[current] = sb.ToString(); current = null; }
+                inServices = raw.TrimEnd() == "services:";
+                continue;
+            }
+            if (!inServices) continue;
+            if (raw.StartsWith("  ", StringComparison.Ordinal) && raw.Length > 2 && raw[2] != ' ' && raw.TrimEnd().EndsWith(':'))
+            {
+                if (current != null) result[current] = sb.ToString();
+                current = raw.Trim().TrimEnd(':').Trim('"');
+                sb.Clear();
+                continue;
+            }
+            if (current != null) sb.Append(raw).Append('\n');
+        }
+        if (current != null) result[current] = sb.ToString();
+        return result;
     }
 }
