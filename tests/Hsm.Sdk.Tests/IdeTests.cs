@@ -118,6 +118,8 @@ public sealed class IdeTests(PackedSdk sdk)
         Assert.Equal(libs, noopLibs);
         Assert.Equal(svcs, noopSvcs);
         Assert.Contains(noop.Log!.SourceFiles, f => f.FullPath == p.PathOf("hsm.yaml"));
+        Assert.Equal(embedded.Where(f => f.Contains("/hsm-registry/", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
+            noop.Log!.SourceFiles.Select(f => f.FullPath).Where(f => f.Contains("/hsm-registry/", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
 
         // The global property wins and says so: the resolution ran in this build, and its items replace the imported ones.
         var (prod, prodLibs, _) = BuildItems(p, "-p:Mode=Prod");

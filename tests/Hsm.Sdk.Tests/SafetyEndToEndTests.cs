@@ -40,6 +40,13 @@ public sealed class SafetyEndToEndTests(PackedSdk sdk)
         Assert.DoesNotContain(Sentinel, ok.Output);
         Assert.NotNull(ok.Log);
         Assert.DoesNotContain(Sentinel, BinlogText(ok.Log!));
+        // A no-op build embeds the registry files from @(HsmRegistryFile) minus HsmResolve's exclusions: vault.yaml not.
+        var noop = p.BuildOk("-v:diag");
+        Assert.True(noop.Skipped("HsmResolve"));
+        Assert.DoesNotContain(Sentinel, noop.Output);
+        Assert.DoesNotContain(Sentinel, BinlogText(noop.Log!));
+        Assert.DoesNotContain(noop.Log!.SourceFiles, f => f.FullPath == p.PathOf("hsm-registry/services/vault.yaml"));
+        Assert.Contains(noop.Log!.SourceFiles, f => f.FullPath == p.PathOf("hsm-registry/services/redis.yaml"));
 
         // A line Compose would reject, around the secret: the error names file and line, not the value.
         p.Write("config/redis.env", $"REDIS_PASSWORD=${{{Sentinel}\n");

@@ -25,6 +25,11 @@ public sealed class HsmResolve : ResolvingTask
         // Inputs of the next build: the registry folders and the non-YAML files read, even on failure
         // (so fixing a missing file re-runs the chain).
         Directory.CreateDirectory(IntermediateDirectory);
+        // The registry files the binlog must not embed pair with registry-files.txt: removed before that list is
+        // rewritten and written again only after a resolution that succeeded, so a stale one never meets a newer list
+        // (without it, _HsmComponentItems embeds no registry file).
+        var binlogExcludePath = Path.Combine(IntermediateDirectory, "binlog-exclude.txt");
+        File.Delete(binlogExcludePath);
         WriteIfChanged(Path.Combine(IntermediateDirectory, "registry-dirs.txt"), string.Join("\n", folders) + "\n");
         // Only the registry files this resolution parsed are inputs (plus the folders' listings, in listing.cache):
         // a no-op build checks the stack's files, not every file of a large registry.
@@ -47,21 +52,33 @@ public sealed class HsmResolve : ResolvingTask
             item.SetMetadata("Runtime", ProjectXml.Escape(s.Runtime));
             return item;
         }).ToArray();
-        WriteIfChanged(Path.Combine(IntermediateDirectory, "binlog-embed.txt"), string.Concat(BinlogEmbeds(resolved, stack).Select(f => f + "\n")));
+        WriteIfChanged(Path.Combine(IntermediateDirectory, "binlog-embed.txt"), string.Concat(BinlogEmbeds(stack).Select(f => f + "\n")));
+        WriteIfChanged(binlogExcludePath, string.Concat(BinlogExcludes(resolved).Select(f => f + "\n")));
         // The same items for the builds that skip this target: Hsm.Sdk.targets imports this file at evaluation.
         WriteIfChanged(Path.Combine(IntermediateDirectory, "components.props"), ComponentsProps(Libraries, Services));
     }
 
     /// <summary>
-    /// The files _HsmComponentItems embeds in the binlog (issue 14): hsm.yaml, the registry files read and
-    /// resolved.json — except any that holds an <c>external</c> map with values (they may be credentials, and
-    /// no binlog may quote them, design §9). What the resolution parsed decides; nothing is read again.
+    /// The files _HsmComponentItems embeds in the binlog (issue 14) besides the registry files: hsm.yaml and
+    /// resolved.json — the latter not when a service has an <c>external</c> map with values (they may be
+    /// credentials, and no binlog may quote them, design §9).
     /// </summary>
-    private IEnumerable<string> BinlogEmbeds(ResolveResult resolved, ResolvedStack stack)
+    private IEnumerable<string> BinlogEmbeds(ResolvedStack stack)
     {
         yield return ManifestPath;
-        foreach (var f in resolved.RegistryFilesRead.Except(resolved.RegistryFilesWithExternalValues, StringComparer.Ordinal)) yield return f;
         if (!stack.Services.Any(s => s.External is { Count: > 0 })) yield return Path.GetFullPath(Path.Combine(IntermediateDirectory, "resolved.json"));
+    }
+
+    /// <summary>
+    /// The registry files read (registry-files.txt, the same strings) that _HsmComponentItems must not embed: those
+    /// that hold an <c>external</c> map with values (design §9). The target embeds the others, from the
+    /// <c>HsmRegistryFile</c> items it already has, so a no-op build reads this short list instead of a list of every
+    /// file. What the resolution parsed decides; nothing is read again.
+    /// </summary>
+    private static IEnumerable<string> BinlogExcludes(ResolveResult resolved)
+    {
+        var external = new HashSet<string>(resolved.RegistryFilesWithExternalValues, StringComparer.Ordinal);
+        return resolved.RegistryFilesRead.Where(external.Contains);
     }
 
     private static TaskItem Item(string kind, string name, string mode, string modeOrigin, string source, string? group, List<Origin> origins)

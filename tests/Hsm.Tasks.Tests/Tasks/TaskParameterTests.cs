@@ -93,6 +93,39 @@ public sealed class TaskParameterTests : IDisposable
     }
 
     [Fact]
+    public void HsmResolve_lists_the_registry_files_the_binlog_must_not_embed_and_drops_the_list_when_it_fails()
+    {
+        // _HsmComponentItems embeds @(HsmRegistryFile) (registry-files.txt) minus binlog-exclude.txt, and
+        // binlog-embed.txt (hsm.yaml, resolved.json unless a service has external values; design §9).
+        var vault = Path.Combine(_proj, "hsm-registry", "services", "vault.yaml");
+        File.WriteAllText(vault, "name: vault\ndeployment_profiles:\n  default: { mode: external, external: { host: vault.example, token: t0ken } }\n");
+        var manifest = Path.Combine(_proj, "hsm.yaml");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("    - redis\n", "    - redis\n    - vault\n"));
+        Assert.True(Resolve().Execute(), _engine.Log);
+        string[] Lines(string name) => File.ReadAllLines(Path.Combine(Obj, name));
+        // The same strings as registry-files.txt, in its order: vault.yaml and qdrant.yaml (its unused external-prod
+        // profile has values too); redis.yaml and the others are embedded.
+        var read = Lines("registry-files.txt");
+        var qdrant = Path.GetFullPath(Path.Combine(_proj, "hsm-registry", "services", "qdrant.yaml"));
+        Assert.Equal(read.Where(f => f == qdrant || f == Path.GetFullPath(vault)), Lines("binlog-exclude.txt"));
+        Assert.Equal(2, Lines("binlog-exclude.txt").Length);
+        Assert.Contains(read, f => f.EndsWith("redis.yaml", StringComparison.Ordinal));
+        Assert.Equal(new[] { manifest }, Lines("binlog-embed.txt")); // resolved.json holds vault's external values
+
+        // Without vault: resolved.json may be embedded too; qdrant.yaml still may not.
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("    - vault\n", ""));
+        Assert.True(Resolve().Execute(), _engine.Log);
+        Assert.Equal(new[] { qdrant }, Lines("binlog-exclude.txt"));
+        Assert.Equal(new[] { manifest, Path.GetFullPath(Path.Combine(Obj, "resolved.json")) }, Lines("binlog-embed.txt"));
+
+        // A failed resolution rewrites registry-files.txt, so the exclusions that went with the old one are gone
+        // (the targets then embed no registry file).
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("    - redis\n", "    - redis\n    - no-such-service\n"));
+        Assert.False(Resolve().Execute());
+        Assert.False(File.Exists(Path.Combine(Obj, "binlog-exclude.txt")));
+    }
+
+    [Fact]
     public void HsmResolve_records_Locked_and_the_settings_as_resolved_json_always_spelled_them()
     {
         var t = Resolve();
