@@ -73,12 +73,15 @@ public sealed class HsmResolve : ResolvingTask
     /// The registry files read (registry-files.txt, the same strings) that _HsmComponentItems must not embed: those
     /// that hold an <c>external</c> map with values (design §9). The target embeds the others, from the
     /// <c>HsmRegistryFile</c> items it already has, so a no-op build reads this short list instead of a list of every
-    /// file. What the resolution parsed decides; nothing is read again.
+    /// file. What the resolution parsed decides; nothing is read again. In registry-files.txt's order (and any such
+    /// file that list would not name, last: excluding more is always safe).
     /// </summary>
     private static IEnumerable<string> BinlogExcludes(ResolveResult resolved)
     {
         var external = new HashSet<string>(resolved.RegistryFilesWithExternalValues, StringComparer.Ordinal);
-        return resolved.RegistryFilesRead.Where(external.Contains);
+        var read = new HashSet<string>(resolved.RegistryFilesRead, StringComparer.Ordinal);
+        return resolved.RegistryFilesRead.Where(external.Contains)
+            .Concat(resolved.RegistryFilesWithExternalValues.Where(f => !read.Contains(f))).Distinct(StringComparer.Ordinal);
     }
 
     private static TaskItem Item(string kind, string name, string mode, string modeOrigin, string source, string? group, List<Origin> origins)
