@@ -107,47 +107,97 @@ public sealed class HsmResolve : ResolvingTask
     /// </summary>
     internal static string ComponentsProps(IEnumerable<ITaskItem> libraries, IEnumerable<ITaskItem> services)
     {
-        var sb = new System.Text.StringBuilder();
-        sb.Append("<!-- Written by HsmResolve: the HsmLibrary and HsmService items of the last resolution (imported by Hsm.Sdk.targets). -->\n<Project>\n");
         var types = new[] { ("HsmLibrary", Metadata(libraries)), ("HsmService", Metadata(services)) };
+        var sb = new System.Text.StringBuilder(types.Sum(t => t.Item2.Count) * 160 + 1024);
+        sb.Append("<!-- Written by HsmResolve: the HsmLibrary and HsmService items of the last resolution (imported by Hsm.Sdk.targets). -->\n<Project>\n");
         var defaults = types.Select(t => MostCommonValues(t.Item2)).ToArray();
         sb.Append("  <ItemDefinitionGroup>\n");
         for (int k = 0; k < types.Length; k++)
         {
-            sb.Append($"    <{types[k].Item1}>");
-            foreach (var (name, value) in defaults[k]) sb.Append($"<{name}>{ProjectXml.Text(value)}</{name}>");
-            sb.Append($"</{types[k].Item1}>\n");
+            sb.Append("    <").Append(types[k].Item1).Append('>');
+            foreach (var (name, value) in defaults[k]) AppendElement(sb, name, value);
+            sb.Append("</").Append(types[k].Item1).Append(">\n");
         }
         sb.Append("  </ItemDefinitionGroup>\n  <ItemGroup>\n");
         for (int k = 0; k < types.Length; k++)
-            foreach (var (spec, values) in types[k].Item2)
+        {
+            var (type, rows) = types[k];
+            var d = defaults[k];
+            var defaultNames = d.Keys.ToArray(); // ordinal order, as each row's names
+            foreach (var row in rows)
             {
-                var d = defaults[k];
-                var own = values.Keys.Union(d.Keys).Order(StringComparer.Ordinal)
-                    .Select(n => (Name: n, Value: values.GetValueOrDefault(n, "")))
-                    .Where(m => m.Value != d.GetValueOrDefault(m.Name, ""))
-                    .ToList();
-                sb.Append($"    <{types[k].Item1} Include=\"{ProjectXml.Attr(spec)}\"");
-                if (own.Count == 0) { sb.Append(" />\n"); continue; }
-                sb.Append('>');
-                foreach (var (name, value) in own) sb.Append($"<{name}>{ProjectXml.Text(value)}</{name}>");
-                sb.Append($"</{types[k].Item1}>\n");
+                sb.Append("    <").Append(type).Append(" Include=\"").Append(ProjectXml.Attr(row.Spec)).Append('"');
+                var open = false;
+                // The union of the row's names and the defaults' names, in ordinal order (both lists are sorted);
+                // a value is spelled out where it differs from the definition (a missing one counts as empty).
+                int i = 0, j = 0;
+                while (i < row.Names.Length || j < defaultNames.Length)
+                {
+                    var c = i == row.Names.Length ? 1 : j == defaultNames.Length ? -1 : string.CompareOrdinal(row.Names[i], defaultNames[j]);
+                    var name = c <= 0 ? row.Names[i] : defaultNames[j];
+                    var value = c <= 0 ? row.Values[i] : "";
+                    var fallback = c >= 0 ? d[defaultNames[j]] : "";
+                    if (c <= 0) i++;
+                    if (c >= 0) j++;
+                    if (value == fallback) continue;
+                    if (!open) { sb.Append('>'); open = true; }
+                    AppendElement(sb, name, value);
+                }
+                if (open) sb.Append("</").Append(type).Append(">\n");
+                else sb.Append(" />\n");
             }
+        }
         sb.Append("  </ItemGroup>\n</Project>\n");
         return sb.ToString();
     }
 
+    private static void AppendElement(System.Text.StringBuilder sb, string name, string value) =>
+        sb.Append('<').Append(name).Append('>').Append(ProjectXml.Text(value)).Append("</").Append(name).Append('>');
+
+    /// <summary>An item's spec and its custom metadata (escaped values), names in ordinal order.</summary>
+    private sealed record ItemRow(string Spec, string[] Names, string[] Values);
+
     /// <summary>Each item's spec and custom metadata (escaped values), read once.</summary>
-    private static List<(string Spec, Dictionary<string, string> Values)> Metadata(IEnumerable<ITaskItem> items) =>
-        items.Select(i => (i.ItemSpec, i.MetadataNames.Cast<string>().Where(n => !IsWellKnown(n))
-            .ToDictionary(n => n, n => ((ITaskItem2)i).GetMetadataValueEscaped(n), StringComparer.Ordinal))).ToList();
+    private static List<ItemRow> Metadata(IEnumerable<ITaskItem> items)
+    {
+        var rows = new List<ItemRow>();
+        var names = new List<string>();
+        foreach (var item in items)
+        {
+            names.Clear();
+            foreach (string n in item.MetadataNames)
+                if (!IsWellKnown(n)) names.Add(n);
+            names.Sort(StringComparer.Ordinal);
+            var nameArray = names.ToArray();
+            var values = new string[nameArray.Length];
+            for (int i = 0; i < nameArray.Length; i++) values[i] = ((ITaskItem2)item).GetMetadataValueEscaped(nameArray[i]);
+            rows.Add(new ItemRow(item.ItemSpec, nameArray, values));
+        }
+        return rows;
+    }
 
     /// <summary>Per metadata name (in order), its most common non-empty value (ties: the first in ordinal order).</summary>
-    private static SortedDictionary<string, string> MostCommonValues(List<(string Spec, Dictionary<string, string> Values)> items) =>
-        new(items.SelectMany(i => i.Values).Where(m => m.Value.Length > 0)
-            .GroupBy(m => m.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.GroupBy(m => m.Value, StringComparer.Ordinal)
-                .OrderByDescending(v => v.Count()).ThenBy(v => v.Key, StringComparer.Ordinal).First().Key, StringComparer.Ordinal), StringComparer.Ordinal);
+    private static SortedDictionary<string, string> MostCommonValues(List<ItemRow> rows)
+    {
+        var counts = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
+        foreach (var row in rows)
+            for (int i = 0; i < row.Names.Length; i++)
+            {
+                if (row.Values[i].Length == 0) continue;
+                if (!counts.TryGetValue(row.Names[i], out var byValue)) counts[row.Names[i]] = byValue = new(StringComparer.Ordinal);
+                byValue[row.Values[i]] = byValue.GetValueOrDefault(row.Values[i]) + 1;
+            }
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, byValue) in counts)
+        {
+            string? best = null;
+            var bestCount = 0;
+            foreach (var (value, count) in byValue)
+                if (count > bestCount || count == bestCount && string.CompareOrdinal(value, best) < 0) (best, bestCount) = (value, count);
+            result[name] = best!;
+        }
+        return result;
+    }
 
     private static bool IsWellKnown(string name) => name is "FullPath" or "RootDir" or "Filename" or "Extension" or "RelativeDir" or "Directory"
         or "RecursiveDir" or "Identity" or "ModifiedTime" or "CreatedTime" or "AccessedTime" or "DefiningProjectFullPath"
