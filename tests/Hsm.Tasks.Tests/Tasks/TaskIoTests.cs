@@ -11,8 +11,11 @@ namespace Hsm.Tests.Tasks;
 /// What every task shares: a file written only when its bytes change (compared in pieces, issue 16), resolved.json
 /// read as a stream, and the garbage collector's batch mode while a task runs (the process's mode back after).
 /// </summary>
+[Collection(TaskIoTests.GcMode)]
 public sealed class TaskIoTests : IDisposable
 {
+    /// <summary>The collector's mode is the process's: these tests run alone (no task of another test overlaps).</summary>
+    public const string GcMode = "GC latency mode";
     private readonly string _dir = Directory.CreateTempSubdirectory("hsm-taskio-").FullName;
     public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
 
@@ -94,6 +97,19 @@ public sealed class TaskIoTests : IDisposable
         Assert.ThrowsAny<System.Text.Json.JsonException>(() => ResolvedStack.Read(P("bad.json")));
     }
 
+    [Fact]
+    public void Overlapping_tasks_leave_the_process_in_its_own_mode_whichever_ends_first()
+    {
+        var before = GCSettings.LatencyMode;
+        var a = HsmTask.BatchGc.Enter();
+        var b = HsmTask.BatchGc.Enter();
+        Assert.Equal(GCLatencyMode.Batch, GCSettings.LatencyMode);
+        a.Dispose(); // the first to enter leaves first: the other still runs in batch mode
+        Assert.Equal(GCLatencyMode.Batch, GCSettings.LatencyMode);
+        b.Dispose();
+        Assert.Equal(before, GCSettings.LatencyMode);
+    }
+
     private sealed class Probe : HsmTask
     {
         public GCLatencyMode Seen;
@@ -117,3 +133,6 @@ public sealed class TaskIoTests : IDisposable
         engine.EndBuild();
     }
 }
+
+[CollectionDefinition(TaskIoTests.GcMode, DisableParallelization = true)]
+public sealed class GcModeCollection;
