@@ -13,25 +13,20 @@ namespace Hsm.Lock;
 /// </summary>
 public static partial class LockTexts
 {
-    static readonly Regex Name = NameGenerated();
     [GeneratedRegex(@"\G[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?", RegexOptions.CultureInvariant)]
-    private static partial Regex NameGenerated();
-    static readonly Regex Op = OpGenerated();
+    private static partial Regex Name();
     [GeneratedRegex(@"\G(===|~=|==|!=|<=|>=|<|>)", RegexOptions.CultureInvariant)]
-    private static partial Regex OpGenerated();
-    static readonly Regex Version = VersionGenerated();
+    private static partial Regex Op();
     [GeneratedRegex(@"\G[A-Za-z0-9_.*+!-]+", RegexOptions.CultureInvariant)]
-    private static partial Regex VersionGenerated();
-    static readonly Regex Url = new(@"\G[^\s""'\\;]+", RegexOptions.CultureInvariant);
-    static readonly Regex MarkerOp = MarkerOpGenerated();
+    private static partial Regex Version();
+    [GeneratedRegex(@"\G[^\s""'\\;]+", RegexOptions.CultureInvariant)]
+    private static partial Regex Url();
     [GeneratedRegex(@"\G(===|~=|==|!=|<=|>=|<|>|not\s+in\b|in\b)", RegexOptions.CultureInvariant)]
-    private static partial Regex MarkerOpGenerated();
-    static readonly Regex MarkerString = MarkerStringGenerated();
+    private static partial Regex MarkerOp();
     [GeneratedRegex(@"\G('[^'\r\n]*'|""[^""\r\n]*"")", RegexOptions.CultureInvariant)]
-    private static partial Regex MarkerStringGenerated();
-    static readonly Regex MarkerVariable = MarkerVariableGenerated();
+    private static partial Regex MarkerString();
     [GeneratedRegex(@"\G[a-z_.]+", RegexOptions.CultureInvariant)]
-    private static partial Regex MarkerVariableGenerated();
+    private static partial Regex MarkerVariable();
     static readonly HashSet<string> MarkerVariables = new(StringComparer.Ordinal)
     {
         "python_version", "python_full_version", "os_name", "sys_platform", "platform_release", "platform_system",
@@ -46,14 +41,14 @@ public static partial class LockTexts
         if (text.Length == 0 || text.Length > 4096 || text.AsSpan().IndexOfAnyInRange('\0', '\x1f') >= 0 || text.Contains('\x7f')) return false;
         var p = new Cursor(text);
         p.Ws();
-        if (!p.Match(Name)) return false;
+        if (!p.Match(Name())) return false;
         p.Ws();
         if (p.Eat('['))
         {
             p.Ws();
             if (!p.Eat(']'))
             {
-                do { p.Ws(); if (!p.Match(Name)) return false; p.Ws(); } while (p.Eat(','));
+                do { p.Ws(); if (!p.Match(Name())) return false; p.Ws(); } while (p.Eat(','));
                 if (!p.Eat(']')) return false;
             }
             p.Ws();
@@ -61,7 +56,7 @@ public static partial class LockTexts
         if (p.Eat('@'))
         {
             p.Ws();
-            if (!p.Match(Url)) return false;
+            if (!p.Match(Url())) return false;
             if (p.AtEnd) return true;
             if (!p.Ws()) return false; // "url;marker" is ambiguous in PEP 508: a space is required
         }
@@ -89,9 +84,9 @@ public static partial class LockTexts
         do
         {
             p.Ws();
-            if (!p.Match(Op)) return false;
+            if (!p.Match(Op())) return false;
             p.Ws();
-            if (!p.Match(Version)) return false;
+            if (!p.Match(Version())) return false;
             p.Ws();
         } while (p.Eat(','));
         return true;
@@ -122,15 +117,15 @@ public static partial class LockTexts
         }
         if (!MarkerValue(p)) return false;
         p.Ws();
-        if (!p.Match(MarkerOp)) return false;
+        if (!p.Match(MarkerOp())) return false;
         p.Ws();
         return MarkerValue(p);
     }
 
     static bool MarkerValue(Cursor p)
     {
-        if (p.Match(MarkerString)) return true;
-        var m = MarkerVariable.Match(p.Text, p.Pos);
+        if (p.Match(MarkerString())) return true;
+        var m = MarkerVariable().Match(p.Text, p.Pos);
         if (!m.Success || !MarkerVariables.Contains(m.Value)) return false;
         p.Pos += m.Length;
         return true;
@@ -143,7 +138,7 @@ public static partial class LockTexts
     /// <summary>True when <paramref name="text"/> is one TOML value on one line (an inline table, string, array, ...), nothing more.</summary>
     public static bool IsSingleLineTomlValue(string text)
     {
-        if (text.Length == 0 || text.Length > 4096 || HasControl(text)) return false;
+        if (text.Length == 0 || text.Length > 4096 || !TomlText.LiteralSafe(text)) return false;
         if (text.Trim() != text) return false;
         return IsPlainValue(text) || ParsesAsOneValue(text);
     }
@@ -196,7 +191,7 @@ public static partial class LockTexts
         {
             Spaces(t, ref i);
             int start = i;
-            while (i < t.Length && t[i] is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' or '-') i++;
+            while (i < t.Length && TomlText.IsBareKeyChar(t[i])) i++;
             if (i == start) return false;
             var key = t[start..i];
             if (keys.Contains(key)) return false; // a duplicate key: the parser's to judge
@@ -220,7 +215,7 @@ public static partial class LockTexts
     }
 
     /// <summary>True when <paramref name="text"/> is a valid distribution name (PEP 508 name).</summary>
-    public static bool IsDistributionName(string text) => text.Length <= 200 && Name.Match(text) is { Success: true } m && m.Length == text.Length;
+    public static bool IsDistributionName(string text) => text.Length <= 200 && Name().Match(text) is { Success: true } m && m.Length == text.Length;
 
     /// <summary>A lowercase hex sha256.</summary>
     public static bool IsSha256(string text)
@@ -228,13 +223,6 @@ public static partial class LockTexts
         if (text.Length != 64) return false;
         foreach (var c in text) if (c is not (>= '0' and <= '9' or >= 'a' and <= 'f')) return false;
         return true;
-    }
-
-    /// <summary>A line break or a control character other than tab (or DEL).</summary>
-    private static bool HasControl(string text)
-    {
-        foreach (var c in text) if (c is '\r' or '\n' || (c < 0x20 && c != '\t') || c == 0x7f) return true;
-        return false;
     }
 
     sealed class Cursor

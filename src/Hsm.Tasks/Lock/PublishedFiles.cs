@@ -14,9 +14,8 @@ public static partial class PublishedFiles
     /// <summary>The file every Kubernetes publish writes in its folder.</summary>
     public const string KustomizationFile = "kustomization.yaml";
 
-    static readonly Regex FileName = FileNameGenerated();
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*\\.ya?ml$", RegexOptions.CultureInvariant)]
-    private static partial Regex FileNameGenerated();
+    private static partial Regex FileName();
 
     /// <summary>
     /// True for an hsm.lock <c>files:</c> key that can only be a published file: a relative path in a
@@ -25,7 +24,7 @@ public static partial class PublishedFiles
     /// </summary>
     public static bool IsPublishEntry(string key, string composeLabel) =>
         key != composeLabel && key.Contains('/') && !key.StartsWith('/') && !key.Contains('\\') && !key.Contains(':')
-        && !key.Split('/').Any(p => p is "" or "." or "..") && FileName.IsMatch(key[(key.LastIndexOf('/') + 1)..]);
+        && !key.Split('/').Any(p => p is "" or "." or "..") && FileName().IsMatch(key[(key.LastIndexOf('/') + 1)..]);
 
     /// <summary>
     /// The hsm.lock <c>files:</c> keys the chain carries over: publish entries (<see cref="IsPublishEntry"/>) in a

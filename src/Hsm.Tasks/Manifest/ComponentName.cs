@@ -9,9 +9,8 @@ namespace Hsm.Manifest;
 /// </summary>
 public static partial class ComponentName
 {
-    private static readonly Regex Pattern = PatternGenerated();
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$", RegexOptions.CultureInvariant)]
-    private static partial Regex PatternGenerated();
+    private static partial Regex Pattern();
 
-    public static bool IsValid(string name) => Pattern.IsMatch(name.ToLowerInvariant());
+    public static bool IsValid(string name) => Pattern().IsMatch(name.ToLowerInvariant());
 }

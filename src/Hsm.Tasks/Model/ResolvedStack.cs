@@ -109,13 +109,6 @@ public sealed class ResolvedStack
     public static ResolvedStack FromJson(string json) => JsonSerializer.Deserialize<ResolvedStack>(json, JsonOptions)
         ?? throw new InvalidDataException("resolved.json is empty");
 
-    /// <summary>resolved.json from its UTF-8 bytes (a byte order mark is skipped, as a text read does).</summary>
-    public static ResolvedStack FromJson(ReadOnlySpan<byte> utf8)
-    {
-        if (utf8.StartsWith("\uFEFF"u8)) utf8 = utf8[3..];
-        return JsonSerializer.Deserialize<ResolvedStack>(utf8, JsonOptions) ?? throw new InvalidDataException("resolved.json is empty");
-    }
-
     /// <summary>
     /// Reads resolved.json as a UTF-8 stream (a byte order mark is skipped): no UTF-16 copy and no copy of the whole
     /// file (several MB at 10,000 components, on the large-object heap).

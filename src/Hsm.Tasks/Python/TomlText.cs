@@ -44,12 +44,15 @@ internal static class TomlText
     private static bool IsBareKey(string key)
     {
         if (key.Length == 0) return false;
-        foreach (var c in key) if (c is not (>= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '_' or '-')) return false;
+        foreach (var c in key) if (!IsBareKeyChar(c)) return false;
         return true;
     }
 
-    /// <summary>Every character may stand in a literal string: no control character but tab.</summary>
-    private static bool LiteralSafe(string s)
+    /// <summary>A character of a TOML bare key: A-Z a-z 0-9 _ -.</summary>
+    public static bool IsBareKeyChar(char c) => c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '_' or '-';
+
+    /// <summary>Every character may stand in a literal string (and on one line): no line break, no control character but tab, no DEL.</summary>
+    public static bool LiteralSafe(string s)
     {
         foreach (var c in s) if (!(c >= 0x20 && c != 0x7f || c == '\t')) return false;
         return true;

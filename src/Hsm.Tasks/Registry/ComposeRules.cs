@@ -9,9 +9,8 @@ namespace Hsm.Registry;
 /// </summary>
 public static partial class ComposeRules
 {
-    static readonly Regex NamedVolumeSource = NamedVolumeSourceGenerated();
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", RegexOptions.CultureInvariant)]
-    private static partial Regex NamedVolumeSourceGenerated();
+    private static partial Regex NamedVolumeSource();
 
     /// <summary>
     /// Merges short-syntax volume lists by container target: a later entry (higher layer, or later in
@@ -69,7 +68,7 @@ public static partial class ComposeRules
     {
         name = "";
         var (source, _, _) = SplitVolume(volumeSpec);
-        if (source == null || !NamedVolumeSource.IsMatch(source)) return false;
+        if (source == null || !NamedVolumeSource().IsMatch(source)) return false;
         name = source;
         return true;
     }

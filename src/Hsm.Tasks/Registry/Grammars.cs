@@ -14,13 +14,11 @@ public static partial class Grammars
     // ---------- PEP 508 ----------
 
     /// <summary>A PEP 508 identifier (distribution names and extras): letters and digits, with '.', '_', '-' inside.</summary>
-    public static readonly Regex Identifier = IdentifierGenerated();
     [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$", O)]
-    private static partial Regex IdentifierGenerated();
+    public static partial Regex Identifier();
 
-    private static readonly Regex Pep503Separators = Pep503SeparatorsGenerated();
     [GeneratedRegex(@"[-_.]+", O)]
-    private static partial Regex Pep503SeparatorsGenerated();
+    private static partial Regex Pep503Separators();
     private static readonly char[] NonDashSeparators = { '_', '.' };
 
     /// <summary>
@@ -54,7 +52,7 @@ public static partial class Grammars
     {
         // Fast path (called for every lookup and in sorts): nothing for the regex to change.
         if (name.IndexOfAny(NonDashSeparators) < 0 && !name.Contains("--", StringComparison.Ordinal)) return name.ToLowerInvariant();
-        return Pep503Separators.Replace(name, "-").ToLowerInvariant();
+        return Pep503Separators().Replace(name, "-").ToLowerInvariant();
     }
 
     private static readonly string[] MarkerVariables =
@@ -64,9 +62,8 @@ public static partial class Grammars
         "implementation_version", "extra", "extras", "dependency_groups",
     };
 
-    private static readonly Regex MarkerToken = MarkerTokenGenerated();
     [GeneratedRegex(@"\G\s*(?:(?<op>===|==|!=|<=|>=|~=|<|>)|(?<paren>[()])|(?<str>'[^']*'|""[^""]*"")|(?<word>[A-Za-z_][A-Za-z0-9_.]*))", O)]
-    private static partial Regex MarkerTokenGenerated();
+    private static partial Regex MarkerToken();
 
     /// <summary>Checks a PEP 508 environment marker (<c>python_version &gt;= "3.10" and sys_platform == "linux"</c>).</summary>
     public static string? CheckMarker(string marker)
@@ -86,7 +83,7 @@ public static partial class Grammars
         while (pos < marker.Length)
         {
             if (marker[pos..].Trim().Length == 0) break;
-            var m = MarkerToken.Match(marker, pos);
+            var m = MarkerToken().Match(marker, pos);
             if (!m.Success) { error = $"unexpected character at column {FirstNonSpace(marker, pos) + 1}"; return null; }
             var kind = m.Groups["op"].Success ? "op" : m.Groups["paren"].Success ? m.Value.Trim() : m.Groups["str"].Success ? "str" : "word";
             var text = m.Value.Trim();
@@ -164,18 +161,15 @@ public static partial class Grammars
         return from;
     }
 
-    private static readonly Regex SpaceSemicolon = SpaceSemicolonGenerated();
     [GeneratedRegex(@"\s;")]
-    private static partial Regex SpaceSemicolonGenerated();
+    private static partial Regex SpaceSemicolon();
 
-    private static readonly Regex VersionClause = VersionClauseGenerated();
     [GeneratedRegex(@"^\s*(~=|===|==|!=|<=|>=|<|>)\s*[0-9A-Za-z*+!._-]+\s*$", O)]
-    private static partial Regex VersionClauseGenerated();
+    private static partial Regex VersionClause();
 
     // ---------- PEP 440 ----------
 
     // packaging.version.VERSION_PATTERN (PEP 440), anchored.
-    private static readonly Regex Pep440VersionRx = Pep440VersionRxGenerated();
     [GeneratedRegex(
         @"^\s*v?(?:(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*" +
         @"(?:[-_\.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_\.]?[0-9]*)?" +
@@ -183,22 +177,21 @@ public static partial class Grammars
         @"(?:[-_\.]?dev[-_\.]?[0-9]*)?)" +
         @"(?:\+[a-z0-9]+(?:[-_\.][a-z0-9]+)*)?\s*$",
         RegexOptions.IgnoreCase | O)]
-    private static partial Regex Pep440VersionRxGenerated();
+    private static partial Regex Pep440VersionRx();
 
     /// <summary>True for a PEP 440 version (<c>1.2.0</c>, <c>2.0.0rc1</c>, <c>1!2.0.post1+local</c>).</summary>
-    public static bool IsPep440Version(string? version) => !string.IsNullOrWhiteSpace(version) && Pep440VersionRx.IsMatch(version!);
+    public static bool IsPep440Version(string? version) => !string.IsNullOrWhiteSpace(version) && Pep440VersionRx().IsMatch(version!);
 
     /// <summary>True for a PEP 440 version specifier: comma-separated clauses, each an operator and a version (<c>&gt;=1.0,&lt;2</c>).</summary>
-    public static bool IsVersionSpecifier(string spec) => spec.Split(',').All(VersionClause.IsMatch);
+    public static bool IsVersionSpecifier(string spec) => spec.Split(',').All(VersionClause().IsMatch);
 
-    private static readonly Regex RequirementHead = RequirementHeadGenerated();
     [GeneratedRegex(@"^\s*(?<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[(?<extras>[^\]]*)\])?\s*", O)]
-    private static partial Regex RequirementHeadGenerated();
+    private static partial Regex RequirementHead();
 
     /// <summary>Checks a PEP 508 requirement (<c>name[extra]&gt;=1,&lt;2; marker</c> or <c>name @ url ; marker</c>).</summary>
     public static string? CheckRequirement(string requirement)
     {
-        var m = RequirementHead.Match(requirement);
+        var m = RequirementHead().Match(requirement);
         if (!m.Success || m.Groups["name"].Length == 0) return "it does not start with a distribution name";
         if (m.Groups["extras"].Success && CheckExtras(m.Groups["extras"].Value) is { } ex) return ex;
         var rest = requirement[m.Length..];
@@ -206,7 +199,7 @@ public static partial class Grammars
         if (rest.StartsWith('@'))
         {
             // name @ url [; marker]: the marker needs whitespace before ';' (the URL may contain ';').
-            var semi = SpaceSemicolon.Match(rest);
+            var semi = SpaceSemicolon().Match(rest);
             var url = (semi.Success ? rest[1..semi.Index] : rest[1..]).Trim();
             if (url.Length == 0 || url.Any(char.IsWhiteSpace) || !url.Contains(':')) return "'@' must be followed by a URL";
             if (semi.Success) marker = rest[(semi.Index + 2)..];
@@ -228,7 +221,7 @@ public static partial class Grammars
         var items = list.Split(',').Select(x => x.Trim()).ToList();
         if (items.Count == 1 && items[0].Length == 0) return null; // name[] is allowed
         foreach (var x in items)
-            if (!Identifier.IsMatch(x)) return "an extra in '[...]' is not a valid extra name";
+            if (!Identifier().IsMatch(x)) return "an extra in '[...]' is not a valid extra name";
         return null;
     }
 
@@ -241,16 +234,14 @@ public static partial class Grammars
     private const string Domain = "(?:" + DomainComponent + @"(?:\." + DomainComponent + @")*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?";
 
     /// <summary>distribution/reference's grammar after the registry host: path[:tag][@digest].</summary>
-    private static readonly Regex RemoteReference = RemoteReferenceGenerated();
     [GeneratedRegex(
         "^(?<name>" + PathComponent + "(?:/" + PathComponent + ")*)" +
         @"(?::[\w][\w.-]{0,127})?" +
         "(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$", O)]
-    private static partial Regex RemoteReferenceGenerated();
+    private static partial Regex RemoteReference();
 
-    private static readonly Regex DomainRx = DomainRxGenerated();
     [GeneratedRegex("^" + Domain + "$", O)]
-    private static partial Regex DomainRxGenerated();
+    private static partial Regex DomainRx();
 
     /// <summary>Checks a Docker image reference (<c>qdrant/qdrant:v1.12.0</c>, <c>ghcr.io/org/x@sha256:…</c>). A value with <c>${…}</c> is left to Compose.</summary>
     public static string? CheckImage(string image)
@@ -261,30 +252,28 @@ public static partial class Grammars
         var slash = image.IndexOf('/');
         var first = slash < 0 ? null : image[..slash];
         var hasDomain = first != null && (first.Contains('.') || first.Contains(':') || first == "localhost" || first.StartsWith('['));
-        if (hasDomain && !DomainRx.IsMatch(first!)) return $"'{first}' is not a valid registry host";
+        if (hasDomain && !DomainRx().IsMatch(first!)) return $"'{first}' is not a valid registry host";
         var rest = hasDomain ? image[(slash + 1)..] : image;
-        var m = RemoteReference.Match(rest);
+        var m = RemoteReference().Match(rest);
         if (!m.Success)
             return rest.Split(':', '@')[0].Any(char.IsUpper) ? "repository names must be lowercase" : "it does not follow Docker's reference grammar ([registry/]name[:tag][@digest], lowercase name)";
         if (image.Length - rest.Length + m.Groups["name"].Length > 255) return "the repository name is longer than 255 characters";
         return null;
     }
 
-    private static readonly Regex ContainerNameRx = ContainerNameRxGenerated();
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", O)]
-    private static partial Regex ContainerNameRxGenerated();
+    private static partial Regex ContainerNameRx();
 
     /// <summary>Docker's container name grammar <c>[a-zA-Z0-9][a-zA-Z0-9_.-]+</c>.</summary>
     public static string? CheckContainerName(string name) =>
-        name.Contains('$') || ContainerNameRx.IsMatch(name) ? null : "container names are at least two characters of letters, digits, '_', '.' and '-', starting with a letter or digit";
+        name.Contains('$') || ContainerNameRx().IsMatch(name) ? null : "container names are at least two characters of letters, digits, '_', '.' and '-', starting with a letter or digit";
 
-    private static readonly Regex AliasRx = AliasRxGenerated();
     [GeneratedRegex(@"^[a-zA-Z0-9](?:[a-zA-Z0-9_.-]{0,251}[a-zA-Z0-9])?$", O)]
-    private static partial Regex AliasRxGenerated();
+    private static partial Regex AliasRx();
 
     /// <summary>A network alias is a DNS name on the Compose network: letters, digits, '_', '.', '-', starting and ending with a letter or digit.</summary>
     public static string? CheckNetworkAlias(string alias) =>
-        alias.Contains('$') || (AliasRx.IsMatch(alias) && !alias.Contains("..")) ? null : "network aliases are host names: letters, digits, '_', '.' and '-', starting and ending with a letter or digit, at most 253 characters";
+        alias.Contains('$') || (AliasRx().IsMatch(alias) && !alias.Contains("..")) ? null : "network aliases are host names: letters, digits, '_', '.' and '-', starting and ending with a letter or digit, at most 253 characters";
 
     /// <summary>An environment variable name that Compose, env files and uv all accept: <c>[A-Za-z_][A-Za-z0-9_.-]*</c>.</summary>
     public static string? CheckEnvKey(string key) =>

@@ -133,7 +133,7 @@ public static class ManifestParser
             var name = ir.Scalar("name");
             var version = ir.String("version");
             if (name is null) d.Error(Codes.MissingField, item.Span, "A dependency needs a 'name'.");
-            else if (!Grammars.Identifier.IsMatch(name.Value)) d.Error(Codes.InvalidRequirement, name.Span, $"Dependency name '{name.Value}' is not a PEP 508 distribution name.");
+            else if (!Grammars.Identifier().IsMatch(name.Value)) d.Error(Codes.InvalidRequirement, name.Span, $"Dependency name '{name.Value}' is not a PEP 508 distribution name.");
             else if (version is not (null or "*") && Grammars.CheckRequirement($"{name.Value}=={version}") != null) d.Error(Codes.InvalidRequirement, ir.Scalar("version")!.Span, $"Dependency version '{version}' of '{name.Value}' is not a PEP 440 version.");
             else m.Dependencies.Add(new(version is null or "*" ? name.Value : $"{name.Value}=={version}", name.Span));
             ir.Finish();
@@ -276,7 +276,7 @@ public static class ManifestParser
             s.Extras = new();
             foreach (var x in extras)
             {
-                if (Grammars.Identifier.IsMatch(x.Value)) s.Extras.Add(x.Value);
+                if (Grammars.Identifier().IsMatch(x.Value)) s.Extras.Add(x.Value);
                 else d.Error(Codes.InvalidSource, x.Span, $"Extra '{x.Value}' is not a PEP 508 extra name (letters and digits, with '.', '_' or '-' only between them).");
             }
         }

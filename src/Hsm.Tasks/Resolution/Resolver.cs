@@ -497,9 +497,8 @@ public sealed partial class Resolver
         };
     }
 
-    private static readonly Regex MergedParam = MergedParamGenerated();
     [GeneratedRegex(@"\$\{HSM_MERGED_PARAMS\.([^}]*)\}", RegexOptions.CultureInvariant)]
-    private static partial Regex MergedParamGenerated();
+    private static partial Regex MergedParam();
 
     private ResolvedService? BuildService(Comp c, SortedSet<string> extra)
     {
@@ -644,7 +643,7 @@ public sealed partial class Resolver
     private string Substitute(string value, ResolvedService svc, SourceSpan span)
     {
         if (!value.Contains("${HSM_MERGED_PARAMS.", StringComparison.Ordinal)) return value;
-        return MergedParam.Replace(value, match =>
+        return MergedParam().Replace(value, match =>
         {
             var key = match.Groups[1].Value;
             if (svc.Params.TryGetValue(key, out var v)) return v;

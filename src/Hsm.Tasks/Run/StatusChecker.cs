@@ -130,7 +130,7 @@ public static class StatusChecker
                 continue;
             }
             var installed = Installed(uvPath, dir, cancel, out var error);
-            foreach (var e in owned.Entries.Where(e => Registry.Grammars.Identifier.IsMatch(e.Name)).OrderBy(e => e.Name, StringComparer.Ordinal))
+            foreach (var e in owned.Entries.Where(e => Registry.Grammars.Identifier().IsMatch(e.Name)).OrderBy(e => e.Name, StringComparer.Ordinal))
                 lines.Add(CheckInstalled(plan, lockPath, label, dir, envLabel, e, installed, error, d));
         }
     }

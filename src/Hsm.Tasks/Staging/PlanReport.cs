@@ -224,16 +224,10 @@ public static class PlanReport
         return origins[0];
     }
 
-    /// <summary>The service blocks of a Compose file in Hsm's own layout (two-space indent under `services:`).</summary>
-    public static Dictionary<string, string> ServiceBlocks(string text)
-    {
-        var (norm, spans) = BlockSpans(text);
-        return spans.ToDictionary(kv => kv.Key, kv => kv.Value.Start < 0 ? "" : norm.Substring(kv.Value.Start, kv.Value.End - kv.Value.Start) + "\n", StringComparer.Ordinal);
-    }
-
     /// <summary>
-    /// <see cref="ServiceBlocks"/> without copying: each block as the span of its lines in the text (CRLF made LF), the
-    /// block being those lines each followed by '\n' (Start -1: no line). Two blocks are equal when their spans hold the
+    /// The service blocks of a Compose file in Hsm's own layout (two-space indent under `services:`), without copying:
+    /// each block as the span of its lines in the text (CRLF made LF), the block being those lines each followed by
+    /// '\n' (Start -1: no line). Two blocks are equal when their spans hold the
     /// same characters (the plan report compares them; a large Compose file is not split into thousands of strings).
     /// </summary>
     internal static (string Text, Dictionary<string, (int Start, int End)> Blocks) BlockSpans(string text)

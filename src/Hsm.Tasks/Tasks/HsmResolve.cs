@@ -39,7 +39,7 @@ public sealed class HsmResolve : ResolvingTask
         // A missing extra input is a line of listing.cache (so its creation re-runs the chain).
         WriteIfChanged(extraFile, string.Concat(stack.ExtraInputs.Select(p => Path.GetFullPath(Path.Combine(ProjectDirectory, p)) + "\n")));
         var resolvedPath = Path.Combine(IntermediateDirectory, "resolved.json");
-        if (WriteIfChanged(resolvedPath, stack.ToJsonUtf8(File.Exists(resolvedPath) ? new FileInfo(resolvedPath).Length : 0)))
+        if (WriteIfChanged(resolvedPath, stack.ToJsonUtf8(new FileInfo(resolvedPath) is { Exists: true } last ? last.Length : 0)))
             Log.LogMessage(MessageImportance.Normal, "hsm: resolved {0} libraries and {1} services.", stack.Libraries.Count, stack.Services.Count);
         else
             Log.LogMessage(MessageImportance.Normal, "hsm: the resolved stack is unchanged.");

@@ -38,7 +38,7 @@ public sealed class MapReader
 
     public bool Has(string key) => Map[key] is not null and not YScalar { IsNull: true };
 
-    public YNode? Node(string key) => Map[key] is YScalar { IsNull: true } ? null : Map[key];
+    public YNode? Node(string key) => Map[key] is var n and not YScalar { IsNull: true } ? n : null;
 
     public YScalar? KeyNode(string key)
     {

@@ -19,7 +19,7 @@ public sealed class PlanReportTests
     public void Service_blocks_and_env_keys_are_diffable()
     {
         var compose = "# Generated\nname: \"x\"\nservices:\n  milvus:\n    image: \"m\"\n  redis:\n    image: \"r\"\nvolumes:\n  data: {}\n";
-        var blocks = PlanReport.ServiceBlocks(compose);
+        var blocks = ServiceBlocks(compose);
         Assert.Equal(new[] { "milvus", "redis" }, blocks.Keys.OrderBy(k => k));
         Assert.Equal("    image: \"m\"\n", blocks["milvus"]);
         Assert.Equal(new Dictionary<string, string> { ["A_HOST"] = "a", ["A_PORT"] = "1" }, PlanReport.EnvKeys("A_HOST=a\nA_PORT=1\n"));
@@ -37,7 +37,14 @@ public sealed class PlanReportTests
     [InlineData("services:")]
     public void Service_blocks_by_span_match_the_line_by_line_blocks(string compose)
     {
-        Assert.Equal(ServiceBlocksByLines(compose), PlanReport.ServiceBlocks(compose));
+        Assert.Equal(ServiceBlocksByLines(compose), ServiceBlocks(compose));
+    }
+
+    /// <summary>The blocks as strings (each line followed by '\n'), from the product's spans.</summary>
+    private static Dictionary<string, string> ServiceBlocks(string text)
+    {
+        var (norm, spans) = PlanReport.BlockSpans(text);
+        return spans.ToDictionary(kv => kv.Key, kv => kv.Value.Start < 0 ? "" : norm.Substring(kv.Value.Start, kv.Value.End - kv.Value.Start) + "\n", StringComparer.Ordinal);
     }
 
     [Fact]
