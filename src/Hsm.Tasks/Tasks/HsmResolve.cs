@@ -43,6 +43,7 @@ public sealed class HsmResolve : ResolvingTask
             Log.LogMessage(MessageImportance.Normal, "hsm: resolved {0} libraries and {1} services.", stack.Libraries.Count, stack.Services.Count);
         else
             Log.LogMessage(MessageImportance.Normal, "hsm: the resolved stack is unchanged.");
+        StackHandoff.Offer(BuildEngine, resolvedPath, stack);
 
         Libraries = stack.Libraries.Select(l => Item("library", l.Name, l.Mode, l.ModeOrigin, l.Source.Type, l.Group, l.Origins)).ToArray();
         Services = stack.Services.Select(s =>

@@ -22,20 +22,20 @@ public sealed class HsmStage : HsmTask
     public static string GeneratorVersion => HsmPipeline.GeneratorVersion;
 
     /// <summary>
-    /// resolved.json's size above which staging starts from a compacted heap (about 3,000 components; 3.5 MB at 10,000).
-    /// HsmResolve leaves the resolution's garbage (the registry's models, 100+ MB allocated at N = 10,000) in the
-    /// older generations, and staging's own burst then grows the heap on top of it: a blocking, compacting collection
-    /// first (with the batch mode of <see cref="HsmTask"/>) peaked at 195–198 MiB instead of 213–217 on two stack folders
-    /// and at 210 instead of 207 on a third, CPU unchanged (docs/performance.md, "Memory, third round"). Below the
-    /// threshold the heap is small and nothing is forced.
+    /// resolved.json's size above which staging starts from a compacted heap with its free memory given back (about
+    /// 3,000 components; 3.5 MB at 10,000). HsmResolve leaves the resolution's garbage (the registry's models, 100+ MB
+    /// allocated at N = 10,000) in the older generations, and staging's own burst would grow the heap on top of it:
+    /// an aggressive (compacting, decommitting) collection first brought the resident set from 191 to 145 MiB before
+    /// staging in a sampled selection change at N = 10,000 (docs/performance.md, "Memory, third round" and "fourth
+    /// round"). Below the threshold the heap is small and nothing is forced.
     /// </summary>
     internal const long CompactBeforeStagingBytes = 1_000_000;
 
     protected override void Run(DiagnosticBag d)
     {
         if (new FileInfo(ResolvedPath) is { Exists: true, Length: > CompactBeforeStagingBytes })
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        var stack = ResolvedStack.Read(ResolvedPath);
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        var stack = StackHandoff.Take(BuildEngine, ResolvedPath) ?? ResolvedStack.Read(ResolvedPath);
         var plan = Yielding(() => Pipeline(IntermediateDirectory).Stage(stack, new StageInputs
         {
             PyProjectPath = PyProjectPath,

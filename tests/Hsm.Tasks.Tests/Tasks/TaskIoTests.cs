@@ -9,7 +9,8 @@ namespace Hsm.Tests.Tasks;
 
 /// <summary>
 /// What every task shares: a file written only when its bytes change (compared in pieces, issue 16), resolved.json
-/// read as a stream, and the garbage collector's batch mode while a task runs (the process's mode back after).
+/// read as a stream, and how the garbage collector runs while a task does (batch mode, paced gen-1 collections; the
+/// process's mode back after).
 /// </summary>
 [Collection(TaskIoTests.GcMode)]
 public sealed class TaskIoTests : IDisposable
@@ -101,13 +102,48 @@ public sealed class TaskIoTests : IDisposable
     public void Overlapping_tasks_leave_the_process_in_its_own_mode_whichever_ends_first()
     {
         var before = GCSettings.LatencyMode;
-        var a = HsmTask.BatchGc.Enter();
-        var b = HsmTask.BatchGc.Enter();
+        var a = HsmTask.TaskGc.Enter();
+        var b = HsmTask.TaskGc.Enter();
         Assert.Equal(GCLatencyMode.Batch, GCSettings.LatencyMode);
         a.Dispose(); // the first to enter leaves first: the other still runs in batch mode
         Assert.Equal(GCLatencyMode.Batch, GCSettings.LatencyMode);
         b.Dispose();
         Assert.Equal(before, GCSettings.LatencyMode);
+    }
+
+    /// <summary>Gen-1 collections while <paramref name="megabytes"/> MB of short-lived objects are allocated at about 1 MB per 6 ms.</summary>
+    private static int Gen1CollectionsWhileAllocating(int megabytes)
+    {
+        var before = GC.CollectionCount(1);
+        object? keep = null;
+        for (int mb = 0; mb < megabytes; mb++)
+        {
+            for (int i = 0; i < 1024; i++) keep = new byte[1000];
+            Thread.Sleep(6);
+        }
+        GC.KeepAlive(keep);
+        return GC.CollectionCount(1) - before;
+    }
+
+    [Fact]
+    public void While_a_task_runs_a_gen1_collection_follows_every_8_MB_allocated_and_the_pacing_ends_with_the_last_task()
+    {
+        GC.Collect();
+        var alone = Gen1CollectionsWhileAllocating(64);
+        Assert.False(HsmTask.TaskGc.Pacing);
+        var a = HsmTask.TaskGc.Enter();
+        var b = HsmTask.TaskGc.Enter();
+        Assert.True(HsmTask.TaskGc.Pacing);
+        var paced = Gen1CollectionsWhileAllocating(64);
+        a.Dispose();
+        Assert.True(HsmTask.TaskGc.Pacing); // the other task still runs
+        b.Dispose();
+        Assert.False(HsmTask.TaskGc.Pacing);
+        // 64 MB at 8 MB per collection: about 8 (the timer looks every 5 ms, so a few may come late); the collector on its
+        // own collects gen 1 rarely here (everything allocated is garbage at once).
+        Assert.True(paced >= alone + 4, $"gen-1 collections: {paced} paced, {alone} without pacing");
+        var after = Gen1CollectionsWhileAllocating(64);
+        Assert.True(after < paced, $"gen-1 collections after the last task: {after}, paced {paced}");
     }
 
     private sealed class Probe : HsmTask
