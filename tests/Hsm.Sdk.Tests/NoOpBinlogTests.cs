@@ -43,6 +43,14 @@ public sealed class NoOpBinlogTests(PackedSdk sdk)
         Assert.True(runs == 1, $"{alwaysRunning} ran {runs} times; once per build is the design");
     }
 
+    /// <summary>HsmStage staged the stack HsmResolve handed over in memory, or the one in resolved.json (its low-importance line).</summary>
+    private static void AssertStagedFrom(BuildResult r, bool handedOver)
+    {
+        var lines = r.Log!.FindChildrenRecursive<Message>(m => m.Text.StartsWith("hsm: staging the stack", StringComparison.Ordinal)).Select(m => m.Text).ToList();
+        var line = Assert.Single(lines);
+        Assert.True(line.Contains("handed over", StringComparison.Ordinal) == handedOver, line);
+    }
+
     [SkippableFact]
     public void A_no_op_build_skips_the_chain_as_up_to_date_and_never_builds_the_project_again()
     {
@@ -63,6 +71,7 @@ public sealed class NoOpBinlogTests(PackedSdk sdk)
         var edited = p.Build();
         Assert.Contains(edited.Errors, e => e.Code == "HSM4006");
         AssertNoSelfBuild(edited, p.PathOf("hsm.proj"), "_HsmComputeInputs");
+        AssertStagedFrom(edited, handedOver: false); // HsmResolve did not run: resolved.json
         p.Write(".env.hsm", env);
         p.BuildOk();
         var after = p.BuildOk();
@@ -80,6 +89,7 @@ public sealed class NoOpBinlogTests(PackedSdk sdk)
         p.Write("hsm.yaml", p.Read("hsm.yaml").Replace("selection: qdrant-adapter", "selection: milvus-adapter").Replace("qdrant-adapter: dev", "milvus-adapter: dev"));
         var switched = p.BuildOk();
         Assert.True(switched.Ran("HsmCommit"));
+        AssertStagedFrom(switched, handedOver: true); // in the real engine too: the stack HsmResolve registered
         AssertNoSelfBuild(switched, p.PathOf("hsm.proj"), "_HsmComputeInputs");
         var settled = p.BuildOk();
         foreach (var t in Chain) AssertUpToDate(settled, t);

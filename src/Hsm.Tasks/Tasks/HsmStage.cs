@@ -35,7 +35,9 @@ public sealed class HsmStage : HsmTask
     {
         if (new FileInfo(ResolvedPath) is { Exists: true, Length: > CompactBeforeStagingBytes })
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        var stack = StackHandoff.Take(BuildEngine, ResolvedPath) ?? ResolvedStack.Read(ResolvedPath);
+        var handed = StackHandoff.Take(BuildEngine, ResolvedPath);
+        Log.LogMessage(MessageImportance.Low, handed is null ? "hsm: staging the stack in {0}." : "hsm: staging the stack HsmResolve handed over ({0} unchanged since).", ResolvedPath);
+        var stack = handed ?? ResolvedStack.Read(ResolvedPath);
         var plan = Yielding(() => Pipeline(IntermediateDirectory).Stage(stack, new StageInputs
         {
             PyProjectPath = PyProjectPath,
