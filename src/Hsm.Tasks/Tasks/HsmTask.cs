@@ -270,7 +270,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
     /// <item>Batch mode: no background gen-2 collection, during which the heap keeps growing. A task's work is
     /// allocation bursts around little live data (10,000 components: 25–35 MB live, 200+ MB allocated).</item>
     /// <item>Paced: a blocking gen-1 collection once the process has allocated <see cref="PaceBytes"/> since the last
-    /// one (looked at every <see cref="PaceMilliseconds"/> ms, on a timer). The collector, left alone, lets garbage
+    /// one (looked at every <see cref="PaceMilliseconds"/> ms by a thread of its own). The collector, left alone, lets garbage
     /// pile up in gen 0 and gen 1 to budgets sized at start-up for throughput (the resident set of a selection change
     /// at 10,000 components grew by 55 MB during staging with a live set of 25 MB). 8 MB paced that build to
     /// 183–194 MiB instead of 201–210 on three stack folders (with the stack handed to HsmStage in memory), CPU the
@@ -286,7 +286,8 @@ public abstract class HsmTask : MsTask, ICancelableTask
         private static readonly object Gate = new();
         private static int _running;
         private static System.Runtime.GCLatencyMode _before;
-        private static Timer? _pacer;
+        /// <summary>The running pacer thread's own token; replaced (or cleared) to stop it.</summary>
+        private static object? _pacer;
         private static long _allocatedAtLast;
         private static int _gen1AtLast;
 
@@ -299,7 +300,10 @@ public abstract class HsmTask : MsTask, ICancelableTask
                     System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.Batch;
                     _allocatedAtLast = GC.GetTotalAllocatedBytes(false);
                     _gen1AtLast = GC.CollectionCount(1);
-                    _pacer = new Timer(Pace, null, PaceMilliseconds, Timeout.Infinite);
+                    // A thread of its own, not a timer: the thread pool may be busy or starved (MSBuild's loggers,
+                    // other projects, a test runner), and a late look lets the garbage pile up.
+                    var token = _pacer = new object();
+                    new Thread(() => Pace(token)) { IsBackground = true, Name = "Hsm GC pacer" }.Start();
                 }
             return default;
         }
@@ -307,18 +311,25 @@ public abstract class HsmTask : MsTask, ICancelableTask
         /// <summary>Whether a task is running (the pacer is on): for tests.</summary>
         internal static bool Pacing { get { lock (Gate) return _pacer is not null; } }
 
-        private static void Pace(object? state)
+        private static void Pace(object token)
         {
-            var allocated = GC.GetTotalAllocatedBytes(false);
-            var gen1 = GC.CollectionCount(1);
-            if (gen1 != _gen1AtLast) (_gen1AtLast, _allocatedAtLast) = (gen1, allocated); // the collector ran one itself
-            else if (allocated - _allocatedAtLast >= PaceBytes)
+            while (true)
             {
-                GC.Collect(1, GCCollectionMode.Forced, blocking: true);
-                (_gen1AtLast, _allocatedAtLast) = (GC.CollectionCount(1), allocated);
+                lock (Gate)
+                {
+                    if (_pacer != token) return;
+                    Monitor.Wait(Gate, PaceMilliseconds);
+                    if (_pacer != token) return;
+                }
+                var allocated = GC.GetTotalAllocatedBytes(false);
+                var gen1 = GC.CollectionCount(1);
+                if (gen1 != _gen1AtLast) (_gen1AtLast, _allocatedAtLast) = (gen1, allocated); // the collector ran one itself
+                else if (allocated - _allocatedAtLast >= PaceBytes)
+                {
+                    GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+                    (_gen1AtLast, _allocatedAtLast) = (GC.CollectionCount(1), allocated);
+                }
             }
-            // One-shot, re-armed here: callbacks never overlap, and none follows the last task's end.
-            lock (Gate) _pacer?.Change(PaceMilliseconds, Timeout.Infinite);
         }
 
         public void Dispose()
@@ -327,8 +338,8 @@ public abstract class HsmTask : MsTask, ICancelableTask
                 if (--_running == 0)
                 {
                     System.Runtime.GCSettings.LatencyMode = _before;
-                    _pacer?.Dispose();
                     _pacer = null;
+                    Monitor.PulseAll(Gate); // the pacer thread ends now
                 }
         }
     }
