@@ -139,7 +139,7 @@ public sealed class TaskIoTests : IDisposable
         Assert.True(HsmTask.TaskGc.Pacing); // the other task still runs
         b.Dispose();
         Assert.False(HsmTask.TaskGc.Pacing);
-        // 96 MB at 8 MB per collection: about 12 (fewer when a loaded machine runs the 5 ms timer late: one collection per
+        // 96 MB at 8 MB per collection: about 12 (fewer when a loaded machine wakes the pacer late: one collection per
         // look); the collector on its own collects gen 1 rarely here (everything allocated is garbage at once).
         Assert.True(paced >= alone + 4, $"gen-1 collections: {paced} paced, {alone} without pacing");
         var after = Gen1CollectionsWhileAllocating(96);
