@@ -270,9 +270,9 @@ public abstract class HsmTask : MsTask, ICancelableTask
     /// <item>Batch mode: no background gen-2 collection, during which the heap keeps growing. A task's work is
     /// allocation bursts around little live data (10,000 components: 25–35 MB live, 200+ MB allocated).</item>
     /// <item>Paced: a blocking gen-1 collection once the process has allocated <see cref="PaceBytes"/> since the last
-    /// one (looked at every <see cref="PaceMilliseconds"/> ms by a thread of its own). The collector, left alone, lets garbage
-    /// pile up in gen 0 and gen 1 to budgets sized at start-up for throughput (the resident set of a selection change
-    /// at 10,000 components grew by 55 MB during staging with a live set of 25 MB). 8 MB paced that build to
+    /// one (looked at every <see cref="PaceMilliseconds"/> ms by a thread of its own). The collector, left alone, lets
+    /// garbage pile up in gen 0 and gen 1 to budgets sized at start-up for throughput (the resident set of a selection
+    /// change at 10,000 components grew by 55 MB during staging with a live set of 25 MB). 8 MB paced that build to
     /// 183–194 MiB instead of 201–210 on three stack folders (with the stack handed to HsmStage in memory), CPU the
     /// same; 4 MB and 12–16 MB measured higher (more frequent collections promote more short-lived objects to gen 2).
     /// A small stack allocates a few MB: nothing is collected.</item>
