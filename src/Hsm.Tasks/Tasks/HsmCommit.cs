@@ -16,6 +16,7 @@ public sealed class HsmCommit : StagedPlanTask
 
     protected override void Run(DiagnosticBag d)
     {
+        CollectBeforeLargeWork(Path.Combine(IntermediateDirectory, "resolved.json"));
         var plan = HsmPipeline.LoadPlan(PlanPath);
         var pipeline = Pipeline();
         var settings = SyncInputs;

@@ -21,20 +21,9 @@ public sealed class HsmStage : HsmTask
 
     public static string GeneratorVersion => HsmPipeline.GeneratorVersion;
 
-    /// <summary>
-    /// resolved.json's size above which staging starts from a compacted heap with its free memory given back (about
-    /// 3,000 components; 3.5 MB at 10,000). HsmResolve leaves the resolution's garbage (the registry's models, 100+ MB
-    /// allocated at N = 10,000) in the older generations, and staging's own burst would grow the heap on top of it:
-    /// an aggressive (compacting, decommitting) collection first brought the resident set from 191 to 145 MiB before
-    /// staging in a sampled selection change at N = 10,000 (docs/performance.md, "Memory, third round" and "fourth
-    /// round"). Below the threshold the heap is small and nothing is forced.
-    /// </summary>
-    internal const long CompactBeforeStagingBytes = 1_000_000;
-
     protected override void Run(DiagnosticBag d)
     {
-        if (new FileInfo(ResolvedPath) is { Exists: true, Length: > CompactBeforeStagingBytes })
-            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        CollectBeforeLargeWork(ResolvedPath);
         var handed = StackHandoff.Take(BuildEngine, ResolvedPath);
         Log.LogMessage(MessageImportance.Low, handed is null ? "hsm: staging the stack in {0}." : "hsm: staging the stack HsmResolve handed over ({0} unchanged since).", ResolvedPath);
         var stack = handed ?? ResolvedStack.Read(ResolvedPath);

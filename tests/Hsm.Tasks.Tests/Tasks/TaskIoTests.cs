@@ -146,6 +146,30 @@ public sealed class TaskIoTests : IDisposable
         Assert.True(after < paced, $"gen-1 collections after the last task: {after}, paced {paced}");
     }
 
+    private sealed class LargeWorkProbe : HsmTask
+    {
+        public string Resolved = "";
+        protected override void Run(DiagnosticBag diagnostics) => CollectBeforeLargeWork(Resolved);
+    }
+
+    [Fact]
+    public void A_task_on_a_large_stack_starts_from_a_full_collection_and_one_on_a_small_stack_does_not()
+    {
+        File.WriteAllBytes(P("small.json"), new byte[HsmTask.LargeStackBytes]);
+        File.WriteAllBytes(P("large.json"), new byte[HsmTask.LargeStackBytes + 1]);
+        var engine = new FakeBuildEngine();
+        int Gen2CollectionsOf(string file)
+        {
+            var before = GC.CollectionCount(2);
+            Assert.True(new LargeWorkProbe { BuildEngine = engine, ProjectDirectory = _dir, ProjectFile = P("hsm.proj"), Resolved = P(file) }.Execute(), engine.Log);
+            return GC.CollectionCount(2) - before;
+        }
+        Assert.Equal(0, Gen2CollectionsOf("small.json"));
+        Assert.Equal(0, Gen2CollectionsOf("missing.json"));
+        Assert.Equal(1, Gen2CollectionsOf("large.json"));
+        engine.EndBuild();
+    }
+
     private sealed class Probe : HsmTask
     {
         public GCLatencyMode Seen;
