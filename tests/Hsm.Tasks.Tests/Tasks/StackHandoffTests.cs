@@ -1,5 +1,4 @@
 using Hsm.Benchmarks;
-using Hsm.Model;
 using Hsm.Tasks;
 using Hsm.Tests.Model;
 using Microsoft.Build.Framework;
@@ -78,7 +77,7 @@ public sealed class StackHandoffTests : IDisposable
             : Path.Combine(SharedTools.RepoRoot, project);
         // The same copy staged twice from one resolution: on the resolving engine (handed over), then from the file.
         var (handed, read) = (Copy(source), Copy(source));
-        var results = new List<(bool, string, Dictionary<string, string>)>();
+        var results = new List<(bool Ok, string Errors, Dictionary<string, string> Files)>();
         foreach (var (p, sameEngine) in new[] { (handed, true), (read, false) })
         {
             var e = new FakeBuildEngine();
@@ -96,11 +95,12 @@ public sealed class StackHandoffTests : IDisposable
             }
             finally { e.EndBuild(); }
         }
-        Assert.Equal(results[1].Item1, results[0].Item1);
-        Assert.Equal(results[1].Item2, results[0].Item2);
-        Assert.Equal(results[1].Item3.Keys.Order(StringComparer.Ordinal), results[0].Item3.Keys.Order(StringComparer.Ordinal));
-        foreach (var (name, text) in results[1].Item3) Assert.True(text == results[0].Item3[name], $"{name} differs");
-        Assert.NotEmpty(results[0].Item3);
+        var (handedOver, fromFile) = (results[0], results[1]);
+        Assert.Equal(fromFile.Ok, handedOver.Ok);
+        Assert.Equal(fromFile.Errors, handedOver.Errors);
+        Assert.Equal(fromFile.Files.Keys.Order(StringComparer.Ordinal), handedOver.Files.Keys.Order(StringComparer.Ordinal));
+        foreach (var (name, text) in fromFile.Files) Assert.True(text == handedOver.Files[name], $"{name} differs");
+        Assert.NotEmpty(handedOver.Files);
     }
 
     [Fact]
