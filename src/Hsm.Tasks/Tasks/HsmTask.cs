@@ -307,8 +307,6 @@ public abstract class HsmTask : MsTask, ICancelableTask
         private static System.Runtime.GCLatencyMode _before;
         /// <summary>The running pacer thread's own token; replaced (or cleared) to stop it.</summary>
         private static object? _pacer;
-        private static long _allocatedAtLast;
-        private static int _gen1AtLast;
 
         public static TaskGc Enter()
         {
@@ -317,8 +315,6 @@ public abstract class HsmTask : MsTask, ICancelableTask
                 {
                     _before = System.Runtime.GCSettings.LatencyMode;
                     System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.Batch;
-                    _allocatedAtLast = GC.GetTotalAllocatedBytes(false);
-                    _gen1AtLast = GC.CollectionCount(1);
                     // A thread of its own, not a timer: the thread pool may be busy or starved (MSBuild's loggers,
                     // other projects, a test runner), and a late look lets the garbage pile up.
                     var token = _pacer = new object();
@@ -332,21 +328,21 @@ public abstract class HsmTask : MsTask, ICancelableTask
 
         private static void Pace(object token)
         {
+            var (allocatedAtLast, gen1AtLast) = (GC.GetTotalAllocatedBytes(false), GC.CollectionCount(1));
             while (true)
             {
                 lock (Gate)
                 {
-                    if (_pacer != token) return;
-                    Monitor.Wait(Gate, PaceMilliseconds);
+                    if (_pacer == token) Monitor.Wait(Gate, PaceMilliseconds);
                     if (_pacer != token) return;
                 }
                 var allocated = GC.GetTotalAllocatedBytes(false);
                 var gen1 = GC.CollectionCount(1);
-                if (gen1 != _gen1AtLast) (_gen1AtLast, _allocatedAtLast) = (gen1, allocated); // the collector ran one itself
-                else if (allocated - _allocatedAtLast >= PaceBytes)
+                if (gen1 != gen1AtLast) (gen1AtLast, allocatedAtLast) = (gen1, allocated); // the collector ran one itself
+                else if (allocated - allocatedAtLast >= PaceBytes)
                 {
                     GC.Collect(1, GCCollectionMode.Forced, blocking: true);
-                    (_gen1AtLast, _allocatedAtLast) = (GC.CollectionCount(1), allocated);
+                    (gen1AtLast, allocatedAtLast) = (GC.CollectionCount(1), allocated);
                 }
             }
         }
