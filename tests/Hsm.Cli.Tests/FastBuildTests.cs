@@ -176,4 +176,11 @@ public sealed class FastBuildTests : IDisposable
     {
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+
+    [Theory]
+    [InlineData("/r/plain", "/r/plain")]
+    [InlineData("r1;r2", "r1%3Br2")] // --registry's list separator reaches HsmRegistryPath as one value
+    [InlineData("/r/a,b \"c\" 100% $(X) @(Y) it's *?", "/r/a%2Cb %22c%22 100%25 %24(X) %40(Y) it%27s %2A%3F")]
+    public void A_registry_option_is_one_msbuild_property_value(string option, string switchValue) =>
+        Assert.Equal(switchValue, BuildCommands.PropertyValue(option));
 }

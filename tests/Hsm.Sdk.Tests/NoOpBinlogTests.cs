@@ -18,7 +18,7 @@ public sealed class NoOpBinlogTests(PackedSdk sdk)
     /// The binlog's events say <paramref name="name"/> was skipped because its outputs are up to date (the Build tree
     /// keeps only a Skipped flag, which a false condition sets too), and the target never started its tasks.
     /// </summary>
-    private static void AssertUpToDate(BuildResult r, string name)
+    internal static void AssertUpToDate(BuildResult r, string name)
     {
         var skips = new BinLogReader().ReadRecords(r.BinlogPath).Select(x => x.Args).OfType<TargetSkippedEventArgs>()
             .Where(e => e.TargetName == name).ToList();

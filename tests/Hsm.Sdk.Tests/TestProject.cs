@@ -29,6 +29,9 @@ public sealed class TestProject : IDisposable
     public string Dir { get; }
     public string UvLog => Path.Combine(Dir, "..", Path.GetFileName(Dir) + "-uv.log");
 
+    /// <summary>Where builds write their binlogs (the project folder unless set: `-bl:` splits a path at `;`).</summary>
+    public string? BinlogDirectory { get; set; }
+
     /// <summary>False: the build gets no -p:HsmUvPath (uv is whatever the build finds on PATH, as for a user).</summary>
     public bool PassUvStandin { get; set; } = true;
 
@@ -41,10 +44,24 @@ public sealed class TestProject : IDisposable
     /// <summary>A project folder made otherwise (e.g. by `git clone`), built on the packed SDK like the others.</summary>
     public static TestProject Open(PackedSdk sdk, string dir) => new(sdk, dir);
 
+    /// <summary>A new project whose folder is exactly <paramref name="folderName"/> (in a fresh parent folder of its own);
+    /// nuget.config goes to that parent folder (NuGet finds it there too): NuGet's restore fails on a nuget.config in
+    /// a folder whose path has a `;`.</summary>
+    public static TestProject InFolder(PackedSdk sdk, string folderName)
+    {
+        var p = new TestProject(sdk, copySample: true, Path.Combine(sdk.Root, "projects", "named-" + Guid.NewGuid().ToString("N")[..6], folderName));
+        File.Move(p.PathOf("nuget.config"), Path.Combine(p.Dir, "..", "nuget.config"));
+        return p;
+    }
+
     public TestProject(PackedSdk sdk, string name, bool copySample = true)
+        : this(sdk, copySample, Path.Combine(sdk.Root, "projects", name + "-" + Guid.NewGuid().ToString("N")[..6])) { }
+
+    /// <summary>A new project in <paramref name="dir"/> (which must not exist yet).</summary>
+    private TestProject(PackedSdk sdk, bool copySample, string dir)
     {
         _sdk = sdk;
-        Dir = Path.Combine(sdk.Root, "projects", name + "-" + Guid.NewGuid().ToString("N")[..6]);
+        Dir = dir;
         Directory.CreateDirectory(Dir);
         File.WriteAllText(Path.Combine(Dir, "global.json"), $$"""{ "msbuild-sdks": { "Hsm.Sdk": "{{sdk.Version}}" } }""");
         File.WriteAllText(Path.Combine(Dir, "nuget.config"), $"""
@@ -136,7 +153,7 @@ public sealed class TestProject : IDisposable
 
     public BuildResult Build(string[] extraArgs, IDictionary<string, string>? env)
     {
-        var binlog = Path.Combine(Dir, $"build{++_builds}.binlog");
+        var binlog = Path.Combine(BinlogDirectory ?? Dir, $"build{++_builds}.binlog");
         var args = new List<string> { "build", "hsm.proj", "-nodeReuse:false", "--nologo", "-bl:" + binlog };
         var uv = UvStandin;
         if (uv != null && PassUvStandin && !extraArgs.Any(a => a.StartsWith("-p:HsmUvPath", StringComparison.Ordinal))) args.Add("-p:HsmUvPath=" + uv);

@@ -50,6 +50,20 @@ public static class BuildCommands
                               : $"'{ws.Directory}' has several project files ({string.Join(", ", projs.Select(Path.GetFileName))}) and no hsm.proj; pass --directory to a folder with one.");
     }
 
+    /// <summary>
+    /// A literal value as MSBuild reads a `-p:Name=value` switch: `;` and `,` would separate properties, `"` is
+    /// stripped and `%XX` unescaped, so those (and MSBuild's other special characters) become `%XX`, which MSBuild
+    /// unescapes into the global property's value: a registry folder named `a;b,c` stays one path.
+    /// </summary>
+    public static string PropertyValue(string value)
+    {
+        var sb = new System.Text.StringBuilder(value.Length);
+        foreach (var ch in value)
+            if ("%;,\"'$@*?\r\n".Contains(ch)) sb.Append('%').Append(((int)ch).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            else sb.Append(ch);
+        return sb.ToString();
+    }
+
     public static int RunTarget(Workspace ws, string target, IReadOnlyList<string> extra, TextWriter output, TextWriter error)
     {
         var project = ProjectFile(ws);
@@ -67,7 +81,7 @@ public static class BuildCommands
         if (plan.SkipRestore) psi.ArgumentList.Add("--no-restore");
         if (plan.UseServer) psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "1";
         if (plan.NoTieredPgo) psi.Environment["DOTNET_TieredPGO"] = "0";
-        if (ws.RegistryOption != null) psi.ArgumentList.Add("-p:HsmRegistryPath=" + ws.RegistryOption);
+        if (ws.RegistryOption != null) psi.ArgumentList.Add("-p:HsmRegistryPath=" + PropertyValue(ws.RegistryOption));
         foreach (var a in extra) psi.ArgumentList.Add(a);
         var start = DateTime.UtcNow;
         Process p;

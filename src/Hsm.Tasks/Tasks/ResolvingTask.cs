@@ -49,7 +49,7 @@ public abstract class ResolvingTask : HsmTask
             ManifestPath = ManifestPath,
             PropertyBaseDirectory = string.IsNullOrEmpty(MSBuildProjectDirectory) ? ProjectDirectory : MSBuildProjectDirectory,
             RegistryProperty = RegistryPath,
-            RegistryEnvironment = RegistryEnvironment,
+            RegistryEnvironment = LiteralEnvironment("HSM_REGISTRY_PATH", RegistryEnvironment),
             ForcedMode = forced,
             Settings = new StackSettings
             {
@@ -60,6 +60,35 @@ public abstract class ResolvingTask : HsmTask
             },
             ValidateWholeRegistry = wholeRegistry,
         };
+    }
+
+    /// <summary>
+    /// The literal text of an environment variable that reached the task as the property of the same name: MSBuild
+    /// unescapes `%XX` in a property made from an environment variable, so a folder named `a%3Bb` arrives as `a;b`.
+    /// When the process's variable unescapes to exactly <paramref name="value"/>, the variable is the value meant;
+    /// otherwise (a global property or the project set it) <paramref name="value"/> itself.
+    /// </summary>
+    internal static string? LiteralEnvironment(string name, string? value)
+    {
+        var raw = Environment.GetEnvironmentVariable(name);
+        return raw != null && raw != value && value != null && MSBuildUnescape(raw) == value ? raw : value;
+    }
+
+    /// <summary>MSBuild's unescaping: each `%XX` (two hexadecimal digits) becomes that character.</summary>
+    internal static string MSBuildUnescape(string s)
+    {
+        if (!s.Contains('%')) return s;
+        var sb = new System.Text.StringBuilder(s.Length);
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] == '%' && i + 2 < s.Length && Uri.IsHexDigit(s[i + 1]) && Uri.IsHexDigit(s[i + 2]))
+            {
+                sb.Append((char)Convert.ToInt32(s.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else sb.Append(s[i]);
+        }
+        return sb.ToString();
     }
 
     /// <summary>The pipeline of this project's obj/hsm.</summary>

@@ -373,4 +373,29 @@ public sealed class TaskParameterTests : IDisposable
         SingleError(Codes.InvalidModeProperty);
         Assert.Contains("would not build (1 error(s))", File.ReadAllText(planText));
     }
+
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("a%3Bb%25c%2", "a;b%c%2")]
+    [InlineData("100%", "100%")]
+    [InlineData("%zz%4", "%zz%4")]
+    [InlineData("%41%61", "Aa")]
+    public void MSBuild_unescaping_turns_each_percent_and_two_hex_digits_into_its_character(string escaped, string literal) =>
+        Assert.Equal(literal, ResolvingTask.MSBuildUnescape(escaped));
+
+    [Fact]
+    public void An_environment_variable_that_MSBuild_unescaped_is_taken_as_the_process_has_it()
+    {
+        var name = "HSM_TEST_LITERAL_" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            Environment.SetEnvironmentVariable(name, "/r/a%3Bb");
+            Assert.Equal("/r/a%3Bb", ResolvingTask.LiteralEnvironment(name, "/r/a;b")); // what MSBuild made of it
+            Assert.Equal("/elsewhere", ResolvingTask.LiteralEnvironment(name, "/elsewhere")); // a global property
+            Assert.Null(ResolvingTask.LiteralEnvironment(name, null));
+            Environment.SetEnvironmentVariable(name, null);
+            Assert.Equal("/r/a;b", ResolvingTask.LiteralEnvironment(name, "/r/a;b")); // no variable: the value
+        }
+        finally { Environment.SetEnvironmentVariable(name, null); }
+    }
 }
