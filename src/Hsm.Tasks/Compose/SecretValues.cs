@@ -38,7 +38,7 @@ public static class SecretValues
     {
         try
         {
-            var path = Path.Combine(intermediateDirectory, "resolved.json");
+            var path = ResolvedStack.PathIn(intermediateDirectory);
             if (IO.GuardedFile.KindOf(path) != IO.FileKind.Regular) return new();
             return Collect(ResolvedStack.FromJson(File.ReadAllText(path)), projectDirectory);
         }

@@ -12,6 +12,12 @@ namespace Hsm.Model;
 /// </summary>
 public sealed class ResolvedStack
 {
+    /// <summary>The file's name in the intermediate folder (obj/hsm/).</summary>
+    public const string FileName = "resolved.json";
+
+    /// <summary>resolved.json in <paramref name="intermediateDirectory"/>.</summary>
+    public static string PathIn(string intermediateDirectory) => Path.Combine(intermediateDirectory, FileName);
+
     public int Version { get; set; } = 1;
     public string ProjectName { get; set; } = "";
     public string ProjectVersion { get; set; } = "";

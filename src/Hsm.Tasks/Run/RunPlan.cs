@@ -65,7 +65,7 @@ public sealed class RunPlan
     /// <summary>Reads resolved.json (absent: an empty stack, e.g. after HsmClean; HsmDown still stops what runs).</summary>
     public static RunPlan Load(RunSettings s)
     {
-        var resolved = Path.Combine(s.IntermediateDirectory, "resolved.json");
+        var resolved = ResolvedStack.PathIn(s.IntermediateDirectory);
         ResolvedStack? stack = File.Exists(resolved) ? ResolvedStack.FromJson(File.ReadAllText(resolved)) : null;
         var containers = stack?.Services.Where(x => x.InCompose).OrderBy(x => x.Name, StringComparer.Ordinal).ToList() ?? new();
         var processes = new List<ProcessSpec>();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Hsm.Diagnostics;
+using Hsm.Model;
 
 namespace Hsm.Run;
 
@@ -35,7 +36,7 @@ public static class RunProgram
             var log = new ServiceLog(Console.Out, ServiceLog.UseColour(), plan.Containers.Select(c => c.Name).Concat(plan.Processes.Select(p => p.Name)));
             if (plan.Stack is null)
             {
-                d.Error(Codes.NotBuilt, SourceSpan.None, $"The stack has not been built ({Path.Combine(s.IntermediateDirectory, "resolved.json")} is missing): run `dotnet build` first.");
+                d.Error(Codes.NotBuilt, SourceSpan.None, $"The stack has not been built ({ResolvedStack.PathIn(s.IntermediateDirectory)} is missing): run `dotnet build` first.");
                 return Report(d, s, 1);
             }
             if (plan.Containers.Count == 0 && plan.Processes.Count == 0)

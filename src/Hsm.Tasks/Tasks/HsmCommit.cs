@@ -1,4 +1,5 @@
 using Hsm.Diagnostics;
+using Hsm.Model;
 using Hsm.Pipeline;
 using Hsm.Staging;
 using Microsoft.Build.Framework;
@@ -16,7 +17,7 @@ public sealed class HsmCommit : StagedPlanTask
 
     protected override void Run(DiagnosticBag d)
     {
-        CollectBeforeLargeWork(Path.Combine(IntermediateDirectory, "resolved.json"));
+        CollectBeforeLargeWork(ResolvedStack.PathIn(IntermediateDirectory));
         var plan = HsmPipeline.LoadPlan(PlanPath);
         var pipeline = Pipeline();
         var settings = SyncInputs;

@@ -38,7 +38,7 @@ public sealed class HsmResolve : ResolvingTask
         var extraFile = Path.Combine(IntermediateDirectory, "extra-inputs.txt");
         // A missing extra input is a line of listing.cache (so its creation re-runs the chain).
         WriteIfChanged(extraFile, string.Concat(stack.ExtraInputs.Select(p => Path.GetFullPath(Path.Combine(ProjectDirectory, p)) + "\n")));
-        var resolvedPath = Path.Combine(IntermediateDirectory, "resolved.json");
+        var resolvedPath = ResolvedStack.PathIn(IntermediateDirectory);
         if (WriteIfChanged(resolvedPath, stack.ToJsonUtf8(new FileInfo(resolvedPath) is { Exists: true } last ? last.Length : 0)))
             Log.LogMessage(MessageImportance.Normal, "hsm: resolved {0} libraries and {1} services.", stack.Libraries.Count, stack.Services.Count);
         else
@@ -67,7 +67,7 @@ public sealed class HsmResolve : ResolvingTask
     private IEnumerable<string> BinlogEmbeds(ResolvedStack stack)
     {
         yield return ManifestPath;
-        if (!stack.Services.Any(s => s.External is { Count: > 0 })) yield return Path.GetFullPath(Path.Combine(IntermediateDirectory, "resolved.json"));
+        if (!stack.Services.Any(s => s.External is { Count: > 0 })) yield return Path.GetFullPath(ResolvedStack.PathIn(IntermediateDirectory));
     }
 
     /// <summary>

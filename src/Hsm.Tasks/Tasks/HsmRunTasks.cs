@@ -1,4 +1,5 @@
 using Hsm.Diagnostics;
+using Hsm.Model;
 using Hsm.Run;
 using Microsoft.Build.Framework;
 
@@ -69,7 +70,7 @@ public sealed class HsmStatus : RunTask
         if (plan is null) return;
         if (plan.Stack is null)
         {
-            d.Error(Codes.NotBuilt, SourceSpan.None, $"The stack has not been resolved ({Path.Combine(IntermediateDirectory, "resolved.json")} is missing): run `dotnet build` first.");
+            d.Error(Codes.NotBuilt, SourceSpan.None, $"The stack has not been resolved ({ResolvedStack.PathIn(IntermediateDirectory)} is missing): run `dotnet build` first.");
             return;
         }
         var runner = new StackRunner(plan, Say);
