@@ -126,16 +126,31 @@ public static class Preflight
         }
 
         // Cycles among the effective edges (depth-first search; each cycle reported once, from its smallest name).
+        // An explicit stack, not recursion: a registry decides how long a chain is, and a chain of thousands of
+        // services would overflow the thread's stack (the process dies with no diagnostic).
         var graph = stack.Services.Where(s => s.InCompose).GroupBy(s => s.Name).ToDictionary(g => g.Key, g => EffectiveDependsOn(byName, g.First()).Where(d => d != g.Key).ToList(), StringComparer.Ordinal);
         var state = new Dictionary<string, int>(StringComparer.Ordinal); // 0 new, 1 on stack, 2 done
         var path = new List<string>();
+        var next = new List<int>(); // per entry of path: the index of its next edge to follow
         var reported = new HashSet<string>(StringComparer.Ordinal);
-        void Visit(string n)
+        foreach (var root in graph.Keys.OrderBy(k => k, StringComparer.Ordinal))
         {
-            state[n] = 1;
-            path.Add(n);
-            foreach (var d in graph[n])
+            if (state.GetValueOrDefault(root) != 0) continue;
+            state[root] = 1;
+            path.Add(root);
+            next.Add(0);
+            while (path.Count > 0)
             {
+                var top = path.Count - 1;
+                var edges = graph[path[top]];
+                if (next[top] == edges.Count)
+                {
+                    state[path[top]] = 2;
+                    path.RemoveAt(top);
+                    next.RemoveAt(top);
+                    continue;
+                }
+                var d = edges[next[top]++];
                 var st = state.GetValueOrDefault(d);
                 if (st == 1)
                 {
@@ -146,13 +161,14 @@ public static class Preflight
                     if (reported.Add(text))
                         diagnostics.Error(Codes.BadDependsOn, span(byName[min], "depends_on"), $"depends_on cycle: {text}");
                 }
-                else if (st == 0) Visit(d);
+                else if (st == 0)
+                {
+                    state[d] = 1;
+                    path.Add(d);
+                    next.Add(0);
+                }
             }
-            path.RemoveAt(path.Count - 1);
-            state[n] = 2;
         }
-        foreach (var n in graph.Keys.OrderBy(k => k, StringComparer.Ordinal))
-            if (state.GetValueOrDefault(n) == 0) Visit(n);
     }
 
     static IEnumerable<string> PortsOf(ResolvedService s)

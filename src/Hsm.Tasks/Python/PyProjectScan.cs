@@ -83,7 +83,21 @@ internal sealed class PyProjectScan
     public ArraySyntax? DepsArray => DepsKv?.Value as ArraySyntax;
     public InlineTableSyntax? SourcesInline => SourcesInlineKv?.Value as InlineTableSyntax;
 
-    public static DocumentSyntax Parse(string text, string label) => Tomlyn.Parsing.SyntaxParser.Parse(text, label);
+    /// <summary>
+    /// The syntax tree of a TOML text; its Diagnostics hold every problem. Past its nesting limit (64 arrays or
+    /// inline tables) Tomlyn throws instead of reporting: that becomes an error of the tree like any syntax error.
+    /// </summary>
+    public static DocumentSyntax Parse(string text, string label)
+    {
+        try { return Tomlyn.Parsing.SyntaxParser.Parse(text, label); }
+        catch (Tomlyn.TomlException e)
+        {
+            var doc = new DocumentSyntax();
+            var at = new Tomlyn.Syntax.TextPosition(e.Offset ?? 0, Math.Max(0, (e.Line ?? 1) - 1), Math.Max(0, (e.Column ?? 1) - 1));
+            doc.Diagnostics.Error(new Tomlyn.Syntax.SourceSpan(label, at, at), "values are nested deeper than 64 levels (arrays and inline tables)");
+            return doc;
+        }
+    }
 
     public static List<string> KeyPath(KeySyntax? k)
     {

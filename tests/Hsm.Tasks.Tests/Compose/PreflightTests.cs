@@ -87,6 +87,20 @@ public class PreflightTests
     }
 
     [Fact]
+    public void DependsOnChain_AsLongAsARegistryMakesIt_IsCheckedWithoutRecursion()
+    {
+        // A chain of 50,000 services (each depends on the next) closed into one cycle at its far end: the search
+        // once recursed per link and overflowed the stack (the build process died). Two cycles reported once each.
+        const int n = 50_000;
+        var services = Enumerable.Range(0, n).Select(i => Svc($"s{i:D5}").With(s => { if (i + 1 < n) s.DependsOn.Add($"s{i + 1:D5}"); })).ToList();
+        services[n - 1].DependsOn.Add($"s{n - 3:D5}");
+        services[2].DependsOn.Add("s00000");
+        var d = Check(services.ToArray());
+        Assert.Equal(new[] { "depends_on cycle: s00000 -> s00001 -> s00002 -> s00000", $"depends_on cycle: s{n - 3:D5} -> s{n - 2:D5} -> s{n - 1:D5} -> s{n - 3:D5}" },
+            d.Items.Select(i => i.Message).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void DependsOnSelf_IsError()
     {
         var d = Check(Svc("a").With(s => s.DependsOn.Add("a")));

@@ -134,6 +134,23 @@ public class PyProjectEditorTests
         Assert.Equal(12, d.Span.Column);
     }
 
+    [SkippableTheory]
+    [InlineData("[", "]")]
+    [InlineData("{ a = ", " }")]
+    public void Values_nested_past_the_parsers_limit_are_invalid_toml_not_an_exception(string open, string close)
+    {
+        // Tomlyn throws past 64 levels; a pyproject.toml from a pull request must give an HSM error, not HSM9001.
+        var deep = string.Concat(Enumerable.Repeat(open, 5000)) + "1" + string.Concat(Enumerable.Repeat(close, 5000));
+        var bag = new DiagnosticBag();
+        var r = Apply("[project]\nname = \"app\"\n[tool.x]\ny = " + deep + "\n", new[] { Local }, null, bag);
+        Assert.Null(r.NewText);
+        var d = Assert.Single(bag.Items);
+        Assert.Equal(Codes.PyProjectInvalid, d.Code);
+        Assert.Equal(Severity.Error, d.Severity);
+        Assert.Contains("nested deeper than 64 levels", d.Message);
+        Assert.True(PyProjectScan.Parse(deep, "x").HasErrors);
+    }
+
     [SkippableFact]
     public void Missing_file_is_created_minimal_and_valid()
     {
