@@ -101,9 +101,10 @@ public class CommandTests
         using var p = new CliProject().WithStack();
         Assert.Contains("0 warning(s)", p.Ok("registry", "validate"));
         p.Ok("add", "vector-db-client");
-        p.Ok("select", "vector-db-client", "qdrant-adapter");
-        p.Ok("add", "redis", "--mode", "prod");
-        p.Ok("add", "milvus", "--group", "caches");
+        p.Ok("select", "vector-db-client", "Qdrant_Adapter");
+        p.Ok("add", "Redis", "--mode", "prod"); // the registry's spelling goes into hsm.yaml
+        Assert.Contains("'redis' is already in hsm.yaml", p.Ok("add", "REDIS"));
+        p.Ok("add", "Milvus", "--group", "caches");
         p.Ok("add", "redis", "--group", "caches");
         p.Ok("mode", "qdrant-adapter", "dev");
         Assert.Equal("""

@@ -53,6 +53,18 @@ public static class Common
         throw NotInRegistry(group, "group", registry.NamesOf(ComponentKind.LibraryGroup).Concat(registry.NamesOf(ComponentKind.ServiceGroup)));
     }
 
+    /// <summary>
+    /// A library's or service's name as its registry file spells it (`Redis` → `redis`, `Qdrant_Adapter` →
+    /// `qdrant-adapter`): the registry matches names case-insensitively (libraries as PEP 503 names), hsm.yaml keeps
+    /// one spelling, so `hsm add REDIS` finds the `redis` entry already there. Any other name as given.
+    /// </summary>
+    public static string CanonicalName(RegistryLoader registry, string name)
+    {
+        ComponentManifest? c = registry.Exists(ComponentKind.Library, name) ? registry.Library(name)
+            : registry.Exists(ComponentKind.Service, name) ? registry.Service(name) : null;
+        return string.IsNullOrEmpty(c?.Name) ? name : c.Name;
+    }
+
     public static CliError NotInRegistry(string name, string what, IEnumerable<string> candidates) =>
         new(Codes.NotInRegistry, new SourceSpan("hsm", 0, 0), $"No {what} '{name}' in the registry.{Suggest.DidYouMean(name, candidates)} Run 'hsm search {name}' to look for it.");
 

@@ -62,6 +62,7 @@ public static class ProjectCommands
         var d = new DiagnosticBag();
         var manifest = ws.ParseManifest(doc, d);
         var registry = ws.Registry(manifest, d);
+        name = Common.CanonicalName(registry, name);
         YamlText edited;
         string message;
         try
@@ -208,6 +209,7 @@ public static class ProjectCommands
         var registry = ws.Registry(manifest, d);
         var g = Common.RequireGroup(ws, registry, group, d);
         var section = Common.SectionOf(g.Kind);
+        options = options.Select(o => Common.CanonicalName(registry, o)).ToArray();
         YamlText edited;
         try
         {
