@@ -129,9 +129,19 @@ public sealed class Workspace
         return true;
     }
 
-    /// <summary>Writes a file through a temporary file in the same folder and a rename (no half-written file).</summary>
+    /// <summary>
+    /// Writes a file through a temporary file in the same folder and a rename (no half-written file). As the build's
+    /// commit does (design §9): a symlinked file is written through to its final target (the link stays a link), and
+    /// a read-only file is refused (HSM4031), never replaced behind the user's back by the rename.
+    /// </summary>
     public static void WriteAtomically(string path, byte[] bytes)
     {
+        var shown = path;
+        try { path = Hsm.IO.WriteTarget.Resolve(path); }
+        catch (IOException e) { throw new CliError(Codes.CommitIo, new SourceSpan(Path.GetFileName(shown), 0, 0), $"Cannot write '{shown}': it is a symbolic link that cannot be followed ({e.Message})."); }
+        if (File.Exists(path) && (File.GetAttributes(path) & FileAttributes.ReadOnly) != 0)
+            throw new CliError(Codes.ReadOnlyTarget, new SourceSpan(Path.GetFileName(shown), 0, 0),
+                $"'{shown}'{(path == shown ? "" : $" (a link to '{path}')")} is read-only, so hsm does not replace it; nothing was changed. Make it writable (chmod u+w) and run the command again.");
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         System.IO.Directory.CreateDirectory(dir);
         var tmp = Path.Combine(dir, "." + Path.GetFileName(path) + ".hsm-" + Guid.NewGuid().ToString("N")[..8] + ".tmp");

@@ -96,6 +96,35 @@ public class CommandTests
     }
 
     [Fact]
+    public void An_edit_writes_through_a_symlinked_manifest_and_refuses_a_read_only_one()
+    {
+        if (OperatingSystem.IsWindows()) return; // symbolic links need a privilege there
+        using var p = new CliProject().WithStack();
+        var shared = Path.Combine(p.Dir, "shared");
+        Directory.CreateDirectory(shared);
+        var target = Path.Combine(shared, "hsm.yaml");
+        File.Move(Path.Combine(p.Dir, "hsm.yaml"), target);
+        File.CreateSymbolicLink(Path.Combine(p.Dir, "hsm.yaml"), Path.Combine("shared", "hsm.yaml"));
+
+        p.Ok("add", "redis");
+        Assert.NotNull(new FileInfo(Path.Combine(p.Dir, "hsm.yaml")).LinkTarget); // still a link
+        Assert.Contains("- redis", File.ReadAllText(target));
+        Assert.Empty(Directory.GetFiles(shared, "*.tmp").Concat(Directory.GetFiles(p.Dir, "*.tmp")));
+
+        File.SetAttributes(target, FileAttributes.ReadOnly);
+        try
+        {
+            var before = File.ReadAllBytes(target);
+            var (code, _, err) = p.Run("add", "vector-db-client");
+            Assert.Equal(1, code);
+            Assert.Contains("error HSM4031", err);
+            Assert.Equal(before, File.ReadAllBytes(target));
+            Assert.NotNull(new FileInfo(Path.Combine(p.Dir, "hsm.yaml")).LinkTarget);
+        }
+        finally { File.SetAttributes(target, FileAttributes.Normal); }
+    }
+
+    [Fact]
     public void A_new_users_edits_keep_the_file_and_resolve()
     {
         using var p = new CliProject().WithStack();
