@@ -85,7 +85,8 @@ internal sealed class PyProjectScan
 
     /// <summary>
     /// The syntax tree of a TOML text; its Diagnostics hold every problem. Past its nesting limit (64 arrays or
-    /// inline tables) Tomlyn throws instead of reporting: that becomes an error of the tree like any syntax error.
+    /// inline tables) Tomlyn throws instead of reporting: that (or any TomlException) becomes an error of the tree
+    /// like any syntax error.
     /// </summary>
     public static DocumentSyntax Parse(string text, string label)
     {
@@ -94,7 +95,8 @@ internal sealed class PyProjectScan
         {
             var doc = new DocumentSyntax();
             var at = new Tomlyn.Syntax.TextPosition(e.Offset ?? 0, Math.Max(0, (e.Line ?? 1) - 1), Math.Max(0, (e.Column ?? 1) - 1));
-            doc.Diagnostics.Error(new Tomlyn.Syntax.SourceSpan(label, at, at), "values are nested deeper than 64 levels (arrays and inline tables)");
+            doc.Diagnostics.Error(new Tomlyn.Syntax.SourceSpan(label, at, at), e.Message.Contains("maximum depth", StringComparison.OrdinalIgnoreCase)
+                ? "values are nested deeper than 64 levels (arrays and inline tables)" : e.Message);
             return doc;
         }
     }
