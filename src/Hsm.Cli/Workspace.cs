@@ -136,12 +136,9 @@ public sealed class Workspace
     /// </summary>
     public static void WriteAtomically(string path, byte[] bytes)
     {
-        var shown = path;
-        try { path = Hsm.IO.WriteTarget.Resolve(path); }
-        catch (IOException e) { throw new CliError(Codes.CommitIo, new SourceSpan(Path.GetFileName(shown), 0, 0), $"Cannot write '{shown}': it is a symbolic link that cannot be followed ({e.Message})."); }
-        if (File.Exists(path) && (File.GetAttributes(path) & FileAttributes.ReadOnly) != 0)
-            throw new CliError(Codes.ReadOnlyTarget, new SourceSpan(Path.GetFileName(shown), 0, 0),
-                $"'{shown}'{(path == shown ? "" : $" (a link to '{path}')")} is read-only, so hsm does not replace it; nothing was changed. Make it writable (chmod u+w) and run the command again.");
+        var d = new DiagnosticBag();
+        if (!Hsm.IO.WriteTarget.CheckWritable(path, delete: false, p => p, d)) throw new CliError(d.Items);
+        path = Hsm.IO.WriteTarget.Resolve(path);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         System.IO.Directory.CreateDirectory(dir);
         var tmp = Path.Combine(dir, "." + Path.GetFileName(path) + ".hsm-" + Guid.NewGuid().ToString("N")[..8] + ".tmp");

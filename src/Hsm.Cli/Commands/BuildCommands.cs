@@ -55,14 +55,7 @@ public static class BuildCommands
     /// stripped and `%XX` unescaped, so those (and MSBuild's other special characters) become `%XX`, which MSBuild
     /// unescapes into the global property's value: a registry folder named `a;b,c` stays one path.
     /// </summary>
-    public static string PropertyValue(string value)
-    {
-        var sb = new System.Text.StringBuilder(value.Length);
-        foreach (var ch in value)
-            if ("%;,\"'$@*?\r\n".Contains(ch)) sb.Append('%').Append(((int)ch).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
-            else sb.Append(ch);
-        return sb.ToString();
-    }
+    public static string PropertyValue(string value) => Hsm.Tasks.ProjectXml.Escape(value, Hsm.Tasks.ProjectXml.SwitchSpecial);
 
     public static int RunTarget(Workspace ws, string target, IReadOnlyList<string> extra, TextWriter output, TextWriter error)
     {
