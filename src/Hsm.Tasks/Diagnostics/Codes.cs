@@ -47,6 +47,7 @@ public static class Codes
     public const string InvalidNetworkAlias = "HSM1039";
     public const string InvalidEnvKey = "HSM1040";
     public const string RiskySetting = "HSM1041";
+    public const string ComposeFileKey = "HSM1042";
 
     // 2xxx: resolution
     public const string ImpliedConflict = "HSM2001";

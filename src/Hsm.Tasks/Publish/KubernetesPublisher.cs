@@ -171,13 +171,13 @@ public static class KubernetesPublisher
             var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
             foreach (var (key, value) in s.Environment)
             {
-                if (E.Interpolation.HasInterpolation(value))
+                if (Interpolation.HasInterpolation(value))
                 {
                     _d.Warning(Codes.PublishNotFaithful, _at.OfEnv(s, key),
                         $"kubernetes: the env variable {key} of service '{s.Name}' uses Compose interpolation, which Kubernetes does not do; it is left out of the ConfigMap '{s.Name}-env'. Set it in an overlay (a Secret or ConfigMap patch).");
                     continue;
                 }
-                env[key] = E.Interpolation.Unescape(value);
+                env[key] = Interpolation.Unescape(value);
             }
             return env;
         }
@@ -262,9 +262,9 @@ public static class KubernetesPublisher
                 var args = CommandArgs(s.Command);
                 if (args is null)
                     _d.Warning(Codes.PublishNotFaithful, _at.Of(s, "command"), $"kubernetes: the command of service '{s.Name}' cannot be split into arguments; it is left out.");
-                else if (args.Any(E.Interpolation.HasInterpolation))
+                else if (args.Any(Interpolation.HasInterpolation))
                     _d.Warning(Codes.PublishNotFaithful, _at.Of(s, "command"), $"kubernetes: the command of service '{s.Name}' uses Compose interpolation, which Kubernetes does not do; it is left out (the image's own command runs). Set args in an overlay.");
-                else container.Add("args", new E.YSeq(args.Select(a => (E.YNode)Str(E.Interpolation.Unescape(a))).ToList()));
+                else container.Add("args", new E.YSeq(args.Select(a => (E.YNode)Str(Interpolation.Unescape(a))).ToList()));
             }
             if (envFrom.Items.Count > 0) container.Add("envFrom", envFrom);
             if (ports.Count > 0)

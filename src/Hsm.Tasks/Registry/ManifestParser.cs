@@ -82,7 +82,7 @@ public static class ManifestParser
         if (r.Node("command") is YMapping cm) d.Error(Codes.WrongType, cm.Span, "'command' must be a string or a list of strings.");
         if (r.Node("compose") is { } compose)
         {
-            if (compose is YMapping cmap) { m.Compose = (System.Text.Json.Nodes.JsonObject)cmap.ToJson(); risky.AddRange(RiskySettings.InCompose(cmap));
+            if (compose is YMapping cmap) { m.Compose = (System.Text.Json.Nodes.JsonObject)cmap.ToJson(); risky.AddRange(RiskySettings.InCompose(cmap)); ComposeBlock.Check(cmap, stem, d);
                 // compose: keys that pass through unchanged follow the same grammars as hsm's own fields
                 if (cmap["image"] is YScalar ci && !ci.IsNull && Grammars.CheckImage(ci.Value) is { } badImage)
                     d.Error(Codes.InvalidImageReference, ci.Span, $"'compose.image: {ci.Value}' is not a valid image reference: {badImage}.");
