@@ -84,8 +84,17 @@ public static class PublishStager
 
         var plan = new StagePlan();
         var planner = new PlanBuilder(plan, stageDir, label, d);
+        // Published files land inside the project (the publish folder's real path: a committed link to a folder
+        // elsewhere is refused), hsm.lock in its own folder; a file that is a link is written through only to a
+        // target inside them too (design §9).
+        var writable = new[] { req.ProjectDirectory, Path.GetDirectoryName(Path.GetFullPath(req.LockPath))! };
+        bool Inside(string target, bool delete) =>
+            PlanBuilder.InsideWritable(writable, target, delete, new SourceSpan(label(target), 0, 0), "The published file", label, d);
         foreach (var (name, content) in files)
-            StageFile(planner, req, publishLabel + "/" + name, Path.Combine(req.PublishPath, name), content, recorded, newLock, d);
+        {
+            var target = Path.Combine(req.PublishPath, name);
+            if (Inside(target, delete: false)) StageFile(planner, req, publishLabel + "/" + name, target, content, recorded, newLock, d);
+        }
 
         // Files an earlier publish wrote that this one no longer produces: deleted while they hold what hsm wrote.
         foreach (var (key, hash) in recorded.Where(kv => !newLock.Files.ContainsKey(kv.Key)))
@@ -93,12 +102,12 @@ public static class PublishStager
             var target = Path.Combine(req.PublishPath, key[(publishLabel.Length + 1)..]);
             var current = planner.CurrentHash(target);
             if (current is null) continue;
-            if (current == hash) planner.Add(target, null, ArtifactKind.Publish);
+            if (current == hash) { if (Inside(target, delete: true)) planner.Add(target, null, ArtifactKind.Publish); }
             else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(key, 1, 1),
                 $"'{key}' is no longer published, but it was edited by hand since HsmPublish wrote it, so it is kept (and no longer recorded in hsm.lock). Delete it if it is not needed.");
         }
 
-        planner.Add(req.LockPath, newLock.Write(), ArtifactKind.Lock);
+        if (Inside(req.LockPath, delete: false)) planner.Add(req.LockPath, newLock.Write(), ArtifactKind.Lock);
         if (d.HasErrors) return null;
         plan.Save(Path.Combine(stageDir, "plan.json"));
         return plan;

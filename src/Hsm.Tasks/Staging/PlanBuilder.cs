@@ -33,6 +33,25 @@ public sealed class PlanBuilder(StagePlan plan, string stageDir, Func<string, st
     public byte[]? OriginalOf(string target) =>
         Texts.TryGetValue(target, out var t) ? t.Original : _current.TryGetValue(target, out var c) ? c.Bytes : null;
 
+    /// <summary>
+    /// True when a write (or delete) of <paramref name="target"/> lands inside one of <paramref name="writable"/>
+    /// (design §9: hsm writes and deletes only in the project directory and the configured artifact folders);
+    /// else HSM4012 naming the file. What must lie inside is where the bytes land (real path): a symbolic
+    /// link as the file itself is written through to its target by the commit, so that target must be inside
+    /// too — a link committed in a pull request cannot make Hsm write elsewhere — and a linked folder on the
+    /// way out is refused the same way. A delete removes the link itself, so only its folder counts.
+    /// </summary>
+    public static bool InsideWritable(IEnumerable<string> writable, string target, bool delete, SourceSpan span, string what, Func<string, string> label, DiagnosticBag d)
+    {
+        var real = delete ? Path.GetFullPath(target) : Paths.ProjectPaths.RealPath(target);
+        var folder = Path.GetDirectoryName(real)!;
+        if (writable.Any(w => Paths.ProjectPaths.IsInside(w, folder))) return true;
+        d.Error(Codes.OutsideProject, span, !delete && IO.GuardedFile.IsSymlink(target)
+            ? $"{what} '{label(target)}' is a symbolic link to '{real}', outside the project directory and the configured artifact folders; Hsm writes through links only to targets inside them, so nothing was changed. Replace the link with a file, or point the artifact's property (HsmComposePath, HsmPyProjectPath) at the real path."
+            : $"{what} '{label(target)}' lies outside the project directory and the configured artifact folders; Hsm never writes or deletes there. Give a path inside the project.");
+        return false;
+    }
+
     public PlannedFile Add(string target, string? content, ArtifactKind kind) =>
         Add(target, content is null ? null : StagedContent.Of(content), kind, content);
 

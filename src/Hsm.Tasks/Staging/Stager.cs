@@ -96,18 +96,11 @@ public static class Stager
             return !_d.HasErrors;
         }
 
-        private bool Writable(string target, SourceSpan span, string what)
-        {
-            // The folder is what must lie inside (real path): a symbolic link as the file itself is written
-            // through to its target by the commit (design §9), a linked folder on the way out is refused.
-            var folder = Path.GetDirectoryName(Path.GetFullPath(target))!;
-            if (_writable.Any(w => Paths.ProjectPaths.IsInside(w, folder))) return true;
-            _d.Error(Codes.OutsideProject, span, $"{what} '{Label(target)}' lies outside the project directory and the configured artifact folders; Hsm never writes or deletes there. Give a path inside the project.");
-            return false;
-        }
+        private bool Writable(string target, bool delete, SourceSpan span, string what) =>
+            PlanBuilder.InsideWritable(_writable, target, delete, span, what, Label, _d);
 
         private PlannedFile Add(string target, string? content, ArtifactKind kind) =>
-            Writable(target, new SourceSpan(Label(target), 0, 0), "The file") ? _planner.Add(target, content, kind)
+            Writable(target, content is null, new SourceSpan(Label(target), 0, 0), "The file") ? _planner.Add(target, content, kind)
                 : new PlannedFile { Target = target, Kind = kind, Op = FileOp.Unchanged };
 
         // A file hsm generates (Compose, .env*): written only where no file exists or where hsm.lock records
@@ -192,7 +185,7 @@ public static class Stager
             var dirRel = svc.Source!.Type == "git" ? $"services/{svc.Name}" : svc.Source.Path;
             if (dirRel is null) return;
             var dir = Path.GetFullPath(Path.Combine(_req.ProjectDirectory, dirRel));
-            if (!Writable(Path.Combine(dir, "pyproject.toml"), new SourceSpan(svc.RegistryFile, 0, 0), $"The pyproject.toml of uv service '{svc.Name}'")) return;
+            if (!Writable(Path.Combine(dir, "pyproject.toml"), false, new SourceSpan(svc.RegistryFile, 0, 0), $"The pyproject.toml of uv service '{svc.Name}'")) return;
             string? readFrom = null;
             if (svc.Source.Type == "git" && GitClone.IsHsmClone(dir)) GitClone.ExcludeFromEnclosingRepository(_req.GitPath, dir, Label(dir), _req.Cancel, _d);
             if (!Directory.Exists(dir))
@@ -251,9 +244,10 @@ public static class Stager
             {
                 if (cloneDir is null)
                 {
-                    Add(pyproject, py.NewText, ArtifactKind.Pyproject);
-                    project.CheckSource = Plan.Files[^1].Staged!;
-                    project.CheckHash = Plan.Files[^1].StagedHash;
+                    var staged = Add(pyproject, py.NewText, ArtifactKind.Pyproject);
+                    if (staged.Staged is null) return; // not writable there (reported)
+                    project.CheckSource = staged.Staged;
+                    project.CheckHash = staged.StagedHash;
                 }
                 else File.WriteAllBytes(readPath, Utf8NoBom.GetBytes(py.NewText)); // a fresh clone is hsm's own until the commit moves it in
             }

@@ -344,6 +344,36 @@ public sealed class PublishTests
         Assert.DoesNotContain("//", lockText);
     }
 
+    /// <summary>
+    /// Design §9: HsmPublish writes only inside the project. The publish folder (or a folder on its way) committed
+    /// as a link to a folder elsewhere, or a published file committed as a link out, is HSM4012 and nothing is
+    /// written, inside or out.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("deploy")]
+    [InlineData("deploy/kubernetes")]
+    [InlineData("deploy/kubernetes/kustomization.yaml")]
+    public void A_link_out_of_the_project_on_the_publish_path_is_refused(string link)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var p = new PublishProject();
+        var outside = Path.Combine(Path.GetTempPath(), "hsm-publish-outside-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(outside);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(p.PathOf(link))!);
+            if (link.EndsWith(".yaml", StringComparison.Ordinal)) File.CreateSymbolicLink(p.PathOf(link), Path.Combine(outside, "kustomization.yaml"));
+            else Directory.CreateSymbolicLink(p.PathOf(link), outside);
+            var lockBefore = File.Exists(p.PathOf("hsm.lock")) ? File.ReadAllText(p.PathOf("hsm.lock")) : null;
+            var d = new DiagnosticBag();
+            Assert.Null(p.Publish(K8s, d));
+            Assert.Contains(d.Items, x => x.Code == Codes.OutsideProject);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(outside, "*", SearchOption.AllDirectories));
+            Assert.Equal(lockBefore, File.Exists(p.PathOf("hsm.lock")) ? File.ReadAllText(p.PathOf("hsm.lock")) : null);
+        }
+        finally { Directory.Delete(outside, recursive: true); }
+    }
+
     [SkippableTheory]
     [InlineData("helm", "deploy/x", "HsmPublishTarget is 'helm'")]
     [InlineData("kubernetes", "..", "HsmPublishPath")]

@@ -47,6 +47,54 @@ public sealed class SymlinkWriteThroughTests
         finally { ModelKit.TryDelete(dir); }
     }
 
+    /// <summary>
+    /// Design §9 "hsm writes and deletes only inside the project directory": a link is written through only
+    /// to a target inside it. A link committed in a pull request (git keeps links) that leads out — to a file
+    /// that does not exist yet, to one whose hash hsm.lock claims, through a linked folder — is HSM4012 and
+    /// nothing is written anywhere.
+    /// </summary>
+    [Theory]
+    [InlineData("docker-compose.hsm.yml", "dangling")]
+    [InlineData("docker-compose.hsm.yml", "claimed")]
+    [InlineData("pyproject.toml", "existing")]
+    [InlineData(".env.hsm", "dangling")]
+    [InlineData("hsm.lock", "dangling")]
+    [InlineData("docker-compose.hsm.yml", "via-folder")]
+    public void A_link_that_leads_out_of_the_project_is_refused_and_nothing_is_written(string file, string how)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var dir = ModelKit.Project("base");
+        var outside = ModelKit.NewTempDir();
+        try
+        {
+            var victim = Path.Combine(outside, "victim.txt");
+            const string victimText = "[project]\nname = \"victim\"\nversion = \"1\"\n";
+            if (how != "dangling") File.WriteAllText(victim, victimText);
+            if (how == "via-folder")
+            {
+                // A folder link on the way, the file itself a plain name: the real path is outside too.
+                Directory.CreateSymbolicLink(Path.Combine(dir, "out"), outside);
+                File.CreateSymbolicLink(Path.Combine(dir, file), Path.Combine("out", "victim.txt"));
+            }
+            else File.CreateSymbolicLink(Path.Combine(dir, file), victim);
+            Assert.True(GuardedFile.IsSymlink(Path.Combine(dir, file)));
+            if (how == "claimed") // hsm.lock (also from the pull request) claims hsm wrote the victim's bytes
+                File.WriteAllText(Path.Combine(dir, "hsm.lock"), "version: 1\nfiles:\n  docker-compose.hsm.yml: \"" + Hsm.Staging.StagePlan.Hash(System.Text.Encoding.UTF8.GetBytes(victimText)) + "\"\n");
+            var before = SpecialFiles.Snapshot(dir);
+
+            var (stack, d) = ModelKit.Resolve(dir);
+            Assert.NotNull(stack);
+            SpecialFiles.StageAndCommit(dir, stack!, d);
+
+            var error = Assert.Single(d.Items, x => x.Code == Codes.OutsideProject);
+            Assert.Contains($"'{file}' is a symbolic link to", error.Message);
+            Assert.Equal(before, SpecialFiles.Snapshot(dir));
+            Assert.Equal(how == "dangling" ? Array.Empty<string>() : new[] { "victim.txt" }, Directory.GetFiles(outside).Select(Path.GetFileName).ToArray());
+            if (how != "dangling") Assert.Equal(victimText, File.ReadAllText(victim));
+        }
+        finally { ModelKit.TryDelete(dir); ModelKit.TryDelete(outside); }
+    }
+
     [Fact]
     public async Task A_fifo_is_never_opened_by_the_guarded_reader()
     {
