@@ -96,7 +96,7 @@ public static class ManifestParser
         CheckReservedServiceName(r, m, stem, label, d);
         ReadImplies(r.Node("implies"), m.Implies, $"service '{stem}'", d);
         m.Conflicts.AddRange(Names(r.ScalarList("conflicts")));
-        RiskySettings.Report(stem, label, r.ScalarList("allow_privileged", allowSingle: true), risky, d);
+        m.AllowPrivileged = RiskySettings.Report(stem, label, r.ScalarList("allow_privileged", allowSingle: true), risky, d);
         r.Finish();
         return m;
     }

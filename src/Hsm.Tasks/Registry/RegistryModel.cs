@@ -84,6 +84,8 @@ public sealed class ServiceManifest : ComponentManifest
     public System.Text.Json.Nodes.JsonNode? Healthcheck { get; set; }
     public System.Text.Json.Nodes.JsonNode? Command { get; set; }
     public System.Text.Json.Nodes.JsonObject? Compose { get; set; }
+    /// <summary>The risky-setting keys the service's <c>allow_privileged</c> lists (see <see cref="RiskySettings"/>).</summary>
+    public HashSet<string> AllowPrivileged { get; set; } = new(StringComparer.Ordinal);
     public List<Located<string>> DependsOn { get; } = new();
     public Dictionary<string, DeploymentProfile> Profiles { get; } = new(StringComparer.Ordinal);
     public List<Located<string>> Dependencies { get; } = new();

@@ -17,7 +17,7 @@ public static class RiskySettings
     /// <summary>The keys <c>allow_privileged</c> may list.</summary>
     public static readonly IReadOnlyList<string> Keys = new[]
     {
-        "privileged", "pid", "network_mode", "ipc", "uts", "userns_mode", "cgroup", "cap_add", "devices", "device_cgroup_rules", "security_opt", "volumes", "build",
+        "privileged", "pid", "network_mode", "ipc", "uts", "userns_mode", "cgroup", "cap_add", "devices", "device_cgroup_rules", "security_opt", "volumes", "build", "env_file",
     };
 
     private static readonly string[] HostNamespaceKeys = { "pid", "network_mode", "ipc", "uts", "userns_mode", "cgroup" };
@@ -157,9 +157,9 @@ public static class RiskySettings
 
     /// <summary>
     /// Reads <c>allow_privileged</c> (unknown keys are errors) and warns about every finding whose key it
-    /// does not list, naming the registry file and the key.
+    /// does not list, naming the registry file and the key. Returns the keys it lists.
     /// </summary>
-    public static void Report(string service, string file, List<YScalar>? allow, IEnumerable<RiskyFinding> findings, DiagnosticBag d)
+    public static HashSet<string> Report(string service, string file, List<YScalar>? allow, IEnumerable<RiskyFinding> findings, DiagnosticBag d)
     {
         var allowed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var a in allow ?? new())
@@ -168,7 +168,11 @@ public static class RiskySettings
             else d.Error(Codes.InvalidValue, a.Span, $"'{a.Value}' in allow_privileged of service '{service}' is not a risky setting Hsm checks ({string.Join(", ", Keys)}).{Suggest.DidYouMean(a.Value, Keys)}");
         }
         foreach (var f in findings)
-            if (!allowed.Contains(f.Key))
-                d.Warning(Codes.RiskySetting, f.Span, $"{file}: service '{service}': {f.What}. If the registry means it, list '{f.Key}' in the service's allow_privileged; otherwise remove it.");
+            if (!allowed.Contains(f.Key)) Warn(service, file, f, d);
+        return allowed;
     }
+
+    /// <summary>Warning HSM1041 for one finding the service's allow_privileged does not list.</summary>
+    public static void Warn(string service, string file, RiskyFinding f, DiagnosticBag d) =>
+        d.Warning(Codes.RiskySetting, f.Span, $"{file}: service '{service}': {f.What}. If the registry means it, list '{f.Key}' in the service's allow_privileged; otherwise remove it.");
 }

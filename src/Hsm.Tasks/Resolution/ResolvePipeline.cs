@@ -79,6 +79,7 @@ public static class ResolvePipeline
             ForcedMode = req.ForcedMode,
             ComponentModes = req.ComponentModes,
             Label = label,
+            RegistryFolders = folders,
             Settings = req.Settings,
         }, d);
         var stack = resolver.Resolve();

@@ -18,6 +18,8 @@ public sealed class ResolveOptions
     public IReadOnlyDictionary<string, string> ComponentModes { get; init; } = new Dictionary<string, string>();
     /// <summary>Maps an absolute path to the label used in diagnostics.</summary>
     public Func<string, string> Label { get; init; } = p => p;
+    /// <summary>The registry folders (absolute): an env_file inside one of them is not from elsewhere.</summary>
+    public IReadOnlyList<string> RegistryFolders { get; init; } = Array.Empty<string>();
     /// <summary>Build settings recorded in resolved.json (so a change re-stages).</summary>
     public Dictionary<string, string> Settings { get; init; } = new();
 }
@@ -533,7 +535,7 @@ public sealed partial class Resolver
         var inline = InlineEnvironment(m, s, profile, svc);
         var files = EnvFilesOf(c.Name, m, s);
         svc.EnvFiles = files.Select(f => f.Value).ToList();
-        if (!external) CheckEnvFiles(c.Name, files, inline, extra);
+        if (!external) CheckEnvFiles(c.Name, m, files, inline, extra);
         return svc;
     }
 
@@ -653,7 +655,7 @@ public sealed partial class Resolver
         });
     }
 
-    private void CheckEnvFiles(string service, List<Located<string>> files, Dictionary<string, (string Value, string Layer, SourceSpan Span)> inline, SortedSet<string> extra)
+    private void CheckEnvFiles(string service, ServiceManifest m, List<Located<string>> files, Dictionary<string, (string Value, string Layer, SourceSpan Span)> inline, SortedSet<string> extra)
     {
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var f in files)
@@ -672,6 +674,12 @@ public sealed partial class Resolver
                 _d.Error(Codes.NotRegularFile, f.Span, $"env_file '{f.Value}' of service '{service}' is {IO.GuardedFile.Describe(kind)}, not a regular file; Hsm never opens a pipe, socket, device or directory as an env file. Point env_file at a regular file.");
                 continue;
             }
+            // Compose hands every variable of the file to the container: one from outside the project and the
+            // registry (a path leading out, or a link committed in a pull request pointing at a secret
+            // elsewhere) is a risky setting (design §9), judged by its real path.
+            if (!m.AllowPrivileged.Contains("env_file") && !ProjectPaths.IsInside(_o.ProjectDirectory, abs) && !_o.RegistryFolders.Any(r => ProjectPaths.IsInside(r, abs)))
+                RiskySettings.Warn(service, m.File, new RiskyFinding("env_file", f.Span,
+                    $"env_file '{f.Value}' is '{ProjectPaths.RealPath(abs)}', outside the project and the registry folders, and Compose hands all its variables to the container"), _d);
             var keys = EnvFiles.ReadKeys(abs, label, _d);
             foreach (var (key, line) in keys)
             {

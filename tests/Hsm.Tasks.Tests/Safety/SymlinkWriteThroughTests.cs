@@ -95,6 +95,52 @@ public sealed class SymlinkWriteThroughTests
         finally { ModelKit.TryDelete(dir); ModelKit.TryDelete(outside); }
     }
 
+    /// <summary>
+    /// Design §9 (risky settings): Compose hands every variable of an env_file to the container, so one whose
+    /// real path lies outside the project and the registry — a path leading out, or a link committed in a pull
+    /// request pointing at a secret elsewhere — is warning HSM1041 (key env_file), never an error, and never
+    /// quotes a value; allow_privileged: [env_file] silences it; a link inside the project is not warned about.
+    /// </summary>
+    [Theory]
+    [InlineData("outside-path", "", true)]
+    [InlineData("link-out", "", true)]
+    [InlineData("link-out", "allow_privileged: [env_file]\n", false)]
+    [InlineData("link-in", "", false)]
+    [InlineData("plain", "", false)]
+    public void An_env_file_from_outside_the_project_is_a_risky_setting(string how, string allow, bool warned)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var dir = ModelKit.Project("base");
+        var outside = ModelKit.NewTempDir();
+        try
+        {
+            File.WriteAllText(Path.Combine(outside, "secret.env"), "AWS_SECRET_ACCESS_KEY=s3cr3t-value\n");
+            var envPath = how switch
+            {
+                "outside-path" => Path.GetRelativePath(dir, Path.Combine(outside, "secret.env")).Replace('\\', '/'),
+                "plain" => "config/app.env",
+                _ => "config/linked.env",
+            };
+            if (how == "link-out") File.CreateSymbolicLink(Path.Combine(dir, "config", "linked.env"), Path.Combine(outside, "secret.env"));
+            if (how == "link-in") File.CreateSymbolicLink(Path.Combine(dir, "config", "linked.env"), "app.env");
+            File.WriteAllText(Path.Combine(dir, "hsm-registry", "services", "redis.yaml"),
+                $"name: redis\nports: [\"6379:6379\"]\nenv_file: [\"{envPath}\"]\n{allow}sources:\n  prod: {{ type: docker-image, image: \"redis:7\" }}\n");
+
+            var (stack, d) = ModelKit.Resolve(dir);
+            Assert.True(stack != null, ModelKit.Format(d.Items));
+            var risky = d.Items.Where(x => x.Code == Codes.RiskySetting).ToList();
+            if (!warned) { Assert.Empty(risky); return; }
+            var w = Assert.Single(risky);
+            Assert.Equal(Severity.Warning, w.Severity);
+            Assert.Equal("hsm-registry/services/redis.yaml", w.Span.File);
+            Assert.Equal(3, w.Span.Line);
+            Assert.Contains("list 'env_file' in the service's allow_privileged", w.Message);
+            Assert.Contains(Path.Combine(outside, "secret.env"), w.Message);
+            Assert.DoesNotContain(d.Items, x => x.Message.Contains("s3cr3t-value"));
+        }
+        finally { ModelKit.TryDelete(dir); ModelKit.TryDelete(outside); }
+    }
+
     [Fact]
     public async Task A_fifo_is_never_opened_by_the_guarded_reader()
     {
