@@ -73,7 +73,7 @@ public static class ManifestParser
         m.ContainerName = Checked(r.Scalar("container_name"), Grammars.CheckContainerName, Codes.InvalidContainerName, "container_name", d);
         m.NetworkAliases.AddRange(Strings(CheckedList(r.ScalarList("network_aliases"), Grammars.CheckNetworkAlias, Codes.InvalidNetworkAlias, "network alias", d)));
         m.Ports.AddRange(Strings(r.ScalarList("ports")));
-        m.Volumes.AddRange(Strings(RiskyVolumes(r.ScalarList("volumes"), risky)));
+        AddVolumes(r, m.Volumes, m.VolumeSpans, risky);
         m.Env.AddRange(Pairs(CheckedEnv(r.ScalarMap("env"), "env", d)));
         m.EnvFiles.AddRange(Names(r.ScalarList("env_file", allowSingle: true)).Select(p => new Located<string>(NormalizePath(p.Value), p.Span)));
         m.Healthcheck = r.Json("healthcheck");
@@ -306,7 +306,7 @@ public static class ManifestParser
     {
         s.ContainerName = Checked(r.Scalar("container_name"), Grammars.CheckContainerName, Codes.InvalidContainerName, "container_name", d);
         s.Ports.AddRange(Strings(r.ScalarList("ports")));
-        s.Volumes.AddRange(Strings(RiskyVolumes(r.ScalarList("volumes"), risky)));
+        AddVolumes(r, s.Volumes, s.VolumeSpans, risky);
         s.NetworkAliases.AddRange(Strings(CheckedList(r.ScalarList("network_aliases"), Grammars.CheckNetworkAlias, Codes.InvalidNetworkAlias, "network alias", d)));
         s.Env.AddRange(Pairs(CheckedEnv(r.ScalarMap("env"), $"sources.{key}.env", d)));
         s.EnvFiles.AddRange(Names(r.ScalarList("env_file", allowSingle: true)).Select(p => new Located<string>(NormalizePath(p.Value), p.Span)));
@@ -504,12 +504,14 @@ public static class ManifestParser
         return ok;
     }
 
-    private static List<YScalar>? RiskyVolumes(List<YScalar>? volumes, List<RiskyFinding>? risky)
+    private static void AddVolumes(MapReader r, List<string> volumes, List<SourceSpan> spans, List<RiskyFinding>? risky)
     {
-        if (volumes != null && risky != null)
-            foreach (var v in volumes)
-                if (RiskySettings.InVolume(v) is { } f) risky.Add(f);
-        return volumes;
+        foreach (var v in r.ScalarList("volumes") ?? new())
+        {
+            if (risky != null && RiskySettings.InVolume(v) is { } f) risky.Add(f);
+            volumes.Add(v.Value);
+            spans.Add(v.Span);
+        }
     }
 
     private static IEnumerable<string> Strings(List<YScalar>? list) => list?.Select(s => s.Value) ?? Enumerable.Empty<string>();

@@ -40,6 +40,8 @@ public sealed class SourceDef
     public string? ContainerName { get; set; }
     public List<string> Ports { get; } = new();
     public List<string> Volumes { get; } = new();
+    /// <summary>Where each of <see cref="Volumes"/> is written (same order).</summary>
+    public List<SourceSpan> VolumeSpans { get; } = new();
     public List<string> NetworkAliases { get; } = new();
     public List<(string Key, string Value, SourceSpan Span)> Env { get; } = new();
     public List<Located<string>> EnvFiles { get; } = new();
@@ -78,6 +80,8 @@ public sealed class ServiceManifest : ComponentManifest
     public string? ContainerName { get; set; }
     public List<string> Ports { get; } = new();
     public List<string> Volumes { get; } = new();
+    /// <summary>Where each of <see cref="Volumes"/> is written (same order).</summary>
+    public List<SourceSpan> VolumeSpans { get; } = new();
     public List<string> NetworkAliases { get; } = new();
     public List<(string Key, string Value, SourceSpan Span)> Env { get; } = new();
     public List<Located<string>> EnvFiles { get; } = new();

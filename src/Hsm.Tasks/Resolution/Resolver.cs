@@ -535,8 +535,33 @@ public sealed partial class Resolver
         var inline = InlineEnvironment(m, s, profile, svc);
         var files = EnvFilesOf(c.Name, m, s);
         svc.EnvFiles = files.Select(f => f.Value).ToList();
-        if (!external) CheckEnvFiles(c.Name, m, files, inline, extra);
+        if (!external)
+        {
+            CheckEnvFiles(c.Name, m, files, inline, extra);
+            CheckBindsOnThisMachine(c.Name, m, m.Volumes.Zip(m.VolumeSpans).Concat(s?.Volumes.Zip(s.VolumeSpans) ?? Enumerable.Empty<(string, SourceSpan)>()));
+        }
         return svc;
+    }
+
+    /// <summary>
+    /// The load-time check judges a bind mount's text; what it cannot see is where a relative path really
+    /// leads on this machine: <c>../../../etc</c>, or <c>./config</c> when config is a symbolic link (git keeps
+    /// links, so a pull request can carry one) to <c>/</c> or the engine's socket. The engine follows the
+    /// link, so the real path is judged too (design §9, risky settings; key volumes).
+    /// </summary>
+    private void CheckBindsOnThisMachine(string service, ServiceManifest m, IEnumerable<(string Spec, SourceSpan Span)> volumes)
+    {
+        if (m.AllowPrivileged.Contains("volumes")) return;
+        foreach (var (spec, span) in volumes)
+        {
+            var (source, _, _) = ComposeRules.SplitVolume(spec.Trim());
+            if (source is null || ComposeRules.IsNamedVolume(spec.Trim(), out _)) continue;
+            var text = Interpolation.AsIfUnset(source);
+            if (text.StartsWith('~') || RiskySettings.SensitiveSource(source) != null) continue; // the home folder, or reported at load
+            var real = ProjectPaths.RealPath(Path.GetFullPath(Path.Combine(_o.ProjectDirectory, text)));
+            if (RiskySettings.SensitiveSource(real) is { } why)
+                RiskySettings.Warn(service, m.File, new RiskyFinding("volumes", span, $"the bind mount of '{source}' is '{real}' on this machine, which {why}"), _d);
+        }
     }
 
     /// <summary>The deployment profile (hsm.yaml entry or group, else default) and what it sets; false when the service has no such profile (reported).</summary>

@@ -141,6 +141,44 @@ public sealed class SymlinkWriteThroughTests
         finally { ModelKit.TryDelete(dir); ModelKit.TryDelete(outside); }
     }
 
+    /// <summary>
+    /// Design §9 (risky settings): a bind mount is judged where it really leads on this machine — a relative
+    /// path climbing out to /etc, or a folder of the project committed as a link to / or the engine's socket
+    /// (the engine follows links) — at the volume's own line; allow_privileged: [volumes] silences it, and a
+    /// link inside the project is not risky.
+    /// </summary>
+    [Theory]
+    [InlineData("./hostroot:/host", "/", "")]
+    [InlineData("./cfg/:/cfg:ro", "/etc", "")]
+    [InlineData("./engine.sock:/var/run/docker.sock", "/var/run/docker.sock", "")]
+    [InlineData("../../../../../../../../../../etc:/e", null, "")]
+    [InlineData("./hostroot:/host", "/", "allow_privileged: [volumes]\n")]
+    [InlineData("./data:/data", "config", "")]
+    [InlineData("redis_data:/data", null, "")]
+    public void A_bind_mount_is_judged_where_it_really_leads(string volume, string? linkTo, string allow)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var dir = ModelKit.Project("base");
+        try
+        {
+            var name = volume.Split(':')[0].TrimStart('.', '/').TrimEnd('/');
+            if (linkTo == "config") Directory.CreateSymbolicLink(Path.Combine(dir, name), "config");
+            else if (linkTo != null) File.CreateSymbolicLink(Path.Combine(dir, name), linkTo);
+            File.WriteAllText(Path.Combine(dir, "hsm-registry", "services", "redis.yaml"),
+                $"name: redis\nports: [\"6379:6379\"]\n{allow}sources:\n  prod: {{ type: docker-image, image: \"redis:7\", volumes: [\"{volume}\"] }}\n");
+
+            var (stack, d) = ModelKit.Resolve(dir);
+            Assert.True(stack != null, ModelKit.Format(d.Items));
+            var risky = d.Items.Where(x => x.Code == Codes.RiskySetting).ToList();
+            if (allow.Length > 0 || linkTo is "config" || volume.StartsWith("redis_data", StringComparison.Ordinal)) { Assert.Empty(risky); return; }
+            var w = Assert.Single(risky);
+            Assert.Equal(4, w.Span.Line);
+            Assert.Contains("on this machine", w.Message);
+            Assert.Contains("list 'volumes' in the service's allow_privileged", w.Message);
+        }
+        finally { ModelKit.TryDelete(dir); }
+    }
+
     [Fact]
     public async Task A_fifo_is_never_opened_by_the_guarded_reader()
     {
