@@ -258,6 +258,18 @@ public class CommandTests
     }
 
     [Fact]
+    public void Dry_run_of_an_edit_that_changes_nothing_says_so_and_a_changed_line_reads_minus_then_plus()
+    {
+        using var p = new CliProject().WithStack();
+        p.Ok("add", "milvus-adapter", "--group", "vector-db-client");
+        var before = p.Bytes("hsm.yaml");
+        Assert.Equal("hsm.yaml already says so; nothing would change.\n", p.Ok("select", "vector-db-client", "milvus-adapter", "--dry-run").Replace("\r\n", "\n"));
+        var diff = p.Ok("select", "vector-db-client", "qdrant-adapter", "--dry-run").Replace("\r\n", "\n");
+        Assert.Contains("-      selection: milvus-adapter\n+      selection: qdrant-adapter\n", diff);
+        Assert.Equal(before, p.Bytes("hsm.yaml"));
+    }
+
+    [Fact]
     public void Search_finds_by_name_and_description_and_show_prints_an_entry()
     {
         using var p = new CliProject().WithStack();

@@ -254,4 +254,11 @@ public class EditorTests
         var diff = UnifiedDiff.Create(a, b, "f.yaml");
         Assert.Equal("--- a/f.yaml\n+++ b/f.yaml\n@@ -8,6 +8,7 @@\n line8\n line9\n line10\n+new\n line11\n line12\n line13\n", diff);
     }
+
+    [Fact]
+    public void A_changed_line_is_printed_as_the_removal_then_the_addition()
+    {
+        var diff = UnifiedDiff.Create("a\nmode: prod\nb\n", "a\nmode: dev\nb\n", "hsm.yaml");
+        Assert.Equal("--- a/hsm.yaml\n+++ b/hsm.yaml\n@@ -1,3 +1,3 @@\n a\n-mode: prod\n+mode: dev\n b\n", diff);
+    }
 }

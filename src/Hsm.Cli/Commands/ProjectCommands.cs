@@ -112,7 +112,7 @@ public static class ProjectCommands
         }
         catch (EditException e) { throw Common.CannotEdit(doc, "hsm.yaml", e); }
         bool changed = ws.Commit(doc, edited, dryRun);
-        if (!dryRun) ws.Out.WriteLine(changed ? message + " Run 'hsm sync' (or dotnet build) to apply." : message);
+        Common.Applied(ws, changed, dryRun, message, message);
         return Cli.Ok;
     }
 

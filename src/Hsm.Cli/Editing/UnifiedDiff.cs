@@ -31,8 +31,9 @@ public static class UnifiedDiff
         while (p < xs.Length || q < ys.Length)
         {
             if (p < xs.Length && q < ys.Length && xs[p] == ys[q]) { ops.Add((' ', xs[p])); p++; q++; }
-            else if (q < ys.Length && (p == xs.Length || lcs[p, q + 1] >= lcs[p + 1, q])) ops.Add(('+', ys[q++]));
-            else ops.Add(('-', xs[p++]));
+            // On a tie the removal comes first, as git and diff(1) print a changed line: - old, then + new.
+            else if (p < xs.Length && (q == ys.Length || lcs[p + 1, q] >= lcs[p, q + 1])) ops.Add(('-', xs[p++]));
+            else ops.Add(('+', ys[q++]));
         }
         ops.AddRange(x[^suf..].Select(l => (' ', l)));
         return ops;
