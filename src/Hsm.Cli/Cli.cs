@@ -75,7 +75,9 @@ public sealed class Cli
         }
         catch (CliError e)
         {
-            return Report(e.Diagnostics);
+            // A failure is never exit 0 with nothing said: an error that carries no error diagnostic is a defect.
+            return e.Diagnostics.Any(x => x.Severity == Severity.Error) ? Report(e.Diagnostics)
+                : Report(e.Diagnostics.Append(new Diagnostic(Codes.Internal, Severity.Error, "Internal error in hsm: a command failed without saying why. Please report it with the command line.", new SourceSpan("hsm", 0, 0))));
         }
         catch (YamlDotNet.Core.YamlException e)
         {

@@ -13,8 +13,24 @@ public static class LocalOverrides
 
     public static string PathIn(string directory, string projectFile) => Path.Combine(directory, Path.GetFileName(projectFile) + ".user");
 
-    private static XDocument Load(string path) =>
-        File.Exists(path) ? XDocument.Load(path, LoadOptions.PreserveWhitespace) : new XDocument(new XElement("Project", new XText("\n")));
+    /// <summary>The file as XML (a new one when missing); read through the guarded reader, and XML that does not
+    /// parse is HSM8003 at its line, nothing written (MSBuild would refuse the file too).</summary>
+    private static XDocument Load(string path)
+    {
+        var text = Workspace.ReadText(path, FileName, "an MSBuild file");
+        if (text.Length == 0 && !File.Exists(path)) return new XDocument(new XElement("Project", new XText("\n")));
+        try
+        {
+            var doc = XDocument.Parse(text, LoadOptions.PreserveWhitespace | LoadOptions.SetLineInfo);
+            if (doc.Root?.Name.LocalName != "Project") throw new System.Xml.XmlException("the root element is not <Project>", null, 1, 1);
+            return doc;
+        }
+        catch (System.Xml.XmlException e)
+        {
+            throw new CliError(Hsm.Diagnostics.Codes.CannotEdit, new Hsm.Diagnostics.SourceSpan(FileName, e.LineNumber, e.LinePosition),
+                $"'{FileName}' is not an MSBuild file hsm can edit ({e.Message}); nothing was written. Fix it, or delete it to start again (it holds only your local modes).");
+        }
+    }
 
     /// <summary>The text of the file after setting (or, with a null mode, removing) the override of one component.</summary>
     public static string SetComponent(string path, string component, string? mode)
@@ -70,7 +86,7 @@ public static class LocalOverrides
     {
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (!File.Exists(path)) return result;
-        foreach (var e in XDocument.Load(path).Descendants().Where(e => e.Name.LocalName == "HsmComponentMode"))
+        foreach (var e in Load(path).Descendants().Where(e => e.Name.LocalName == "HsmComponentMode"))
             if ((string?)e.Attribute("Include") is { } n) result[n] = (string?)e.Attribute("Mode") ?? "";
         return result;
     }
@@ -87,9 +103,20 @@ public static class LocalOverrides
         }
     }
 
+    /// <summary>The whole document as it was written: the XML declaration and comments around the root are kept too.</summary>
     private static string Save(XDocument doc)
     {
-        var text = doc.Root!.ToString(SaveOptions.DisableFormatting);
+        var sb = new System.Text.StringBuilder();
+        XNode? previous = null;
+        if (doc.Declaration != null) sb.Append(doc.Declaration);
+        if (doc.Declaration != null && doc.FirstNode is not XText) sb.Append('\n');
+        foreach (var n in doc.Nodes())
+        {
+            if (previous != null && previous is not XText && n is not XText) sb.Append('\n');
+            sb.Append(n.ToString(SaveOptions.DisableFormatting));
+            previous = n;
+        }
+        var text = sb.ToString();
         return text.EndsWith('\n') ? text : text + "\n";
     }
 }

@@ -59,19 +59,44 @@ public sealed class Workspace
     /// <summary>hsm.yaml as text with positions; HSM1024 when it is missing, the loader's error when it is not YAML.</summary>
     public YamlText ReadManifestText()
     {
-        if (!File.Exists(ManifestPath))
+        if (Hsm.IO.GuardedFile.KindOf(ManifestPath) == Hsm.IO.FileKind.Missing)
             throw new CliError(Codes.ManifestMissing, new SourceSpan("hsm.yaml", 0, 0), $"There is no hsm.yaml in '{Directory}'. Run 'hsm init' (or 'dotnet new hsm') first, or pass --directory.");
-        var bytes = File.ReadAllBytes(ManifestPath);
+        return ReadYaml(ManifestPath, "hsm.yaml", empty: ManifestReader.ReportEmpty);
+    }
+
+    /// <summary>
+    /// A YAML file the command edits, as text with positions: read through the guarded reader (a FIFO, socket,
+    /// device or directory is HSM1035 at once, never a blocking read; over 1 MiB is HSM1002) and checked by the
+    /// loader the build uses (its syntax error, with the hint, instead of an editor failure).
+    /// </summary>
+    public static YamlText ReadYaml(string path, string label, Action<string, DiagnosticBag>? empty = null)
+    {
         var d = new DiagnosticBag();
-        if (SafeYamlLoader.LoadBytes(bytes, "hsm.yaml", d) is null || d.HasErrors)
-            throw new CliError(d.Items.Where(x => x.Severity == Severity.Error));
+        var read = Hsm.IO.GuardedFile.Read(path, SafeYamlLoader.MaxBytes);
+        var bytes = read.Bytes;
+        if (read.Kind != Hsm.IO.FileKind.Regular || read.TooLarge || bytes is null) SafeYamlLoader.LoadFile(path, label, d); // says why
+        else if (SafeYamlLoader.LoadBytes(bytes, label, d) is null && !d.HasErrors) empty?.Invoke(label, d);
+        if (d.HasErrors || bytes is null) throw new CliError(d.Items.Where(x => x.Severity == Severity.Error));
         return YamlText.FromBytes(bytes);
+    }
+
+    /// <summary>A text file the command reads (a registry file to show, hsm.proj.user), through the guarded reader.</summary>
+    public static string ReadText(string path, string label, string what)
+    {
+        var read = Hsm.IO.GuardedFile.Read(path, SafeYamlLoader.MaxBytes);
+        if (read.Kind == Hsm.IO.FileKind.Missing) return "";
+        if (read.Kind != Hsm.IO.FileKind.Regular)
+            throw new CliError(Codes.NotRegularFile, new SourceSpan(label, 0, 0), Hsm.IO.GuardedFile.NotRegularMessage(label, read.Kind, what));
+        if (read.TooLarge || read.Bytes is null)
+            throw new CliError(Codes.FileTooLarge, new SourceSpan(label, 0, 0), read.TooLarge ? $"'{label}' is {read.Size:N0} bytes; hsm reads at most {SafeYamlLoader.MaxBytes:N0}." : $"Cannot read '{label}': {read.Error}");
+        return new System.Text.UTF8Encoding(false).GetString(read.Bytes).TrimStart('\uFEFF');
     }
 
     /// <summary>The manifest of a text (no resolution); throws the loader's errors.</summary>
     public ProjectManifest ParseManifest(YamlText doc, DiagnosticBag d)
     {
         var root = SafeYamlLoader.LoadText(doc.Text, "hsm.yaml", d);
+        if (root is null && !d.HasErrors) ManifestReader.ReportEmpty("hsm.yaml", d);
         var m = root is null ? null : ManifestReader.Read(root, "hsm.yaml", d);
         if (m is null || d.HasErrors) throw new CliError(d.Items.Where(x => x.Severity == Severity.Error));
         return m;

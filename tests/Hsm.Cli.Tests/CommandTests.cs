@@ -257,6 +257,24 @@ public class CommandTests
         Assert.Equal(before, p.Bytes("hsm.yaml"));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("# only a comment\n")]
+    [InlineData("null\n")]
+    [InlineData("---\n...\n")]
+    public void An_empty_hsm_yaml_is_HSM1023_for_every_editing_command_never_a_silent_success(string text)
+    {
+        using var p = new CliProject().WithStack();
+        File.WriteAllText(Path.Combine(p.Dir, "hsm.yaml"), text);
+        foreach (var args in new[] { new[] { "add", "redis" }, new[] { "select", "vector-db-client", "milvus-adapter" }, new[] { "mode", "--all", "prod" }, new[] { "remove", "redis" } })
+        {
+            var (code, _, err) = p.Run(args);
+            Assert.Equal(1, code);
+            Assert.Contains("error HSM1023: 'hsm.yaml' is empty", err);
+            Assert.Equal(text, p.Read("hsm.yaml"));
+        }
+    }
+
     [Fact]
     public void Dry_run_of_an_edit_that_changes_nothing_says_so_and_a_changed_line_reads_minus_then_plus()
     {
@@ -347,6 +365,46 @@ public class CommandTests
         var (code, _, err) = p.Run("mode", "qdrant-adaptr", "dev", "--local");
         Assert.Equal(1, code);
         Assert.Contains("Did you mean 'qdrant-adapter'?", err);
+    }
+
+    [Fact]
+    public void Mode_local_keeps_the_declaration_and_comments_around_the_root_and_refuses_a_broken_or_special_file()
+    {
+        using var p = new CliProject().WithStack();
+        var user = Path.Combine(p.Dir, "hsm.proj.user");
+        File.WriteAllText(user, "\uFEFF<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!-- top -->\n<Project>\n  <!-- mine -->\n</Project>\n<!-- after -->\n");
+        p.Ok("mode", "redis", "dev", "--local");
+        Assert.Equal("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!-- top -->\n<Project>\n  <!-- mine -->\n  <ItemGroup>\n    <HsmComponentMode Include=\"redis\" Mode=\"dev\" />\n  </ItemGroup>\n</Project>\n<!-- after -->\n", p.Read("hsm.proj.user"));
+
+        foreach (var broken in new[] { "<Project><ItemGroup>", "<Foo />", "" })
+        {
+            File.WriteAllText(user, broken);
+            var (code, _, err) = p.Run("mode", "redis", "prod", "--local");
+            Assert.Equal(1, code);
+            Assert.Contains("error HSM8003: 'hsm.proj.user' is not an MSBuild file hsm can edit", err);
+            Assert.Equal(broken, p.Read("hsm.proj.user"));
+        }
+    }
+
+    /// <summary>Design §9: a FIFO (or other special file) where a command reads is HSM1035 at once, never a blocking read.</summary>
+    [Theory]
+    [InlineData("hsm.yaml", "add", "redis")]
+    [InlineData("hsm-registry/services/redis.yaml", "registry", "implies", "add", "redis", "service:qdrant")]
+    [InlineData("hsm-registry/services/redis.yaml", "show", "redis")]
+    [InlineData("hsm.proj.user", "mode", "redis", "dev", "--local")]
+    public void A_fifo_where_a_command_reads_is_HSM1035_never_a_hang(string file, params string[] args)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var p = new CliProject().WithStack();
+        var path = Path.Combine(p.Dir, file);
+        File.Delete(path);
+        using (var mk = System.Diagnostics.Process.Start("mkfifo", new[] { path })) mk.WaitForExit();
+        // Hang guard (generous): a blocking open of the FIFO never returns.
+        var run = Task.Run(() => p.Run(args));
+        Assert.True(run.Wait(TimeSpan.FromMinutes(2)), $"hsm {string.Join(' ', args)} blocked on the FIFO {file}");
+        var (code, _, err) = run.Result;
+        Assert.Equal(1, code);
+        Assert.Contains("error HSM1035", err);
     }
 
     [Fact]

@@ -303,7 +303,7 @@ public static class ProjectCommands
     private static int LocalMode(Workspace ws, string? target, string mode, bool dryRun)
     {
         var path = Path.Combine(ws.Directory, LocalOverrides.FileName);
-        var before = File.Exists(path) ? File.ReadAllText(path) : "";
+        var before = Workspace.ReadText(path, LocalOverrides.FileName, "an MSBuild file");
         string after;
         if (target is null) after = LocalOverrides.SetAll(path, mode == "dev" ? "Dev" : "Prod");
         else
@@ -393,7 +393,7 @@ public static class ProjectCommands
                 foreach (var o in g.Options) ws.Out.WriteLine($"    {o.Name.PadRight(w)}  {o.Description ?? (registry.Exists(RegistryLoader.MemberKind(kind), o.Name) ? Describe(registry, RegistryLoader.MemberKind(kind), o.Name) : "")}".TrimEnd());
             }
             ws.Out.WriteLine();
-            var text = File.ReadAllText(file);
+            var text = Workspace.ReadText(file, ws.Label(file), "a registry file");
             ws.Out.Write(text.TrimStart('\uFEFF'));
             if (!text.EndsWith('\n')) ws.Out.WriteLine();
         }

@@ -423,7 +423,7 @@ public static class RegistryCommands
     private static int EditRegistryFile(Workspace ws, ComponentKind kind, string file, string? option, Func<YamlText, PMap, YamlEditor, YamlText> edit)
     {
         var label = ws.Label(file);
-        var doc = YamlText.FromBytes(File.ReadAllBytes(file));
+        var doc = Workspace.ReadYaml(file, label);
         YamlText edited;
         try { edited = edit(doc, Container(doc, label, option), new YamlEditor(doc)); }
         catch (EditException e) { throw Common.CannotEdit(doc, label, e); }

@@ -63,19 +63,22 @@ public static class ManifestReader
         var root = SafeYamlLoader.LoadFile(path, label, diagnostics);
         if (root is null)
         {
-            if (!diagnostics.HasErrors)
-                diagnostics.Error(Codes.EmptyDocument, new SourceSpan(label, 1, 1), $"'{label}' is empty; it needs at least 'project: {{ name: ... }}'.");
+            if (!diagnostics.HasErrors) ReportEmpty(label, diagnostics);
             return null;
         }
         return Read(root, label, diagnostics);
     }
+
+    /// <summary>HSM1023: hsm.yaml is empty, only comments, or null (the loader then has no root and no error).</summary>
+    public static void ReportEmpty(string label, DiagnosticBag d) =>
+        d.Error(Codes.EmptyDocument, new SourceSpan(label, 1, 1), $"'{label}' is empty; it needs at least 'project: {{ name: ... }}'.");
 
     public static ProjectManifest? Read(YNode root, string label, DiagnosticBag d)
     {
         var top = MapReader.For(root, "hsm.yaml", d, "project", "libraries", "services", "modes", "dependencies");
         if (top is null)
         {
-            if (root is YScalar { IsNull: true }) d.Error(Codes.EmptyDocument, new SourceSpan(label, 1, 1), $"'{label}' is empty; it needs at least 'project: {{ name: ... }}'.");
+            if (root is YScalar { IsNull: true }) ReportEmpty(label, d);
             return null;
         }
         var m = new ProjectManifest { File = label };
