@@ -256,6 +256,41 @@ public class EditorTests
     }
 
     [Fact]
+    public void The_edit_script_is_shortest_and_turns_one_text_into_the_other()
+    {
+        var r = new Random(7);
+        for (int round = 0; round < 2000; round++)
+        {
+            string Text() => string.Concat(Enumerable.Range(0, r.Next(12)).Select(_ => "abcd"[r.Next(4)] + "\n"));
+            var (a, b) = (Text(), Text());
+            var script = UnifiedDiff.Script(a, b);
+            Assert.Equal(UnifiedDiff.Lines(a), script.Where(o => o.Op != '+').Select(o => o.Line));
+            Assert.Equal(UnifiedDiff.Lines(b), script.Where(o => o.Op != '-').Select(o => o.Line));
+            var x = UnifiedDiff.Lines(a); var y = UnifiedDiff.Lines(b);
+            var lcs = new int[x.Length + 1, y.Length + 1];
+            for (int i = x.Length - 1; i >= 0; i--)
+                for (int j = y.Length - 1; j >= 0; j--)
+                    lcs[i, j] = x[i] == y[j] ? lcs[i + 1, j + 1] + 1 : Math.Max(lcs[i + 1, j], lcs[i, j + 1]);
+            Assert.Equal(lcs[0, 0], script.Count(o => o.Op == ' '));
+            // In every changed block the removals come first.
+            for (int i = 1; i < script.Count; i++) Assert.False(script[i - 1].Op == '+' && script[i].Op == '-', $"{a}|{b}");
+        }
+    }
+
+    [Fact]
+    public void A_diff_of_a_large_file_is_quick_and_small_even_when_rewritten()
+    {
+        // 30,000 lines with changes at both ends, then every line changed: Myers' search, capped (no n×m table).
+        var a = string.Concat(Enumerable.Range(0, 30000).Select(i => $"# line {i}\n"));
+        var near = "mode: dev\n" + a + "mode: dev\n";
+        var diff = UnifiedDiff.Create(near, near.Replace("mode: dev", "mode: prod"), "hsm.yaml");
+        Assert.Equal(2, diff.Split('\n').Count(l => l.StartsWith("@@", StringComparison.Ordinal)));
+        var all = UnifiedDiff.Script(a, a.Replace("# line", "# Line"));
+        Assert.Equal(60000, all.Count);
+        Assert.True(all.Take(30000).All(o => o.Op == '-') && all.Skip(30000).All(o => o.Op == '+'));
+    }
+
+    [Fact]
     public void A_changed_line_is_printed_as_the_removal_then_the_addition()
     {
         var diff = UnifiedDiff.Create("a\nmode: prod\nb\n", "a\nmode: dev\nb\n", "hsm.yaml");

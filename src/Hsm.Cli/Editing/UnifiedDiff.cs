@@ -12,7 +12,12 @@ public static class UnifiedDiff
         return text.EndsWith('\n') ? lines[..^1] : lines;
     }
 
-    /// <summary>The edit script: (' ' | '-' | '+', line) in order.</summary>
+    /// <summary>Differences beyond this many lines are printed as one block (all of the old, then all of the new):
+    /// Myers' search costs time (n+m)·d and memory d², so a rewritten 1 MiB file stays fast and small.</summary>
+    public const int MaxDifferences = 2000;
+
+    /// <summary>The edit script: (' ' | '-' | '+', line) in order; in each changed block the removals come first,
+    /// as git and diff(1) print a changed line (- old, then + new).</summary>
     public static List<(char Op, string Line)> Script(string a, string b)
     {
         var x = Lines(a); var y = Lines(b);
@@ -20,22 +25,69 @@ public static class UnifiedDiff
         while (pre < x.Length && pre < y.Length && x[pre] == y[pre]) pre++;
         int suf = 0;
         while (suf < x.Length - pre && suf < y.Length - pre && x[^(suf + 1)] == y[^(suf + 1)]) suf++;
-        var xs = x[pre..^suf]; var ys = y[pre..^suf];
-        var lcs = new int[xs.Length + 1, ys.Length + 1];
-        for (int i = xs.Length - 1; i >= 0; i--)
-            for (int j = ys.Length - 1; j >= 0; j--)
-                lcs[i, j] = xs[i] == ys[j] ? lcs[i + 1, j + 1] + 1 : Math.Max(lcs[i + 1, j], lcs[i, j + 1]);
-        var ops = new List<(char, string)>();
+        var ops = new List<(char, string)>(x.Length + y.Length);
         ops.AddRange(x[..pre].Select(l => (' ', l)));
-        int p = 0, q = 0;
-        while (p < xs.Length || q < ys.Length)
-        {
-            if (p < xs.Length && q < ys.Length && xs[p] == ys[q]) { ops.Add((' ', xs[p])); p++; q++; }
-            // On a tie the removal comes first, as git and diff(1) print a changed line: - old, then + new.
-            else if (p < xs.Length && (q == ys.Length || lcs[p + 1, q] >= lcs[p, q + 1])) ops.Add(('-', xs[p++]));
-            else ops.Add(('+', ys[q++]));
-        }
+        ops.AddRange(Middle(x[pre..^suf], y[pre..^suf]));
         ops.AddRange(x[^suf..].Select(l => (' ', l)));
+        // Removals before additions within each changed block.
+        for (int i = 0; i < ops.Count;)
+        {
+            if (ops[i].Item1 == ' ') { i++; continue; }
+            int j = i;
+            while (j < ops.Count && ops[j].Item1 != ' ') j++;
+            var block = ops.GetRange(i, j - i);
+            ops.RemoveRange(i, j - i);
+            ops.InsertRange(i, block.Where(o => o.Item1 == '-').Concat(block.Where(o => o.Item1 == '+')));
+            i = j;
+        }
+        return ops;
+    }
+
+    /// <summary>A shortest edit script of a and b (Myers' greedy search, one band of V per step), or, past
+    /// <see cref="MaxDifferences"/>, all of a removed and all of b added.</summary>
+    static IEnumerable<(char, string)> Middle(string[] a, string[] b)
+    {
+        int n = a.Length, m = b.Length;
+        var trace = new List<int[]>();
+        var v = new int[] { 0, 0, 0 }; // V for d = -1 as a band around k = 0: v[k + d + 1]
+        int found = -1;
+        for (int d = 0; d <= Math.Min(n + m, MaxDifferences) && found < 0; d++)
+        {
+            var next = new int[2 * d + 3]; // k = -d-1 .. d+1, offset d + 1
+            for (int k = -d; k <= d; k += 2)
+            {
+                int Prev(int kk) => kk < -(d - 1) || kk > d - 1 ? -1 : v[kk + d]; // the last band: offset (d - 1) + 1
+                int down = Prev(k + 1), right = Prev(k - 1);
+                int xk = k == -d || (k != d && right < down) ? down : right + 1;
+                if (d == 0) xk = 0;
+                int yk = xk - k;
+                while (xk < n && yk < m && a[xk] == b[yk]) { xk++; yk++; }
+                next[k + d + 1] = xk;
+                if (xk >= n && yk >= m) { found = d; break; }
+            }
+            trace.Add(next);
+            v = next;
+        }
+        if (found < 0) return a.Select(l => ('-', l)).Concat(b.Select(l => ('+', l)));
+
+        // Walk back from (n, m) through the bands.
+        var ops = new List<(char, string)>();
+        int px = n, py = m;
+        for (int d = found; d > 0; d--)
+        {
+            var band = trace[d - 1]; // V after step d - 1: k = -(d-1) .. d-1, offset d
+            int k = px - py;
+            int X(int kk) => kk < -(d - 1) || kk > d - 1 ? -1 : band[kk + d];
+            bool down = k == -d || (k != d && X(k - 1) < X(k + 1));
+            int pk = down ? k + 1 : k - 1;
+            int sx = X(pk), sy = sx - pk;
+            int mx = down ? sx : sx + 1, my = mx - k; // after the one edit, before the snake
+            while (px > mx && py > my) { px--; py--; ops.Add((' ', a[px])); }
+            if (down) ops.Add(('+', b[sy])); else ops.Add(('-', a[sx]));
+            px = sx; py = sy;
+        }
+        while (px > 0 && py > 0) { px--; py--; ops.Add((' ', a[px])); }
+        ops.Reverse();
         return ops;
     }
 
