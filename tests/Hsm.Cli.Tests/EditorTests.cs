@@ -255,6 +255,35 @@ public class EditorTests
         Assert.Equal("--- a/f.yaml\n+++ b/f.yaml\n@@ -8,6 +8,7 @@\n line8\n line9\n line10\n+new\n line11\n line12\n line13\n", diff);
     }
 
+    /// <summary>`hsm mode --all` applies its edits as one batch of splices of the file as read: the same bytes as
+    /// making them one after another, in every layout of the style corpus (flow, block, CRLF, BOM, comments).</summary>
+    [Theory]
+    [MemberData(nameof(Documents))]
+    public void Mode_all_as_one_batch_writes_what_the_edits_one_by_one_write(string name, string variant, bool bom, string text)
+    {
+        var doc = new YamlText(text, bom);
+        var d = new Hsm.Diagnostics.DiagnosticBag();
+        var root = Hsm.Yaml.SafeYamlLoader.LoadText(text, "hsm.yaml", d);
+        var manifest = root is null ? null : Hsm.Manifest.ManifestReader.Read(root, "hsm.yaml", d);
+        if (manifest is null) return;
+        foreach (var mode in new[] { "dev", "prod" })
+        {
+            string Outcome(Func<YamlText> f) { try { return f().Text; } catch (EditException e) { return "EditException " + e.Message; } }
+            var oneByOne = Outcome(() => ManifestEditor.ModeEdits(manifest, mode).Aggregate(doc, (t, f) => f(t)));
+            Assert.True(oneByOne == Outcome(() => ManifestEditor.SetAllModes(doc, manifest, mode)), $"{name} ({variant}), mode {mode}");
+            if (name == "block-everything") // the batch itself, not its fallback, made it
+                Assert.NotNull(doc.WithAll(ManifestEditor.ModeEdits(manifest, mode).Select(f => f(doc))));
+        }
+    }
+
+    [Fact]
+    public void A_batch_whose_edits_touch_is_refused_and_one_that_does_not_is_applied()
+    {
+        var doc = new YamlText("a: 1\nb: 2\nc: 3\n");
+        Assert.Equal("a: 9\nb: 2\nc: 8\n", doc.WithAll(new[] { doc.With("a: 9\nb: 2\nc: 3\n"), doc.With("a: 1\nb: 2\nc: 8\n") })!.Text);
+        Assert.Null(doc.WithAll(new[] { doc.With("a: 9\nb: 2\nc: 3\n"), doc.With("a: 1\nb: 2\nc: 3\nd: 4\n"), doc.With("a: 1\nb: 2\nc: 3\ne: 5\n") }));
+    }
+
     [Fact]
     public void The_edit_script_is_shortest_and_turns_one_text_into_the_other()
     {

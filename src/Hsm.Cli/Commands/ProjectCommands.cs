@@ -267,12 +267,7 @@ public static class ProjectCommands
         {
             if (target is null)
             {
-                foreach (var e in manifest.LibraryStandalone.Concat(manifest.ServiceStandalone))
-                    edited = ManifestEditor.SetStandaloneMode(edited, e.Section, e.Name, mode);
-                foreach (var g in manifest.LibraryGroups.Concat(manifest.ServiceGroups))
-                    edited = ManifestEditor.SetGroupKey(edited, g.Section, g.Name, "mode", mode);
-                foreach (var k in manifest.Modes.Keys.ToList())
-                    edited = ManifestEditor.SetModesKey(edited, k, mode);
+                edited = ManifestEditor.SetAllModes(doc, manifest, mode);
                 message = $"Every component of hsm.yaml is now {mode}.";
             }
             else if (manifest.LibraryStandalone.Concat(manifest.ServiceStandalone).FirstOrDefault(e => string.Equals(e.Name, target, StringComparison.OrdinalIgnoreCase)) is { } entry)

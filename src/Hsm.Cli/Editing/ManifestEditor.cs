@@ -255,6 +255,30 @@ public static class ManifestEditor
         return ed.Set((PMap)item, "mode", mode);
     }
 
+    /// <summary>The edits `hsm mode --all` makes: every standalone entry, every group and every `modes` key.</summary>
+    public static List<Func<YamlText, YamlText>> ModeEdits(Hsm.Manifest.ProjectManifest manifest, string mode)
+    {
+        var edits = new List<Func<YamlText, YamlText>>();
+        foreach (var e in manifest.LibraryStandalone.Concat(manifest.ServiceStandalone))
+            edits.Add(t => SetStandaloneMode(t, e.Section, e.Name, mode));
+        foreach (var g in manifest.LibraryGroups.Concat(manifest.ServiceGroups))
+            edits.Add(t => SetGroupKey(t, g.Section, g.Name, "mode", mode));
+        foreach (var k in manifest.Modes.Keys.ToList())
+            edits.Add(t => SetModesKey(t, k, mode));
+        return edits;
+    }
+
+    /// <summary>
+    /// `hsm mode --all`: each entry's edit made against the file as read and the splices applied together (a stack
+    /// of thousands of entries is one parse, not one per entry); when two would touch, one after another. The same
+    /// text either way (a test compares them).
+    /// </summary>
+    public static YamlText SetAllModes(YamlText doc, Hsm.Manifest.ProjectManifest manifest, string mode)
+    {
+        var edits = ModeEdits(manifest, mode);
+        return doc.WithAll(edits.Select(f => f(doc))) ?? edits.Aggregate(doc, (t, f) => f(t));
+    }
+
     /// <summary>Sets modes[name] (creating the `modes` map at the end of the file when missing).</summary>
     public static YamlText SetModesKey(YamlText doc, string name, string mode)
     {

@@ -39,7 +39,7 @@ public sealed class YamlEditor
     public YamlEditor(YamlText doc)
     {
         _doc = doc;
-        (IndentUnit, SeqOffset, PreferFlowLists) = DetectStyle(doc);
+        (IndentUnit, SeqOffset, PreferFlowLists) = doc.Style ??= DetectStyle(doc); // once per text: a batch makes many editors of one text
     }
 
     private string Text => _doc.Text;

@@ -50,14 +50,67 @@ public sealed class YamlText
     public string Text { get; }
     public bool Bom { get; }
     public string Newline { get; }
-    public PNode? Root { get; }
+    /// <summary>The parsed tree, made on first use: a text that is only spliced again (a batch of edits) is never parsed.</summary>
+    public PNode? Root => _parsed ? _root : ParseOnce();
+    private PNode? _root;
+    private bool _parsed;
+
+    /// <summary>The indentation style <see cref="YamlEditor"/> detected in this text (cached: it walks the whole tree).</summary>
+    internal (int Unit, int SeqOffset, bool FlowLists)? Style { get; set; }
 
     public YamlText(string text, bool bom = false)
     {
         Text = text;
         Bom = bom;
         Newline = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
-        Root = Parse(text);
+    }
+
+    private PNode? ParseOnce()
+    {
+        _root = Parse(Text);
+        _parsed = true;
+        return _root;
+    }
+
+    /// <summary>How many characters at the end of a and b are equal (at most <paramref name="max"/>), compared in
+    /// vectorised blocks: the edits of a batch are spread over the whole file.</summary>
+    private static int CommonSuffixLength(ReadOnlySpan<char> a, ReadOnlySpan<char> b, int max)
+    {
+        const int Block = 64;
+        int s = 0;
+        while (s + Block <= max && a.Slice(a.Length - s - Block, Block).SequenceEqual(b.Slice(b.Length - s - Block, Block))) s += Block;
+        while (s < max && a[a.Length - s - 1] == b[b.Length - s - 1]) s++;
+        return s;
+    }
+
+    /// <summary>
+    /// Several edits of this text made independently (each a splice of this text, found as the one changed span
+    /// between this text and the edit's result), applied together: one text, no parse in between. Null when two
+    /// of them touch the same span (the caller then applies them one after another).
+    /// </summary>
+    public YamlText? WithAll(IEnumerable<YamlText> edits)
+    {
+        var splices = new List<(int Start, int Length, string Insert)>();
+        foreach (var e in edits)
+        {
+            if (e.Text == Text) continue;
+            int max = Math.Min(Text.Length, e.Text.Length);
+            int pre = Text.AsSpan().CommonPrefixLength(e.Text);
+            int suf = CommonSuffixLength(Text, e.Text, max - pre);
+            splices.Add((pre, Text.Length - pre - suf, e.Text.Substring(pre, e.Text.Length - pre - suf)));
+        }
+        splices.Sort((a, b) => a.Start.CompareTo(b.Start));
+        for (int i = 1; i < splices.Count; i++)
+            if (splices[i].Start <= splices[i - 1].Start + splices[i - 1].Length) return null; // touching or overlapping: ambiguous
+        var sb = new StringBuilder(Text.Length + splices.Sum(s => s.Insert.Length - s.Length));
+        int at = 0;
+        foreach (var (start, length, insert) in splices)
+        {
+            sb.Append(Text, at, start - at).Append(insert);
+            at = start + length;
+        }
+        sb.Append(Text, at, Text.Length - at);
+        return With(sb.ToString());
     }
 
     public static YamlText FromBytes(byte[] bytes)
