@@ -63,7 +63,10 @@ public static class Templates
             var path = Path.Combine(directory, rel);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             bool text = !rel.EndsWith(".gitkeep", StringComparison.Ordinal);
-            var body = text ? Encoding.UTF8.GetString(content).Replace(NameToken, name).Replace(VersionToken, SdkVersion) : "";
+            // In hsm.yaml the name is a YAML scalar: plain when it reads back as itself (what `dotnet new hsm -n` writes),
+            // else quoted, so `--name "x: y"` or `--name "# c"` is that name, not broken YAML or null.
+            var nameText = rel == "hsm.yaml" ? Editing.YamlEditor.Scalar(name) : name;
+            var body = text ? Encoding.UTF8.GetString(content).Replace(NameToken, nameText).Replace(VersionToken, SdkVersion) : "";
             if (rel is ".gitignore" or ".gitattributes" && File.Exists(path))
             {
                 var existing = File.ReadAllText(path);

@@ -234,6 +234,26 @@ public class CommandTests
         Assert.Equal(before, p.Bytes("hsm.yaml"));
     }
 
+    [Theory]
+    [InlineData("x: y")]
+    [InlineData("# not a comment")]
+    [InlineData("a\"b\\c")]
+    [InlineData("line\nbreak")]
+    [InlineData("true")]
+    [InlineData("[flow]")]
+    [InlineData("my-app")]
+    public void Init_writes_any_name_as_that_name(string name)
+    {
+        using var p = new CliProject();
+        p.Ok("init", "--name", name);
+        var d = new Hsm.Diagnostics.DiagnosticBag();
+        var root = Hsm.Yaml.SafeYamlLoader.LoadText(p.Read("hsm.yaml"), "hsm.yaml", d);
+        var manifest = Hsm.Manifest.ManifestReader.Read(root!, "hsm.yaml", d);
+        Assert.False(d.HasErrors, string.Join("\n", d.Items));
+        Assert.Equal(name, manifest!.Name!.Value);
+        if (name == "my-app") Assert.Contains("\n  name: my-app\n", p.Read("hsm.yaml")); // plain, as `dotnet new hsm -n my-app` writes it
+    }
+
     [Fact]
     public void Dry_run_prints_a_unified_diff_and_writes_nothing()
     {
