@@ -92,11 +92,14 @@ public static class ProjectPaths
     }
 
     /// <summary>True when <paramref name="path"/> (real path) is <paramref name="folder"/> (real path) or inside it.</summary>
-    public static bool IsInside(string folder, string path)
+    public static bool IsInside(string folder, string path) => IsInsideReal(RealPath(folder), RealPath(path));
+
+    /// <summary><see cref="IsInside"/> of two paths already resolved by <see cref="RealPath(string)"/> (a caller checking
+    /// many files against the same folders resolves the folders once).</summary>
+    public static bool IsInsideReal(string realFolder, string realPath)
     {
-        var f = RealPath(folder).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-        var p = RealPath(path);
-        return string.Equals(p, f, PathComparison) || p.StartsWith(f + Path.DirectorySeparatorChar, PathComparison);
+        var f = realFolder.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        return string.Equals(realPath, f, PathComparison) || realPath.StartsWith(f + Path.DirectorySeparatorChar, PathComparison);
     }
 
     /// <summary>

@@ -680,6 +680,10 @@ public sealed partial class Resolver
         });
     }
 
+    /// <summary>The project and registry folders as real paths, resolved once per resolution.</summary>
+    private List<string> TrustedFolders => _trustedFolders ??= _o.RegistryFolders.Prepend(_o.ProjectDirectory).Select(ProjectPaths.RealPath).ToList();
+    private List<string>? _trustedFolders;
+
     private void CheckEnvFiles(string service, ServiceManifest m, List<Located<string>> files, Dictionary<string, (string Value, string Layer, SourceSpan Span)> inline, SortedSet<string> extra)
     {
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -702,9 +706,9 @@ public sealed partial class Resolver
             // Compose hands every variable of the file to the container: one from outside the project and the
             // registry (a path leading out, or a link committed in a pull request pointing at a secret
             // elsewhere) is a risky setting (design §9), judged by its real path.
-            if (!m.AllowPrivileged.Contains("env_file") && !ProjectPaths.IsInside(_o.ProjectDirectory, abs) && !_o.RegistryFolders.Any(r => ProjectPaths.IsInside(r, abs)))
+            if (!m.AllowPrivileged.Contains("env_file") && ProjectPaths.RealPath(abs) is var real && !TrustedFolders.Any(t => ProjectPaths.IsInsideReal(t, real)))
                 RiskySettings.Warn(service, m.File, new RiskyFinding("env_file", f.Span,
-                    $"env_file '{f.Value}' is '{ProjectPaths.RealPath(abs)}', outside the project and the registry folders, and Compose hands all its variables to the container"), _d);
+                    $"env_file '{f.Value}' is '{real}', outside the project and the registry folders, and Compose hands all its variables to the container"), _d);
             var keys = EnvFiles.ReadKeys(abs, label, _d);
             foreach (var (key, line) in keys)
             {
