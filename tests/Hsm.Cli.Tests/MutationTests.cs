@@ -42,25 +42,11 @@ public sealed class MutationTests
             File.WriteAllText(path, mutated, new UTF8Encoding(false));
             var before = File.ReadAllBytes(path);
             var args = Commands[r.Next(Commands.Length)];
-            var what = $"round {round}: hsm {string.Join(' ', args)}";
-            try
-            {
-                var (code, o, e) = p.Run(args);
-                if (code is < 0 or > 2) failures.Add($"{what} exited {code}\n{o}{e}\n--- hsm.yaml:\n{mutated}");
-                else if (e.Contains("   at ", StringComparison.Ordinal) || e.Contains("HSM9001", StringComparison.Ordinal) || e.Contains("Exception", StringComparison.Ordinal))
-                    failures.Add($"{what}: an internal error\n{e}\n--- hsm.yaml:\n{mutated}");
-                else if (code != 0 && !File.ReadAllBytes(path).AsSpan().SequenceEqual(before))
-                    failures.Add($"{what} failed ({code}) but changed hsm.yaml\n{e}\n--- hsm.yaml:\n{mutated}");
-                else if (code != 0 && e.Trim().Length == 0)
-                    failures.Add($"{what} failed ({code}) without a message\n--- hsm.yaml:\n{mutated}");
-                else if (code == 0 && !File.ReadAllBytes(path).AsSpan().SequenceEqual(before) && Loads(p) is { } why) // a no-op writes (and checks) nothing
-                    failures.Add($"{what} succeeded, but what it wrote does not load: {why}\n--- hsm.yaml before:\n{mutated}\n--- after:\n{File.ReadAllText(path)}");
-                else outcomes[code]++;
-            }
-            catch (Exception x)
-            {
-                failures.Add($"{what}: {x.GetType().Name}: {x.Message}\n{x.StackTrace?.Split('\n').FirstOrDefault()}\n--- hsm.yaml:\n{mutated}");
-            }
+            bool Changed() => !File.ReadAllBytes(path).AsSpan().SequenceEqual(before);
+            // A command that changed the file wrote one that loads (a no-op writes, and checks, nothing).
+            string? Written() => Changed() && Loads(p) is { } why ? $"succeeded, but what it wrote does not load: {why}\n--- after:\n{File.ReadAllText(path)}" : null;
+            if (Judge(p, args, Changed, Written, outcomes) is { } problem)
+                failures.Add($"round {round}: hsm {string.Join(' ', args)}: {problem}\n--- hsm.yaml:\n{mutated}");
         }
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
         // The mutations bite, and some edits still go through.
@@ -99,28 +85,37 @@ public sealed class MutationTests
                 var mutated = Mutator.Mutate(File.ReadAllText(path), r);
                 File.WriteAllText(path, mutated, new UTF8Encoding(false));
                 var before = Snapshot(Path.Combine(p.Dir, "hsm-registry"));
-                var what = $"round {round}: hsm {string.Join(' ', args)} ({file} mutated)";
-                try
-                {
-                    var (code, o, e) = p.Run(args);
-                    if (code is < 0 or > 2) failures.Add($"{what} exited {code}\n{o}{e}\n--- {file}:\n{mutated}");
-                    else if (e.Contains("   at ", StringComparison.Ordinal) || e.Contains("HSM9001", StringComparison.Ordinal) || e.Contains("Exception", StringComparison.Ordinal))
-                        failures.Add($"{what}: an internal error\n{e}\n--- {file}:\n{mutated}");
-                    else if (code != 0 && !Snapshot(Path.Combine(p.Dir, "hsm-registry")).SequenceEqual(before))
-                        failures.Add($"{what} failed ({code}) but changed the registry\n{e}\n--- {file}:\n{mutated}");
-                    else if (code != 0 && e.Trim().Length == 0)
-                        failures.Add($"{what} failed ({code}) without a message\n--- {file}:\n{mutated}");
-                    else outcomes[code]++;
-                }
-                catch (Exception x)
-                {
-                    failures.Add($"{what}: {x.GetType().Name}: {x.Message}\n{x.StackTrace?.Split('\n').FirstOrDefault()}\n--- {file}:\n{mutated}");
-                }
+                bool Changed() => !Snapshot(Path.Combine(p.Dir, "hsm-registry")).SequenceEqual(before);
+                if (Judge(p, args, Changed, () => null, outcomes) is { } problem)
+                    failures.Add($"round {round}: hsm {string.Join(' ', args)} ({file} mutated): {problem}\n--- {file}:\n{mutated}");
             }
         }
         finally { Directory.Delete(pristine, recursive: true); }
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
         Assert.True(outcomes[1] >= Rounds / 5 && outcomes[0] >= Rounds / 10, $"outcomes 0/1/2: {string.Join('/', outcomes)}");
+    }
+
+    /// <summary>Runs one command and says what is wrong with how it ended (null: nothing, and its exit code is
+    /// counted): an exit code other than 0, 1 or 2, an internal error, a failure that changed files or said
+    /// nothing, or what <paramref name="success"/> finds wrong after a success.</summary>
+    static string? Judge(CliProject p, string[] args, Func<bool> changed, Func<string?> success, int[] outcomes)
+    {
+        try
+        {
+            var (code, o, e) = p.Run(args);
+            if (code is < 0 or > 2) return $"exited {code}\n{o}{e}";
+            if (e.Contains("   at ", StringComparison.Ordinal) || e.Contains("HSM9001", StringComparison.Ordinal) || e.Contains("Exception", StringComparison.Ordinal))
+                return $"an internal error\n{e}";
+            if (code != 0 && changed()) return $"failed ({code}) but changed files\n{e}";
+            if (code != 0 && e.Trim().Length == 0) return $"failed ({code}) without a message";
+            if (code == 0 && success() is { } why) return why;
+            outcomes[code]++;
+            return null;
+        }
+        catch (Exception x)
+        {
+            return $"{x.GetType().Name}: {x.Message}\n{x.StackTrace?.Split('\n').FirstOrDefault()}";
+        }
     }
 
     static void CopyTree(string from, string to)
