@@ -61,10 +61,30 @@ public static class PublishStager
         return ok;
     }
 
+    /// <summary>
+    /// HsmPublishPath must not lie in a folder whose files hsm reads as its own: a registry folder (the published
+    /// YAML files would be read as registry files) or hsm's intermediate folder obj/hsm (its state, which it
+    /// rewrites and Clean removes). HSM7001 naming the folder, nothing written.
+    /// </summary>
+    static bool OutsideOwnFolders(PublishRequest req, ResolvedStack stack, DiagnosticBag d)
+    {
+        var publish = Path.GetFullPath(req.PublishPath);
+        var own = stack.RegistryFolders.Select(f => (Path.GetFullPath(Path.Combine(req.ProjectDirectory, f)), "the registry folder"))
+            .Append((Path.GetFullPath(req.IntermediateDirectory), "hsm's intermediate folder"));
+        foreach (var (folder, what) in own)
+            if (Hsm.Paths.ProjectPaths.IsInside(folder, publish))
+            {
+                d.Error(Codes.PublishSetting, SourceSpan.None,
+                    $"HsmPublishPath is '{req.PublishPath}', inside {what} '{Hsm.Paths.ProjectPaths.Key(req.ProjectDirectory, folder)}', whose files hsm reads as its own; publish to a folder of its own (the default is deploy/{req.Target}).");
+                return false;
+            }
+        return true;
+    }
+
     public static StagePlan? Stage(ResolvedStack stack, PublishRequest req, DiagnosticBag d)
     {
         string label(string p) => Hsm.Paths.ProjectPaths.Key(req.ProjectDirectory, p);
-        if (!Validate(req, d)) return null;
+        if (!Validate(req, d) || !OutsideOwnFolders(req, stack, d)) return null;
         var ctx = new PublishContext(req.ProjectDirectory, req.PublishPath, req.GeneratorVersion, Staging.Stager.CanonicalHash(stack), req.SwarmEndpointMode);
         var files = req.Target == PublishText.KubernetesTarget ? KubernetesPublisher.Publish(stack, ctx, d) : SwarmPublisher.Publish(stack, ctx, d);
         if (files is null || d.HasErrors) return null;

@@ -375,6 +375,23 @@ public sealed class PublishTests
     }
 
     [SkippableTheory]
+    [InlineData("hsm-registry", "the registry folder 'hsm-registry'")]
+    [InlineData("hsm-registry/services", "the registry folder 'hsm-registry'")]
+    [InlineData("obj/hsm/deploy", "hsm's intermediate folder 'obj/hsm'")]
+    public void A_publish_path_in_a_folder_hsm_reads_as_its_own_is_HSM7001(string path, string expected)
+    {
+        using var p = new PublishProject();
+        var d = new DiagnosticBag();
+        var stack = p.Resolve(d)!;
+        var registryBefore = Directory.GetFiles(p.PathOf("hsm-registry"), "*", SearchOption.AllDirectories).Length;
+        Assert.Null(PublishStager.Stage(stack, p.PublishRequest(K8s, publishPath: p.PathOf(path)), d));
+        var error = Assert.Single(d.Items, x => x.Severity == Severity.Error);
+        Assert.Equal(Codes.PublishSetting, error.Code);
+        Assert.Contains(expected, error.Message);
+        Assert.Equal(registryBefore, Directory.GetFiles(p.PathOf("hsm-registry"), "*", SearchOption.AllDirectories).Length);
+    }
+
+    [SkippableTheory]
     [InlineData("helm", "deploy/x", "HsmPublishTarget is 'helm'")]
     [InlineData("kubernetes", "..", "HsmPublishPath")]
     [InlineData("kubernetes", ".", "HsmPublishPath")]
