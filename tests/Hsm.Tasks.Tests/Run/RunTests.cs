@@ -19,6 +19,32 @@ public class RunTests
         Assert.Equal(new[] { "/usr/bin/docker-compose" }, ComposeDriver.CommandFor("/usr/bin/docker-compose", "podman"));
     }
 
+    /// <summary>
+    /// The real docker CLI without its Compose plugin (an empty DOCKER_CONFIG and no system plugin folder on
+    /// this machine's CLI): `docker compose --project-directory …` fails at once; that is HSM6001 saying the
+    /// plugin is missing, not HSM6002 "service did not become healthy".
+    /// </summary>
+    [SkippableFact]
+    public void Docker_without_the_Compose_plugin_is_HSM6001_naming_the_plugin()
+    {
+        var docker = new[] { "/usr/local/bin/docker", "/usr/bin/docker" }.FirstOrDefault(File.Exists);
+        SharedTools.Require(docker != null, "the docker CLI");
+        var config = Path.Combine(Path.GetTempPath(), "hsm-noplugin-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(config);
+        try
+        {
+            var c = new ComposeDriver(new[] { docker!, "compose" }, config, new[] { Path.Combine(config, "docker-compose.hsm.yml") });
+            var r = Hsm.Uv.ToolRunner.Run(docker!, c.Args(ComposeDriver.PsArgs), config, CancellationToken.None,
+                new Dictionary<string, string?> { ["DOCKER_CONFIG"] = config, ["DOCKER_CLI_PLUGIN_EXTRA_DIRS"] = null });
+            if (r.ExitCode == 0) throw new SkipException("this docker CLI has a system-wide Compose plugin");
+            var problem = c.EngineProblem(r, new SourceSpan("docker-compose.hsm.yml", 1, 1));
+            Assert.NotNull(problem);
+            Assert.Equal(Codes.EngineUnavailable, problem!.Code);
+            Assert.Contains("has no Compose plugin", problem.Message);
+        }
+        finally { Directory.Delete(config, recursive: true); }
+    }
+
     [Fact]
     public void Podman_up_command_line_merges_the_users_file_and_never_pulls()
     {
