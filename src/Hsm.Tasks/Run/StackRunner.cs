@@ -183,7 +183,7 @@ public sealed class StackRunner
                 File.Delete(Processes.PidFile(spec.Name));
                 _progress($"hsm: {spec.Name}: stopped");
             }
-            if (startedContainers && Compose != null)
+            if (startedContainers && Compose != null && !d.Items.Any(x => x.Code == Codes.EngineUnavailable)) // no engine: nothing started, nothing to stop
             {
                 var args = ComposeDriver.DownArgs(volumes: false);
                 var r = Compose.Run(args, CancellationToken.None);
