@@ -95,7 +95,7 @@ public sealed class ComposeDriver
         if (r.ExitCode != 0 && (o.Contains("unknown command: docker compose", StringComparison.Ordinal) || o.Contains("unknown flag: --project-directory", StringComparison.Ordinal)
                                 || o.Contains("is not a docker command", StringComparison.Ordinal) || o.Contains("unknown command \"compose\"", StringComparison.Ordinal)))
             return new Diagnostic(Codes.EngineUnavailable, Severity.Error,
-                $"'{string.Join(' ', Command)}' is not available: the '{Command[0]}' command has no Compose plugin ({Trim(o)}). Install Docker Compose v2 (the docker-compose-plugin package, or Docker Desktop), or set HsmComposeCommand (for example to 'docker-compose' or 'podman compose').", span);
+                $"'{string.Join(' ', Command)}' is not available: the '{Command[0]}' command has no Compose plugin ({o.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0)}). Install Docker Compose v2 (the docker-compose-plugin package, or Docker Desktop), or set HsmComposeCommand (for example to 'docker-compose' or 'podman compose').", span);
         if (r.ExitCode != 0 && (o.Contains("Cannot connect to the Docker daemon", StringComparison.Ordinal) || o.Contains("error during connect", StringComparison.Ordinal)
                                 || o.Contains("docker.sock: connect", StringComparison.Ordinal) || o.Contains("is not a docker command", StringComparison.Ordinal)
                                 || o.Contains("unknown command \"compose\"", StringComparison.Ordinal) || o.Contains("unknown shorthand flag: 'f'", StringComparison.Ordinal)))
