@@ -6,6 +6,29 @@ namespace Hsm.Cli.Tests;
 /// <summary>The fast path's decisions (FastBuild): when the restore is skipped, when the MSBuild server is used.</summary>
 public sealed class FastBuildTests : IDisposable
 {
+    /// <summary>The build's dotnet: DOTNET_HOST_PATH, then PATH, then DOTNET_ROOT, then the installation whose
+    /// runtime runs the tool — so an `hsm` apphost started with no dotnet on PATH still builds.</summary>
+    [Fact]
+    public void The_dotnet_that_builds_is_found_without_PATH()
+    {
+        var exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+        var installed = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", exe));
+        Assert.True(File.Exists(installed), installed);
+        var dir = Path.Combine(Path.GetTempPath(), "hsm-dotnet-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var fake = Path.Combine(dir, exe);
+            File.WriteAllText(fake, "");
+            Assert.Equal(fake, BuildCommands.DotnetHost(n => n == "DOTNET_HOST_PATH" ? fake : n == "PATH" ? "/nonexistent" : null));
+            Assert.Equal(fake, BuildCommands.DotnetHost(n => n == "PATH" ? "/nonexistent" + Path.PathSeparator + dir : null));
+            Assert.Equal(fake, BuildCommands.DotnetHost(n => n == "DOTNET_ROOT" ? dir : null));
+            Assert.Equal(installed, BuildCommands.DotnetHost(n => n == "PATH" ? "/nonexistent" : null));
+            Assert.Equal(installed, BuildCommands.DotnetHost(n => n == "DOTNET_HOST_PATH" ? Path.Combine(dir, "missing") : null));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
     private readonly string _root = Path.Combine(Path.GetTempPath(), "hsm-fast-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly string _dir;
     private readonly string _proj;

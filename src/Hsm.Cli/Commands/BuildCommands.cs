@@ -57,10 +57,26 @@ public static class BuildCommands
     /// </summary>
     public static string PropertyValue(string value) => Hsm.Tasks.ProjectXml.Escape(value, Hsm.Tasks.ProjectXml.SwitchSpecial);
 
+    /// <summary>
+    /// The dotnet that runs the build: the one that started this tool (DOTNET_HOST_PATH, set under `dotnet hsm`), the
+    /// one on PATH, the one under DOTNET_ROOT, else the installation whose runtime runs this tool (an `hsm` apphost
+    /// started with no dotnet on PATH); "dotnet" when none is found (the start then fails with a clear error).
+    /// </summary>
+    public static string DotnetHost(Func<string, string?> env)
+    {
+        var exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+        if (env("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)) return host;
+        foreach (var dir in (env("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            if (File.Exists(Path.Combine(dir, exe))) return Path.Combine(dir, exe);
+        if (env("DOTNET_ROOT") is { Length: > 0 } root && File.Exists(Path.Combine(root, exe))) return Path.Combine(root, exe);
+        var runtimeRoot = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        return File.Exists(Path.Combine(runtimeRoot, exe)) ? Path.Combine(runtimeRoot, exe) : "dotnet";
+    }
+
     public static int RunTarget(Workspace ws, string target, IReadOnlyList<string> extra, TextWriter output, TextWriter error)
     {
         var project = ProjectFile(ws);
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
+        var psi = new ProcessStartInfo(DotnetHost(Environment.GetEnvironmentVariable))
         {
             UseShellExecute = false,
             WorkingDirectory = ws.Directory,
@@ -81,7 +97,7 @@ public static class BuildCommands
         try { p = Process.Start(psi)!; }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new CliError(Codes.NoProjectFile, new SourceSpan(ws.Label(project), 0, 0), $"Cannot start 'dotnet build' ({e.Message}). Is the .NET SDK on PATH?");
+            throw new CliError(Codes.NoProjectFile, new SourceSpan(ws.Label(project), 0, 0), $"Cannot start 'dotnet build' ({psi.FileName}: {e.Message}). Is the .NET SDK on PATH (or DOTNET_ROOT set)?");
         }
         using (p)
         {
