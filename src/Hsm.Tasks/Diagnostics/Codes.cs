@@ -48,6 +48,7 @@ public static class Codes
     public const string InvalidEnvKey = "HSM1040";
     public const string RiskySetting = "HSM1041";
     public const string ComposeFileKey = "HSM1042";
+    public const string InvalidPort = "HSM1043";
 
     // 2xxx: resolution
     public const string ImpliedConflict = "HSM2001";

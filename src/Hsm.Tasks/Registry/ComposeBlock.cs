@@ -30,6 +30,10 @@ public static class ComposeBlock
                 d.Error(Codes.ComposeFileKey, k.Span, $"service '{service}': 'compose.{k.Value}' is not passed through: {why}.");
             else if (k.Value == "build")
                 CheckBuildPaths(v, service, d);
+            else if (k.Value == "ports" && v is YSequence ports) // the short syntax, as the service's own ports are checked
+                foreach (var p in ports.Items.OfType<YScalar>().Where(p => !p.IsNull))
+                    if (Grammars.CheckPort(p.Value) is { } bad)
+                        d.Error(Codes.InvalidPort, p.Span, $"'compose.ports: {p.Value}' is not valid: {bad}.");
         }
     }
 

@@ -275,6 +275,22 @@ public static partial class Grammars
     public static string? CheckNetworkAlias(string alias) =>
         alias.Contains('$') || (AliasRx().IsMatch(alias) && !alias.Contains("..")) ? null : "network aliases are host names: letters, digits, '_', '.' and '-', starting and ending with a letter or digit, at most 253 characters";
 
+    /// <summary>
+    /// A short-syntax port as Compose reads it, <c>[HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTOCOL]</c>:
+    /// ports 0–65535, ranges ascending, an IP address, protocol tcp, udp or sctp. A part with <c>$</c> is left to Compose.
+    /// </summary>
+    public static string? CheckPort(string port)
+    {
+        const string form = "ports are [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/tcp|udp|sctp], with ports from 0 to 65535";
+        if (port.Contains('$')) return null;
+        if (PortSpec.Parse(port) is not { } p) return form;
+        if (p.Protocol is not ("tcp" or "udp" or "sctp")) return $"the protocol '{p.Protocol}' is not tcp, udp or sctp";
+        if (!string.IsNullOrEmpty(p.HostIp) && !System.Net.IPAddress.TryParse(p.HostIp, out _)) return $"'{p.HostIp}' is not an IP address";
+        if (p.HostStart is { } hs && p.ContainerStart is { } cs && p.HostEnd - hs != p.ContainerEnd - cs && p.ContainerEnd != cs)
+            return "a host port range and its container port range must have the same length";
+        return null;
+    }
+
     /// <summary>An environment variable name that Compose, env files and uv all accept: <c>[A-Za-z_][A-Za-z0-9_.-]*</c>.</summary>
     public static string? CheckEnvKey(string key) =>
         EnvNames.IsValidKey(key) ? null : "environment variable names start with a letter or '_' and hold only letters, digits, '_', '.' and '-'";

@@ -72,7 +72,7 @@ public static class ManifestParser
         r.Ignore("type", "entrypoints", "library_groups");
         m.ContainerName = Checked(r.Scalar("container_name"), Grammars.CheckContainerName, Codes.InvalidContainerName, "container_name", d);
         m.NetworkAliases.AddRange(Strings(CheckedList(r.ScalarList("network_aliases"), Grammars.CheckNetworkAlias, Codes.InvalidNetworkAlias, "network alias", d)));
-        m.Ports.AddRange(Strings(r.ScalarList("ports")));
+        m.Ports.AddRange(Strings(CheckedList(r.ScalarList("ports"), Grammars.CheckPort, Codes.InvalidPort, "port", d)));
         AddVolumes(r, m.Volumes, m.VolumeSpans, risky);
         m.Env.AddRange(Pairs(CheckedEnv(r.ScalarMap("env"), "env", d)));
         m.EnvFiles.AddRange(Names(r.ScalarList("env_file", allowSingle: true)).Select(p => new Located<string>(NormalizePath(p.Value), p.Span)));
@@ -305,7 +305,7 @@ public static class ManifestParser
     private static void ReadContainerFields(MapReader r, SourceDef s, string key, DiagnosticBag d, List<RiskyFinding>? risky)
     {
         s.ContainerName = Checked(r.Scalar("container_name"), Grammars.CheckContainerName, Codes.InvalidContainerName, "container_name", d);
-        s.Ports.AddRange(Strings(r.ScalarList("ports")));
+        s.Ports.AddRange(Strings(CheckedList(r.ScalarList("ports"), Grammars.CheckPort, Codes.InvalidPort, "port", d)));
         AddVolumes(r, s.Volumes, s.VolumeSpans, risky);
         s.NetworkAliases.AddRange(Strings(CheckedList(r.ScalarList("network_aliases"), Grammars.CheckNetworkAlias, Codes.InvalidNetworkAlias, "network alias", d)));
         s.Env.AddRange(Pairs(CheckedEnv(r.ScalarMap("env"), $"sources.{key}.env", d)));
