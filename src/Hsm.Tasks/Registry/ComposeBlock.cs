@@ -14,6 +14,25 @@ namespace Hsm.Registry;
 /// </summary>
 public static class ComposeBlock
 {
+    /// <summary>The keys of a Compose service (compose-spec, <c>definitions.service.properties</c> of
+    /// docs/schemas/compose-spec.json; a test keeps the two equal). Any other key but <c>x-*</c> is refused by
+    /// Compose, so it is HSM1007 at load, where it is written.</summary>
+    public static readonly HashSet<string> ServiceKeys = new(StringComparer.Ordinal)
+    {
+        "annotations", "attach", "blkio_config", "build", "cap_add", "cap_drop", "cgroup", "cgroup_parent", "command",
+        "configs", "container_name", "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period",
+        "cpu_rt_runtime", "cpu_shares", "cpus", "cpuset", "credential_spec", "depends_on", "deploy", "develop",
+        "device_cgroup_rules", "devices", "dns", "dns_opt", "dns_search", "domainname", "entrypoint", "env_file",
+        "environment", "expose", "extends", "external_links", "extra_hosts", "gpus", "group_add", "healthcheck",
+        "hostname", "image", "init", "ipc", "isolation", "label_file", "labels", "links", "logging", "mac_address",
+        "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit", "models", "network_mode", "networks",
+        "oom_kill_disable", "oom_score_adj", "pid", "pids_limit", "platform", "ports", "post_start", "pre_stop",
+        "privileged", "profiles", "provider", "pull_policy", "pull_refresh_after", "read_only", "restart", "runtime",
+        "scale", "secrets", "security_opt", "shm_size", "stdin_open", "stop_grace_period", "stop_signal",
+        "storage_opt", "sysctls", "tmpfs", "tty", "ulimits", "use_api_socket", "user", "userns_mode", "uts", "volumes",
+        "volumes_from", "working_dir",
+    };
+
     /// <summary>Reports the keys of <paramref name="compose"/> that read files hsm does not check.</summary>
     public static void Check(YMapping compose, string service, DiagnosticBag d)
     {
@@ -28,6 +47,8 @@ public static class ComposeBlock
             };
             if (why != null)
                 d.Error(Codes.ComposeFileKey, k.Span, $"service '{service}': 'compose.{k.Value}' is not passed through: {why}.");
+            else if (!ServiceKeys.Contains(k.Value) && !k.Value.StartsWith("x-", StringComparison.Ordinal))
+                d.Error(Codes.UnknownKey, k.Span, $"service '{service}': 'compose.{k.Value}' is not a Compose service key (compose-spec), so 'docker compose' would refuse the file.{Suggest.DidYouMean(k.Value, ServiceKeys)}");
             else if (k.Value == "build")
                 CheckBuildPaths(v, service, d);
             else if (k.Value == "ports" && v is YSequence ports) // the short syntax, as the service's own ports are checked

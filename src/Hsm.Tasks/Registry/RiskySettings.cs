@@ -17,7 +17,7 @@ public static class RiskySettings
     /// <summary>The keys <c>allow_privileged</c> may list.</summary>
     public static readonly IReadOnlyList<string> Keys = new[]
     {
-        "privileged", "pid", "network_mode", "ipc", "uts", "userns_mode", "cgroup", "cap_add", "devices", "device_cgroup_rules", "security_opt", "volumes", "build", "env_file",
+        "privileged", "pid", "network_mode", "ipc", "uts", "userns_mode", "cgroup", "cap_add", "devices", "device_cgroup_rules", "security_opt", "volumes", "build", "env_file", "use_api_socket",
     };
 
     private static readonly string[] HostNamespaceKeys = { "pid", "network_mode", "ipc", "uts", "userns_mode", "cgroup" };
@@ -37,6 +37,9 @@ public static class RiskySettings
             {
                 case "privileged" when v is YScalar s && s.AsBool() != false:
                     yield return new("privileged", k.Span, "'compose.privileged: true' gives the container every capability and the host's devices");
+                    break;
+                case "use_api_socket" when v is YScalar s && s.AsBool() != false:
+                    yield return new("use_api_socket", k.Span, "'compose.use_api_socket: true' gives the container the container engine's API socket (root on the host)");
                     break;
                 case var key when HostNamespaceKeys.Contains(key) && v is YScalar s && s.Value.Trim().Equals("host", StringComparison.OrdinalIgnoreCase):
                     yield return new(key, k.Span, $"'compose.{key}: host' shares the host's {(key == "network_mode" ? "network stack" : key + " namespace")} with the container");

@@ -6,6 +6,15 @@ namespace Hsm.Tests.Compose;
 
 public class ComposeRulesTests
 {
+    /// <summary>The service keys hsm lets through a registry's compose: block are exactly compose-spec's (docs/schemas/compose-spec.json).</summary>
+    [Fact]
+    public void The_compose_service_keys_are_the_compose_specs()
+    {
+        var spec = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Hsm.Tests.SharedTools.RepoRoot, "docs", "schemas", "compose-spec.json")))!;
+        var keys = spec["definitions"]!["service"]!["properties"]!.AsObject().Select(p => p.Key).OrderBy(k => k, StringComparer.Ordinal);
+        Assert.Equal(keys, ComposeBlock.ServiceKeys.OrderBy(k => k, StringComparer.Ordinal));
+    }
+
     [SkippableFact]
     public void MergeVolumes_ByTarget_LaterWins_FirstSeenOrder()
     {
