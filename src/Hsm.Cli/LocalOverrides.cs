@@ -13,12 +13,11 @@ public static class LocalOverrides
 
     public static string PathIn(string directory, string projectFile) => Path.Combine(directory, Path.GetFileName(projectFile) + ".user");
 
-    /// <summary>The file as XML (a new one when missing); read through the guarded reader, and XML that does not
+    /// <summary>The file's text (null: no file) as XML, a new document when there is none; XML that does not
     /// parse is HSM8003 at its line, nothing written (MSBuild would refuse the file too).</summary>
-    private static XDocument Load(string path)
+    private static XDocument Load(string? text)
     {
-        var text = Workspace.ReadText(path, FileName, "an MSBuild file");
-        if (text.Length == 0 && !File.Exists(path)) return new XDocument(new XElement("Project", new XText("\n")));
+        if (text is null) return new XDocument(new XElement("Project", new XText("\n")));
         try
         {
             var doc = XDocument.Parse(text, LoadOptions.PreserveWhitespace | LoadOptions.SetLineInfo);
@@ -33,9 +32,9 @@ public static class LocalOverrides
     }
 
     /// <summary>The text of the file after setting (or, with a null mode, removing) the override of one component.</summary>
-    public static string SetComponent(string path, string component, string? mode)
+    public static string SetComponent(string? text, string component, string? mode)
     {
-        var doc = Load(path);
+        var doc = Load(text);
         var root = doc.Root!;
         var existing = root.Descendants().Where(e => e.Name.LocalName == "HsmComponentMode"
             && string.Equals((string?)e.Attribute("Include"), component, StringComparison.OrdinalIgnoreCase)).ToList();
@@ -63,9 +62,9 @@ public static class LocalOverrides
     }
 
     /// <summary>Sets (or removes) the HsmMode property that forces the whole stack for this developer.</summary>
-    public static string SetAll(string path, string? mode)
+    public static string SetAll(string? text, string? mode)
     {
-        var doc = Load(path);
+        var doc = Load(text);
         var root = doc.Root!;
         var props = root.Descendants().Where(e => e.Name.LocalName == "HsmMode").ToList();
         foreach (var p in props.Skip(mode is null ? 0 : 1)) Remove(p);
@@ -79,16 +78,6 @@ public static class LocalOverrides
             }
         }
         return Save(doc);
-    }
-
-    /// <summary>The overrides the file holds (component → mode), for `hsm mode` messages and tests.</summary>
-    public static Dictionary<string, string> Read(string path)
-    {
-        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (!File.Exists(path)) return result;
-        foreach (var e in Load(path).Descendants().Where(e => e.Name.LocalName == "HsmComponentMode"))
-            if ((string?)e.Attribute("Include") is { } n) result[n] = (string?)e.Attribute("Mode") ?? "";
-        return result;
     }
 
     private static void Remove(XElement e)

@@ -71,25 +71,30 @@ public sealed class Workspace
     /// </summary>
     public static YamlText ReadYaml(string path, string label, Action<string, DiagnosticBag>? empty = null)
     {
+        var bytes = ReadGuarded(path, label, "a YAML file") ?? throw new CliError(Codes.CommitIo, new SourceSpan(label, 0, 0), $"Cannot read '{label}': it does not exist.");
         var d = new DiagnosticBag();
-        var read = Hsm.IO.GuardedFile.Read(path, SafeYamlLoader.MaxBytes);
-        var bytes = read.Bytes;
-        if (read.Kind != Hsm.IO.FileKind.Regular || read.TooLarge || bytes is null) SafeYamlLoader.LoadFile(path, label, d); // says why
-        else if (SafeYamlLoader.LoadBytes(bytes, label, d) is null && !d.HasErrors) empty?.Invoke(label, d);
-        if (d.HasErrors || bytes is null) throw new CliError(d.Items.Where(x => x.Severity == Severity.Error));
+        if (SafeYamlLoader.LoadBytes(bytes, label, d) is null && !d.HasErrors) empty?.Invoke(label, d);
+        if (d.HasErrors) throw new CliError(d.Items.Where(x => x.Severity == Severity.Error));
         return YamlText.FromBytes(bytes);
     }
 
-    /// <summary>A text file the command reads (a registry file to show, hsm.proj.user), through the guarded reader.</summary>
-    public static string ReadText(string path, string label, string what)
+    /// <summary>A text file the command reads (a registry file to show, hsm.proj.user), through the guarded reader; null when it does not exist.</summary>
+    public static string? ReadText(string path, string label, string what) =>
+        ReadGuarded(path, label, what) is { } bytes ? new System.Text.UTF8Encoding(false).GetString(bytes).TrimStart('\uFEFF') : null;
+
+    /// <summary>
+    /// The bytes of a file a command reads, through the build's guarded reader: a FIFO, socket, device or directory
+    /// is HSM1035 at once (never a blocking read), over 1 MiB HSM1002, a read error HSM4003; null when it is missing.
+    /// </summary>
+    private static byte[]? ReadGuarded(string path, string label, string what)
     {
         var read = Hsm.IO.GuardedFile.Read(path, SafeYamlLoader.MaxBytes);
-        if (read.Kind == Hsm.IO.FileKind.Missing) return "";
+        if (read.Kind == Hsm.IO.FileKind.Missing) return null;
         if (read.Kind != Hsm.IO.FileKind.Regular)
             throw new CliError(Codes.NotRegularFile, new SourceSpan(label, 0, 0), Hsm.IO.GuardedFile.NotRegularMessage(label, read.Kind, what));
-        if (read.TooLarge || read.Bytes is null)
-            throw new CliError(Codes.FileTooLarge, new SourceSpan(label, 0, 0), read.TooLarge ? $"'{label}' is {read.Size:N0} bytes; hsm reads at most {SafeYamlLoader.MaxBytes:N0}." : $"Cannot read '{label}': {read.Error}");
-        return new System.Text.UTF8Encoding(false).GetString(read.Bytes).TrimStart('\uFEFF');
+        if (read.TooLarge)
+            throw new CliError(Codes.FileTooLarge, new SourceSpan(label, 1, 1), $"'{label}' is {read.Size:N0} bytes; Hsm reads files of at most {SafeYamlLoader.MaxBytes:N0} bytes (1 MiB).");
+        return read.Bytes ?? throw new CliError(Codes.CommitIo, new SourceSpan(label, 0, 0), $"Cannot read '{label}': {read.Error}");
     }
 
     /// <summary>The manifest of a text (no resolution); throws the loader's errors.</summary>

@@ -81,11 +81,12 @@ public static class Common
 
     /// <summary>What an edit did: the message and how to apply it; with --dry-run (the diff was printed) nothing,
     /// unless there is no diff, which says so rather than printing nothing. <paramref name="unchanged"/>: the
-    /// message when the file already says it.</summary>
-    public static void Applied(Workspace ws, bool changed, bool dryRun, string message, string unchanged = "hsm.yaml already says so; nothing changed.")
+    /// message when the file already says it (default: that hsm.yaml already says so).</summary>
+    public static void Applied(Workspace ws, bool changed, bool dryRun, string message, string? unchanged = null)
     {
         if (dryRun && changed) return;
-        ws.Out.WriteLine(changed ? message + " Run 'hsm sync' (or dotnet build) to apply." : dryRun ? unchanged.Replace("nothing changed", "nothing would change") : unchanged);
+        ws.Out.WriteLine(changed ? message + " Run 'hsm sync' (or dotnet build) to apply."
+            : unchanged ?? $"hsm.yaml already says so; nothing {(dryRun ? "would change" : "changed")}.");
     }
 
     // ---- completions (they must never throw: a broken project completes nothing) ----

@@ -298,9 +298,10 @@ public static class ProjectCommands
     private static int LocalMode(Workspace ws, string? target, string mode, bool dryRun)
     {
         var path = Path.Combine(ws.Directory, LocalOverrides.FileName);
-        var before = Workspace.ReadText(path, LocalOverrides.FileName, "an MSBuild file");
+        var current = Workspace.ReadText(path, LocalOverrides.FileName, "an MSBuild file"); // null: no file yet
+        var before = current ?? "";
         string after;
-        if (target is null) after = LocalOverrides.SetAll(path, mode == "dev" ? "Dev" : "Prod");
+        if (target is null) after = LocalOverrides.SetAll(current, mode == "dev" ? "Dev" : "Prod");
         else
         {
             var d = new DiagnosticBag();
@@ -308,7 +309,7 @@ public static class ProjectCommands
             var registry = ws.Registry(manifest, d);
             if (!registry.Exists(ComponentKind.Library, target) && !registry.Exists(ComponentKind.Service, target))
                 throw Common.NotInRegistry(target, "library or service", registry.NamesOf(ComponentKind.Library).Concat(registry.NamesOf(ComponentKind.Service)));
-            after = LocalOverrides.SetComponent(path, target, mode);
+            after = LocalOverrides.SetComponent(current, target, mode);
         }
         if (after == before) { ws.Out.WriteLine($"{LocalOverrides.FileName} already says so; nothing changed."); return Cli.Ok; }
         if (dryRun) { ws.Out.Write(UnifiedDiff.Create(before, after, LocalOverrides.FileName)); return Cli.Ok; }
@@ -388,7 +389,7 @@ public static class ProjectCommands
                 foreach (var o in g.Options) ws.Out.WriteLine($"    {o.Name.PadRight(w)}  {o.Description ?? (registry.Exists(RegistryLoader.MemberKind(kind), o.Name) ? Describe(registry, RegistryLoader.MemberKind(kind), o.Name) : "")}".TrimEnd());
             }
             ws.Out.WriteLine();
-            var text = Workspace.ReadText(file, ws.Label(file), "a registry file");
+            var text = Workspace.ReadText(file, ws.Label(file), "a registry file") ?? "";
             ws.Out.Write(text.TrimStart('\uFEFF'));
             if (!text.EndsWith('\n')) ws.Out.WriteLine();
         }

@@ -27,19 +27,16 @@ public static class UnifiedDiff
         while (suf < x.Length - pre && suf < y.Length - pre && x[^(suf + 1)] == y[^(suf + 1)]) suf++;
         var ops = new List<(char, string)>(x.Length + y.Length);
         ops.AddRange(x[..pre].Select(l => (' ', l)));
-        ops.AddRange(Middle(x[pre..^suf], y[pre..^suf]));
-        ops.AddRange(x[^suf..].Select(l => (' ', l)));
-        // Removals before additions within each changed block.
-        for (int i = 0; i < ops.Count;)
+        // Removals before additions within each changed block: additions wait until the block ends.
+        var added = new List<(char, string)>();
+        foreach (var op in Middle(x[pre..^suf], y[pre..^suf]))
         {
-            if (ops[i].Item1 == ' ') { i++; continue; }
-            int j = i;
-            while (j < ops.Count && ops[j].Item1 != ' ') j++;
-            var block = ops.GetRange(i, j - i);
-            ops.RemoveRange(i, j - i);
-            ops.InsertRange(i, block.Where(o => o.Item1 == '-').Concat(block.Where(o => o.Item1 == '+')));
-            i = j;
+            if (op.Item1 == '+') { added.Add(op); continue; }
+            if (op.Item1 == ' ') { ops.AddRange(added); added.Clear(); }
+            ops.Add(op);
         }
+        ops.AddRange(added);
+        ops.AddRange(x[^suf..].Select(l => (' ', l)));
         return ops;
     }
 

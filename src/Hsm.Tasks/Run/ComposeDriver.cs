@@ -84,6 +84,12 @@ public sealed class ComposeDriver
     public ToolResult Run(IEnumerable<string> sub, CancellationToken cancel, TimeSpan? timeout = null, Action<string>? onLine = null) =>
         ToolRunner.Run(Command[0], Args(sub), ProjectDirectory, cancel, null, new ToolOptions(timeout ?? TimeSpan.FromMinutes(10)), onLine);
 
+    /// <summary>What the docker CLI says without its Compose plugin: `compose` is no command, so it rejects the command or Compose's first flag.</summary>
+    private static readonly string[] NoComposePlugin = { "unknown command: docker compose", "unknown flag: --project-directory", "is not a docker command", "unknown command \"compose\"" };
+
+    /// <summary>What Compose says when the engine does not answer (or an old CLI rejects Compose's -f).</summary>
+    private static readonly string[] NoEngine = { "Cannot connect to the Docker daemon", "error during connect", "docker.sock: connect", "unknown shorthand flag: 'f'" };
+
     /// <summary>HSM6001 when Compose cannot be started or the engine does not answer; null otherwise.</summary>
     public Diagnostic? EngineProblem(ToolResult r, SourceSpan span)
     {
@@ -91,14 +97,10 @@ public sealed class ComposeDriver
             return new Diagnostic(Codes.EngineUnavailable, Severity.Error,
                 $"The container engine's Compose command '{string.Join(' ', Command)}' could not be started ({r.StartError}). Install Docker with the Compose plugin (or Podman), or set HsmComposeCommand.", span);
         var o = r.Output;
-        // The docker CLI without its Compose plugin: `compose` is no command, so it rejects Compose's first flag.
-        if (r.ExitCode != 0 && (o.Contains("unknown command: docker compose", StringComparison.Ordinal) || o.Contains("unknown flag: --project-directory", StringComparison.Ordinal)
-                                || o.Contains("is not a docker command", StringComparison.Ordinal) || o.Contains("unknown command \"compose\"", StringComparison.Ordinal)))
+        if (r.ExitCode != 0 && NoComposePlugin.Any(m => o.Contains(m, StringComparison.Ordinal)))
             return new Diagnostic(Codes.EngineUnavailable, Severity.Error,
                 $"'{string.Join(' ', Command)}' is not available: the '{Command[0]}' command has no Compose plugin ({o.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0)}). Install Docker Compose v2 (the docker-compose-plugin package, or Docker Desktop), or set HsmComposeCommand (for example to 'docker-compose' or 'podman compose').", span);
-        if (r.ExitCode != 0 && (o.Contains("Cannot connect to the Docker daemon", StringComparison.Ordinal) || o.Contains("error during connect", StringComparison.Ordinal)
-                                || o.Contains("docker.sock: connect", StringComparison.Ordinal) || o.Contains("is not a docker command", StringComparison.Ordinal)
-                                || o.Contains("unknown command \"compose\"", StringComparison.Ordinal) || o.Contains("unknown shorthand flag: 'f'", StringComparison.Ordinal)))
+        if (r.ExitCode != 0 && NoEngine.Any(m => o.Contains(m, StringComparison.Ordinal)))
             return new Diagnostic(Codes.EngineUnavailable, Severity.Error,
                 $"The container engine is not available to '{string.Join(' ', Command)}': {Trim(o)} Start the engine (Docker Desktop, dockerd, or podman), check DOCKER_HOST, or set HsmComposeCommand.", span);
         return null;
