@@ -67,19 +67,18 @@ public static class Templates
             // else quoted, so `--name "x: y"` or `--name "# c"` is that name, not broken YAML or null.
             var nameText = rel == "hsm.yaml" ? Editing.YamlEditor.Scalar(name) : name;
             var body = text ? Encoding.UTF8.GetString(content).Replace(NameToken, nameText).Replace(VersionToken, SdkVersion) : "";
-            if (rel is ".gitignore" or ".gitattributes" && File.Exists(path))
+            if (rel is ".gitignore" or ".gitattributes" && Workspace.ReadText(path, rel, "a text file") is { } existing)
             {
-                var existing = File.ReadAllText(path);
                 var have = existing.Split('\n').Select(l => l.Trim()).ToHashSet();
                 var missing = body.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0 && !have.Contains(l.Trim())).ToList();
                 if (missing.Count == 0) continue;
                 var add = (existing.Length > 0 && !existing.EndsWith('\n') ? "\n" : "") + string.Concat(missing.Select(l => l + "\n"));
-                File.AppendAllText(path, add);
+                Workspace.WriteAtomically(path, Encoding.UTF8.GetBytes(existing + add), directory);
                 report.Add($"  {rel}: added {missing.Count} line(s)");
                 continue;
             }
             if (File.Exists(path)) { report.Add($"  {rel}: exists, kept"); continue; }
-            Workspace.WriteAtomically(path, Encoding.UTF8.GetBytes(body));
+            Workspace.WriteAtomically(path, Encoding.UTF8.GetBytes(body), directory);
             report.Add($"  {rel}");
         }
         report.Insert(0, $"Created the Hsm project '{name}' in {directory}:");

@@ -155,18 +155,25 @@ public sealed class Workspace
             Out.Write(UnifiedDiff.Create(original.Text, edited.Text, Label(path)));
             return true;
         }
-        WriteAtomically(path, edited.ToBytes());
+        WriteAtomically(path, edited.ToBytes(), Directory);
         return true;
     }
 
     /// <summary>
     /// Writes a file through a temporary file in the same folder and a rename (no half-written file). As the build's
     /// commit does (design §9): a symlinked file is written through to its final target (the link stays a link), and
-    /// a read-only file is refused (HSM4031), never replaced behind the user's back by the rename.
+    /// a read-only file is refused (HSM4031), never replaced behind the user's back by the rename. Where the bytes
+    /// land (the real path, after every link) must lie inside one of <paramref name="within"/> — the project
+    /// directory, and for registry commands the registry folders — else HSM4012 and nothing is written: a link
+    /// committed in a pull request (hsm.yaml, a registry file, .gitignore) cannot make a command write elsewhere.
     /// </summary>
-    public static void WriteAtomically(string path, byte[] bytes)
+    public static void WriteAtomically(string path, byte[] bytes, params string[] within)
     {
         var d = new DiagnosticBag();
+        var real = Paths.ProjectPaths.RealPath(path);
+        if (!within.Any(w => Paths.ProjectPaths.IsInside(w, Path.GetDirectoryName(real)!)))
+            throw new CliError(Codes.OutsideProject, new SourceSpan(Path.GetFileName(path), 0, 0),
+                $"'{path}' leads to '{real}' (through a symbolic link), outside {(within.Length == 1 ? $"'{within[0]}'" : "the project directory and the registry folders")}; hsm writes only inside them, so nothing was changed. Replace the link with the file itself.");
         if (!Hsm.IO.WriteTarget.CheckWritable(path, delete: false, p => p, d)) throw new CliError(d.Items);
         path = Hsm.IO.WriteTarget.Resolve(path);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;

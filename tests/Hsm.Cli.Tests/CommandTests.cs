@@ -93,6 +93,12 @@ public class CommandTests
         var text = p.Read(".gitignore");
         Assert.StartsWith("# mine\nobj/\nbin/\n", text);
         Assert.Single(Regex.Matches(text, "^obj/$", RegexOptions.Multiline));
+        // A last line without its line break gets one before the added lines.
+        File.WriteAllText(Path.Combine(p.Dir, ".gitattributes"), "*.png binary");
+        File.Delete(Path.Combine(p.Dir, "hsm.yaml"));
+        p.Ok("init");
+        Assert.StartsWith("*.png binary\n", p.Read(".gitattributes"));
+        Assert.Empty(Directory.GetFiles(p.Dir, "*.tmp"));
     }
 
     [Fact]
@@ -425,6 +431,77 @@ public class CommandTests
         var (code, _, err) = run.Result;
         Assert.Equal(1, code);
         Assert.Contains("error HSM1035", err);
+    }
+
+    /// <summary>
+    /// Design §9 (hsm writes only inside the project and the folders it manages): a file a command writes that is a
+    /// symbolic link leading out of the project (and, for registry commands, the registry folders) — committed in a
+    /// pull request, dangling or not — is HSM4012 and nothing is written; the link and its target stay as they were.
+    /// </summary>
+    [Theory]
+    [InlineData("hsm.yaml", true, "add", "redis")]
+    [InlineData("hsm-registry/services/redis.yaml", true, "registry", "implies", "add", "redis", "service:qdrant")]
+    [InlineData("hsm-registry/services/postgres.yaml", false, "registry", "add", "service", "postgres", "--image", "postgres:16", "--force")]
+    [InlineData("hsm.proj.user", true, "mode", "redis", "dev", "--local")]
+    [InlineData("hsm.proj.user", false, "mode", "redis", "dev", "--local")]
+    public void A_written_file_linked_out_of_the_project_is_HSM4012_and_nothing_changes(string file, bool targetExists, params string[] args)
+    {
+        if (OperatingSystem.IsWindows()) return; // symbolic links need a privilege there
+        using var p = new CliProject().WithStack();
+        using var outside = new CliProject();
+        var path = Path.Combine(p.Dir, file);
+        var target = Path.Combine(outside.Dir, "elsewhere.yaml");
+        if (targetExists) File.WriteAllText(target, file.EndsWith(".user") ? "<Project>\n</Project>\n" : File.ReadAllText(path));
+        File.Delete(path);
+        File.CreateSymbolicLink(path, target);
+        var before = targetExists ? File.ReadAllBytes(target) : null;
+        var manifest = File.Exists(Path.Combine(p.Dir, "hsm.yaml")) ? p.Bytes("hsm.yaml") : null;
+
+        var (code, _, err) = p.Run(args);
+        Assert.Equal(1, code);
+        Assert.Contains("error HSM4012", err);
+        Assert.Contains("symbolic link", err);
+        Assert.Equal(before, File.Exists(target) ? File.ReadAllBytes(target) : null);
+        Assert.Equal(target, new FileInfo(path).LinkTarget);
+        if (file != "hsm.yaml") Assert.Equal(manifest, p.Bytes("hsm.yaml"));
+        Assert.Empty(Directory.GetFiles(outside.Dir, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void A_registry_file_linked_inside_the_registry_is_written_through()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var p = new CliProject().WithStack();
+        var path = Path.Combine(p.Dir, "hsm-registry", "services", "redis.yaml");
+        var shared = Path.Combine(p.Dir, "hsm-registry", "shared-redis.yml");
+        File.Move(path, shared);
+        File.CreateSymbolicLink(path, Path.Combine("..", "shared-redis.yml"));
+        p.Ok("registry", "implies", "add", "redis", "service:qdrant");
+        Assert.Contains("service:qdrant", File.ReadAllText(shared));
+        Assert.NotNull(new FileInfo(path).LinkTarget);
+    }
+
+    /// <summary>`hsm init` adds its lines to an existing .gitignore/.gitattributes: never through a link out of the
+    /// folder (HSM4012), never by blocking on a FIFO (HSM1035), the file replaced atomically.</summary>
+    [Theory]
+    [InlineData(".gitignore", "link")]
+    [InlineData(".gitattributes", "link")]
+    [InlineData(".gitignore", "fifo")]
+    public void Init_never_appends_through_a_link_out_of_the_folder_or_blocks_on_a_fifo(string file, string kind)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var p = new CliProject();
+        using var outside = new CliProject();
+        var target = Path.Combine(outside.Dir, "profile");
+        File.WriteAllText(target, "export X=1\n");
+        if (kind == "link") File.CreateSymbolicLink(Path.Combine(p.Dir, file), target);
+        else using (var mk = System.Diagnostics.Process.Start("mkfifo", new[] { Path.Combine(p.Dir, file) })) mk.WaitForExit();
+        var run = Task.Run(() => p.Run("init"));
+        Assert.True(run.Wait(TimeSpan.FromMinutes(2)), "hsm init blocked");
+        var (code, _, err) = run.Result;
+        Assert.Equal(1, code);
+        Assert.Contains(kind == "link" ? "error HSM4012" : "error HSM1035", err);
+        Assert.Equal("export X=1\n", File.ReadAllText(target));
     }
 
     [Fact]

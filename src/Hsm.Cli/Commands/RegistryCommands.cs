@@ -251,7 +251,7 @@ public static class RegistryCommands
         if (other is { } o && registry.Exists(o, name))
             throw new CliError(Codes.NameClash, new SourceSpan(ws.Label(Common.FileOf(registry, o, name)!), 1, 1), $"'{name}' is already a {Common.KindWord(o)}; libraries and services share one namespace.");
         CheckLoads(kind, name, text, label);
-        Workspace.WriteAtomically(path, Encoding.UTF8.GetBytes(text));
+        Workspace.WriteAtomically(path, Encoding.UTF8.GetBytes(text), ws.Directory, folder);
         ws.Out.WriteLine($"Wrote {label}.");
         return Cli.Ok;
     }
@@ -377,7 +377,7 @@ public static class RegistryCommands
             object value = t.StartsWith("service:", StringComparison.Ordinal)
                 ? new YFlow(v.Length == 0 ? new YMap() : new YMap { { "params", Params(v) } })
                 : v.Length == 1 ? v[0] : new YFlow(new YList(v));
-            return EditRegistryFile(ws, kind, file, o, (doc, container, ed) =>
+            return EditRegistryFile(ws, registry.Folders, kind, file, o, (doc, container, ed) =>
             {
                 var implies = container.Get("implies");
                 if (implies is null) return ed.Insert(container, "implies", container.Flow ? new YFlow(new YMap { { t, value } }) : new YMap { { t, value } }, null, "conflicts", "dependencies");
@@ -409,7 +409,7 @@ public static class RegistryCommands
             var (registry, _) = ws.LoadRegistry();
             var n = r.GetValue(name)!; var t = r.GetValue(target)!; var o = r.GetValue(option);
             var (kind, file) = Owner(ws, registry, n, o);
-            return EditRegistryFile(ws, kind, file, o, (doc, container, ed) =>
+            return EditRegistryFile(ws, registry.Folders, kind, file, o, (doc, container, ed) =>
             {
                 var im = container.Get("implies")?.Value as PMap;
                 if (im?.Get(t) is null) throw new CliError(Codes.NotInRegistry, new SourceSpan(ws.Label(file), 1, 1), $"'{n}'{(o != null ? $" option '{o}'" : "")} has no implies entry '{t}'.{Suggest.DidYouMean(t, im?.Entries.Select(e => e.Key.Value) ?? Array.Empty<string>())}");
@@ -420,7 +420,7 @@ public static class RegistryCommands
         return cmd;
     }
 
-    private static int EditRegistryFile(Workspace ws, ComponentKind kind, string file, string? option, Func<YamlText, PMap, YamlEditor, YamlText> edit)
+    private static int EditRegistryFile(Workspace ws, IReadOnlyList<string> folders, ComponentKind kind, string file, string? option, Func<YamlText, PMap, YamlEditor, YamlText> edit)
     {
         var label = ws.Label(file);
         var doc = Workspace.ReadYaml(file, label);
@@ -436,7 +436,7 @@ public static class RegistryCommands
         if (SafeYamlLoader.LoadText(edited.Text, label, after) is { } r1) ManifestParser.Parse(kind, stem, r1, label, after);
         if (after.HasErrors || after.Items.Count(x => x.Severity == Severity.Warning) > before.Items.Count(x => x.Severity == Severity.Warning))
             throw new CliError(after.Items.Where(x => x.Severity != Severity.Message).Prepend(new Diagnostic(Codes.RegistryFileInvalid, Severity.Error, "The edited registry file would not load cleanly; nothing was written.", new SourceSpan(label, 1, 1))));
-        Workspace.WriteAtomically(file, edited.ToBytes());
+        Workspace.WriteAtomically(file, edited.ToBytes(), [ws.Directory, .. folders]);
         ws.Out.WriteLine($"Updated {label}.");
         return Cli.Ok;
     }
