@@ -152,6 +152,14 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
             Assert.True(Alive(workerPid));
             Assert.Equal(3, Containers(s.Name).Count);
 
+            // The user's own services are streamed too; a container that stops while the stack runs is reported, as
+            // `docker compose up` does, and the rest keeps running.
+            WaitFor(run, log, "client | hsm-http: listening on 8080", ReadyGuard);
+            Assert.Equal(0, SharedTools.Run("docker", new[] { "kill", s.Name + "-client-1" }).ExitCode);
+            WaitFor(run, log, "hsm: client: exited with code 137", ReadyGuard);
+            Assert.False(run.HasExited);
+            Assert.True(Alive(workerPid));
+
             // Ctrl+C: a terminal sends SIGINT to the whole foreground process group.
             watch.Restart();
             Assert.Equal(0, SharedTools.Run("kill", new[] { "-INT", "--", "-" + run.Id }).ExitCode);

@@ -59,10 +59,26 @@ public sealed class StackRunner
             return false;
         }
         var logs = failed.State is null ? "(no container)" : Tail(Compose.Tail(failed.Name, 20), 20);
-        var what = failed.State is null ? "has no container" : $"is {failed.State.Describe()}";
+        // A container that never ran (created, or none) could not be started: say so, and why when Compose's words tell.
+        var headline = failed.State is null || failed.State.State == "created"
+            ? $"Service '{failed.Name}' could not be started{(failed.State is null ? " (it has no container)" : "")}.{StartHint(up.Output)}"
+            : $"Service '{failed.Name}' did not become healthy: it is {failed.State.Describe()}.";
         d.Error(Codes.ServiceNotHealthy, _plan.ComposeSpan(failed.Name),
-            $"Service '{failed.Name}' did not become healthy: it {what}. Compose said:\n{composeOut}\nLast log lines of '{failed.Name}':\n{(logs.Length == 0 ? "(none)" : logs)}");
+            $"{headline} Compose said:\n{composeOut}\nLast log lines of '{failed.Name}':\n{(logs.Length == 0 ? "(none)" : logs)}");
         return false;
+    }
+
+    /// <summary>What the engine's words mean for a container that could not start (a busy host port, an image that is not there); "" when they say nothing known.</summary>
+    internal string StartHint(string output)
+    {
+        if (output.Contains("address already in use", StringComparison.OrdinalIgnoreCase) || output.Contains("port is already allocated", StringComparison.OrdinalIgnoreCase))
+            return " A host port it publishes is already in use on this machine (by another program or container): free it, or change the host side of the service's `ports`.";
+        if (output.Contains("No such image", StringComparison.OrdinalIgnoreCase) && string.Equals(_plan.Settings.Pull, "never", StringComparison.OrdinalIgnoreCase))
+            return " Its image is not on this machine and -p:HsmPull=never forbids pulling it: pull or build the image first, or drop HsmPull.";
+        if (output.Contains("pull access denied", StringComparison.OrdinalIgnoreCase) || output.Contains("manifest unknown", StringComparison.OrdinalIgnoreCase)
+            || output.Contains(" Error Get ", StringComparison.Ordinal) || output.Contains("error pulling", StringComparison.OrdinalIgnoreCase))
+            return " Its image could not be pulled: check the image reference in the registry file, the network and `docker login`.";
+        return "";
     }
 
     /// <summary>HsmUp: containers healthy, then each uv-runtime process started detached (pid and log under obj/hsm/run/).</summary>
@@ -141,6 +157,7 @@ public sealed class StackRunner
         var watch = Stopwatch.StartNew();
         _progress($"hsm: starting the stack ({Summary()}); Ctrl+C stops it");
         var followers = new List<Process>();
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancel); // Ctrl+C, or the stack being stopped
         var processes = new List<(ProcessSpec Spec, Process Process)>();
         bool startedContainers = false;
         try
@@ -149,7 +166,9 @@ public sealed class StackRunner
             {
                 startedContainers = true;
                 if (!UpContainers(d, cancel)) return 1;
-                foreach (var c in _plan.Containers) followers.Add(Follow(c.Name, log));
+                // Every service of the Compose project: hsm's and those of the user's own Compose file (an app that reads .env.hsm).
+                var services = _plan.Containers.Select(c => c.Name).Concat(Compose!.Ps(cancel).States?.Select(x => x.Service) ?? []).Distinct(StringComparer.Ordinal);
+                foreach (var name in services) followers.Add(Follow(name, log, stopping.Token));
             }
             if (cancel.IsCancellationRequested) return 0;
             if (!CheckUv(d)) return 1;
@@ -166,8 +185,31 @@ public sealed class StackRunner
                 var name = p.Name;
                 proc.Exited += (_, _) => { if (!cancel.IsCancellationRequested) _progress($"hsm: {name}: exited with code {SafeExitCode(proc)}"); };
             }
+            // As for HsmUp, a process counts as started when it is still alive ProcessSettle later: one that exits
+            // at once (a wrong command, a crash on import) means the stack could not start — stop it, exit 1.
+            if (processes.Count > 0 && cancel.WaitHandle.WaitOne(ProcessSettle)) return 0;
+            if (processes.FirstOrDefault(x => x.Process.HasExited) is { Process: not null } dead)
+            {
+                dead.Process.WaitForExit(); // the last lines of its output reach the log first
+                d.Error(Codes.ProcessFailed, new SourceSpan(dead.Spec.RegistryFile, 0, 0),
+                    $"Service '{dead.Spec.Name}' exited right after it started (exit code {SafeExitCode(dead.Process)}); its output is above, prefixed '{dead.Spec.Name} |'.");
+                return 1;
+            }
             _progress($"hsm: stack ready in {watch.Elapsed.TotalSeconds:0.0} s; Ctrl+C stops it");
-            cancel.WaitHandle.WaitOne();
+            // Like `docker compose up`: a service that stops later is reported and the rest keeps running; with no
+            // container to keep running, the run ends when the last process has exited (1 if any failed).
+            while (!cancel.WaitHandle.WaitOne(250))
+            {
+                if (_plan.Containers.Count > 0 || processes.Any(x => !x.Process.HasExited)) continue;
+                foreach (var (spec, proc) in processes)
+                {
+                    proc.WaitForExit();
+                    if (proc.ExitCode != 0)
+                        d.Error(Codes.ProcessFailed, new SourceSpan(spec.RegistryFile, 0, 0), $"Service '{spec.Name}' exited with code {proc.ExitCode}; its output is above, prefixed '{spec.Name} |'.");
+                }
+                _progress("hsm: every process has exited");
+                return d.HasErrors ? 1 : 0;
+            }
             return 0;
         }
         catch (OperationCanceledException)
@@ -176,12 +218,14 @@ public sealed class StackRunner
         }
         finally
         {
+            stopping.Cancel();
             if (cancel.IsCancellationRequested) _progress("hsm: stopping the stack...");
             foreach (var (spec, p) in processes)
             {
+                var running = !p.HasExited;
                 ProcessRunner.StopAttached(p, StopGrace);
                 File.Delete(Processes.PidFile(spec.Name));
-                _progress($"hsm: {spec.Name}: stopped");
+                if (running) _progress($"hsm: {spec.Name}: stopped");
             }
             if (startedContainers && Compose != null && !d.Items.Any(x => x.Code == Codes.EngineUnavailable)) // no engine: nothing started, nothing to stop
             {
@@ -196,8 +240,12 @@ public sealed class StackRunner
 
     private static string SafeExitCode(Process p) { try { return p.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture); } catch (InvalidOperationException) { return "?"; } }
 
-    /// <summary>`compose logs --follow` for one service, each line to the log with its prefix.</summary>
-    private Process Follow(string service, ServiceLog log)
+    /// <summary>
+    /// `compose logs --follow` for one service, each line to the log with its prefix. It ends when the container
+    /// stops: then, unless the stack is being stopped, the container's state is reported (`hsm: redis: exited with
+    /// code 137`), as `docker compose up` does; the rest keeps running.
+    /// </summary>
+    private Process Follow(string service, ServiceLog log, CancellationToken cancel)
     {
         var psi = new ProcessStartInfo(Compose!.Command[0])
         {
@@ -205,7 +253,14 @@ public sealed class StackRunner
             WorkingDirectory = _plan.ProjectDirectory,
         };
         foreach (var a in Compose.Args(ComposeDriver.LogsArgs(service, follow: true, tail: -1))) psi.ArgumentList.Add(a);
-        var p = new Process { StartInfo = psi };
+        var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        p.Exited += (_, _) =>
+        {
+            if (cancel.IsCancellationRequested) return;
+            var state = Compose.Ps(cancel).States?.FirstOrDefault(x => x.Service == service);
+            if (!cancel.IsCancellationRequested && state is not { Ready: true })
+                _progress($"hsm: {service}: {(state is null ? "container removed" : state.Describe())}");
+        };
         // Compose writes terminal control sequences (line clears) even with --no-color: drop them.
         p.OutputDataReceived += (_, e) => { if (e.Data != null) log.Write(service, Ansi.Replace(e.Data, "")); };
         p.ErrorDataReceived += (_, e) => { if (e.Data != null) log.Write(service, Ansi.Replace(e.Data, "")); };
@@ -254,7 +309,8 @@ public sealed class ServiceLog
         var prefix = service.PadRight(_width) + " | ";
         lock (_gate)
         {
-            if (_colour && _colours.TryGetValue(service, out var c)) _out.WriteLine(c + prefix + "\u001b[0m" + line);
+            if (!_colours.TryGetValue(service, out var c)) _colours[service] = c = Palette[_colours.Count % Palette.Length]; // a service of the user's Compose file
+            if (_colour) _out.WriteLine(c + prefix + "\u001b[0m" + line);
             else _out.WriteLine(prefix + line);
             _out.Flush();
         }

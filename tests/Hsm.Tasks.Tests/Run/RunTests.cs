@@ -177,6 +177,71 @@ public class RunTests
         finally { try { Directory.Delete(dir, true); } catch (IOException) { } }
     }
 
+    /// <summary>
+    /// `dotnet run` with uv-runtime processes only (no engine needed): a process that exits at once means the stack
+    /// could not start (HSM6008, exit 1, what started is stopped); one that ends later is reported, and with no
+    /// container left the run ends when the last process has — 0 when all succeeded, 1 with HSM6008 otherwise.
+    /// </summary>
+    [Theory]
+    [InlineData("echo boom; exit 3", 1, "exited right after it started (exit code 3)")]
+    [InlineData("echo working; sleep 3; echo done", 0, null)]
+    [InlineData("echo working; sleep 3; exit 4", 1, "exited with code 4")]
+    public void Dotnet_run_reports_a_process_that_exits_and_ends_when_nothing_is_left(string script, int code, string? error)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var dir = Path.Combine(Path.GetTempPath(), "hsm-run-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "obj", "hsm"));
+            var uv = Path.Combine(dir, "uv");
+            File.WriteAllText(uv, "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done; shift; exec \"$@\"\n");
+            File.SetUnixFileMode(uv, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var stack = new Hsm.Model.ResolvedStack { ProjectName = "p" };
+            stack.Services.Add(new Hsm.Model.ResolvedService
+            {
+                Name = "worker", Runtime = "uv", RegistryFile = "reg/services/worker.yaml",
+                Source = new Hsm.Model.ServiceSource { Type = "local", Path = "." }, Command = new JsonArray("sh", "-c", script),
+            });
+            File.WriteAllText(Hsm.Model.ResolvedStack.PathIn(Path.Combine(dir, "obj", "hsm")), stack.ToJson());
+            var plan = RunPlan.Load(new RunSettings { ProjectDirectory = dir, IntermediateDirectory = Path.Combine(dir, "obj", "hsm"), ComposePath = Path.Combine(dir, "docker-compose.hsm.yml"), UvPath = uv });
+            var output = new StringWriter();
+            var log = new ServiceLog(output, colour: false, new[] { "worker" });
+            var d = new DiagnosticBag();
+            // Hang guard (generous): the run must end by itself, without Ctrl+C.
+            var run = Task.Run(() => new StackRunner(plan, log.Info).RunForeground(d, log, CancellationToken.None));
+            Assert.True(run.Wait(TimeSpan.FromMinutes(2)), "dotnet run did not end when its only process had exited:\n" + output);
+            Assert.Equal(code, run.Result);
+            Assert.Equal(error is null ? 0 : 1, d.Items.Count(x => x.Severity == Severity.Error));
+            if (error != null)
+            {
+                var e = Assert.Single(d.Items);
+                Assert.Equal(Codes.ProcessFailed, e.Code);
+                Assert.Equal("reg/services/worker.yaml", e.Span.File);
+                Assert.Contains(error, e.Message);
+            }
+            Assert.Contains("worker | " + (script.StartsWith("echo boom") ? "boom" : "working"), output.ToString());
+            Assert.DoesNotContain("stack ready", error?.Contains("right after") == true ? output.ToString() : "");
+            Assert.False(File.Exists(Path.Combine(dir, "obj", "hsm", "run", "worker.pid")));
+        }
+        finally { try { Directory.Delete(dir, true); } catch (IOException) { } }
+    }
+
+    /// <summary>HSM6002 for a container that never ran says why when the engine's words tell (the engine's own words from a real run).</summary>
+    [Theory]
+    [InlineData("Error response from daemon: driver failed programming external connectivity on endpoint h1-redis-1 (042b): Error starting userland proxy: listen tcp4 0.0.0.0:16379: bind: address already in use", null, "host port it publishes is already in use")]
+    [InlineData("Error response from daemon: Bind for 0.0.0.0:6379 failed: port is already allocated", "never", "host port it publishes is already in use")]
+    [InlineData("Error response from daemon: no such image: hsm-test/nothere:7: No such image: hsm-test/nothere:7", "never", "HsmPull=never forbids pulling it")]
+    [InlineData(" redis Error Get \"https://registry-1.docker.io/v2/\": proxyconnect tcp: dial tcp 127.0.0.1:9: connect: connection refused", null, "could not be pulled")]
+    [InlineData("Error response from daemon: pull access denied for nothere, repository does not exist or may require 'docker login'", "missing", "could not be pulled")]
+    [InlineData("container h1-web-1 exited (1)", null, "")]
+    public void A_container_that_could_not_start_is_explained(string output, string? pull, string hint)
+    {
+        var plan = RunPlan.Load(new RunSettings { ProjectDirectory = Path.GetTempPath(), IntermediateDirectory = Path.Combine(Path.GetTempPath(), "hsm-none-" + Guid.NewGuid().ToString("N")), Pull = pull });
+        var text = new StackRunner(plan, _ => { }).StartHint(output);
+        if (hint.Length == 0) Assert.Equal("", text);
+        else Assert.Contains(hint, text);
+    }
+
     private static bool IsZombie(int pid)
     {
         var stat = $"/proc/{pid}/stat";
