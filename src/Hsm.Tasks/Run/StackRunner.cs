@@ -155,11 +155,23 @@ public sealed class StackRunner
     public int RunForeground(DiagnosticBag d, ServiceLog log, CancellationToken cancel)
     {
         var watch = Stopwatch.StartNew();
-        _progress($"hsm: starting the stack ({Summary()}); Ctrl+C stops it");
         var followers = new List<Process>();
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancel); // Ctrl+C, or the stack being stopped
         var processes = new List<(ProcessSpec Spec, Process Process)>();
         bool startedContainers = false;
+        // A process already running from HsmUp (or another `dotnet run`) would run twice, and stopping this run would
+        // drop its pid file and leave it running untracked: refuse before anything starts.
+        foreach (var p in _plan.Processes)
+        {
+            var existing = Processes.Check(p.Name);
+            if (existing.Status == PidStatus.Running)
+            {
+                d.Error(Codes.ProcessFailed, new SourceSpan(p.RegistryFile, 0, 0),
+                    $"Service '{p.Name}' is already running (pid {existing.Pid}, started by HsmUp or another `dotnet run`); nothing was started. Stop it first: `dotnet build -t:HsmDown` (or Ctrl+C in the other `dotnet run`).");
+                return 1;
+            }
+        }
+        _progress($"hsm: starting the stack ({Summary()}); Ctrl+C stops it");
         try
         {
             if (_plan.Containers.Count > 0)

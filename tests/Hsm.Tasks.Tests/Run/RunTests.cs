@@ -189,21 +189,9 @@ public class RunTests
     public void Dotnet_run_reports_a_process_that_exits_and_ends_when_nothing_is_left(string script, int code, string? error)
     {
         if (OperatingSystem.IsWindows()) return;
-        var dir = Path.Combine(Path.GetTempPath(), "hsm-run-" + Guid.NewGuid().ToString("N"));
+        var (dir, plan) = ProcessOnlyStack(script);
         try
         {
-            Directory.CreateDirectory(Path.Combine(dir, "obj", "hsm"));
-            var uv = Path.Combine(dir, "uv");
-            File.WriteAllText(uv, "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done; shift; exec \"$@\"\n");
-            File.SetUnixFileMode(uv, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var stack = new Hsm.Model.ResolvedStack { ProjectName = "p" };
-            stack.Services.Add(new Hsm.Model.ResolvedService
-            {
-                Name = "worker", Runtime = "uv", RegistryFile = "reg/services/worker.yaml",
-                Source = new Hsm.Model.ServiceSource { Type = "local", Path = "." }, Command = new JsonArray("sh", "-c", script),
-            });
-            File.WriteAllText(Hsm.Model.ResolvedStack.PathIn(Path.Combine(dir, "obj", "hsm")), stack.ToJson());
-            var plan = RunPlan.Load(new RunSettings { ProjectDirectory = dir, IntermediateDirectory = Path.Combine(dir, "obj", "hsm"), ComposePath = Path.Combine(dir, "docker-compose.hsm.yml"), UvPath = uv });
             var output = new StringWriter();
             var log = new ServiceLog(output, colour: false, new[] { "worker" });
             var d = new DiagnosticBag();
@@ -224,6 +212,56 @@ public class RunTests
             Assert.False(File.Exists(Path.Combine(dir, "obj", "hsm", "run", "worker.pid")));
         }
         finally { try { Directory.Delete(dir, true); } catch (IOException) { } }
+    }
+
+    /// <summary>
+    /// `dotnet run` while HsmUp's process runs: starting it again would run it twice, and stopping the run would drop
+    /// the pid file and leave the first one running untracked. HSM6008 before anything starts; the first stays tracked.
+    /// </summary>
+    [Fact]
+    public void Dotnet_run_refuses_a_process_that_is_already_running()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var (dir, plan) = ProcessOnlyStack("echo second; exec sleep 600");
+        try
+        {
+            var runner = new StackRunner(plan, _ => { });
+            var (pid, error) = runner.Processes.StartDetached(plan.Processes[0] with { Command = new[] { "sh", "-c", "exec sleep 600" } });
+            Assert.Null(error);
+            var pidFile = File.ReadAllText(Path.Combine(dir, "obj", "hsm", "run", "worker.pid"));
+            var output = new StringWriter();
+            var log = new ServiceLog(output, colour: false, new[] { "worker" });
+            var d = new DiagnosticBag();
+            var run = Task.Run(() => runner.RunForeground(d, log, CancellationToken.None));
+            Assert.True(run.Wait(TimeSpan.FromMinutes(2)), "dotnet run hung");
+            Assert.Equal(1, run.Result);
+            var e = Assert.Single(d.Items);
+            Assert.Equal(Codes.ProcessFailed, e.Code);
+            Assert.Contains($"already running (pid {pid}", e.Message);
+            Assert.DoesNotContain("second", output.ToString());
+            Assert.Equal(pidFile, File.ReadAllText(Path.Combine(dir, "obj", "hsm", "run", "worker.pid")));
+            Assert.Contains("stopped", runner.Processes.Stop("worker", TimeSpan.FromSeconds(30)));
+        }
+        finally { try { Directory.Delete(dir, true); } catch (IOException) { } }
+    }
+
+    /// <summary>A built project (resolved.json) whose only service is a uv-runtime process running <paramref name="script"/>, with a uv stand-in that runs the command.</summary>
+    private static (string Dir, RunPlan Plan) ProcessOnlyStack(string script)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "hsm-run-" + Guid.NewGuid().ToString("N"));
+        var obj = Path.Combine(dir, "obj", "hsm");
+        Directory.CreateDirectory(obj);
+        var uv = Path.Combine(dir, "uv");
+        File.WriteAllText(uv, "#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done; shift; exec \"$@\"\n");
+        File.SetUnixFileMode(uv, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var stack = new Hsm.Model.ResolvedStack { ProjectName = "p" };
+        stack.Services.Add(new Hsm.Model.ResolvedService
+        {
+            Name = "worker", Runtime = "uv", RegistryFile = "reg/services/worker.yaml",
+            Source = new Hsm.Model.ServiceSource { Type = "local", Path = "." }, Command = new JsonArray("sh", "-c", script),
+        });
+        File.WriteAllText(Hsm.Model.ResolvedStack.PathIn(obj), stack.ToJson());
+        return (dir, RunPlan.Load(new RunSettings { ProjectDirectory = dir, IntermediateDirectory = obj, ComposePath = Path.Combine(dir, "docker-compose.hsm.yml"), UvPath = uv }));
     }
 
     /// <summary>HSM6002 for a container that never ran says why when the engine's words tell (the engine's own words from a real run).</summary>
