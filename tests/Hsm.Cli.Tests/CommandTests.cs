@@ -467,6 +467,20 @@ public class CommandTests
         Assert.Empty(Directory.GetFiles(outside.Dir, "*.tmp", SearchOption.AllDirectories));
     }
 
+    [Theory]
+    [InlineData("con")]
+    [InlineData("AUX")]
+    [InlineData("lpt9.tools")]
+    public void Registry_add_refuses_a_name_Windows_reserves(string name)
+    {
+        using var p = new CliProject().WithStack();
+        var (code, _, err) = p.Run("registry", "add", "library", name, "--pypi-version", ">=1");
+        Assert.Equal(1, code);
+        Assert.Contains("error HSM1044", err);
+        Assert.False(File.Exists(Path.Combine(p.Dir, "hsm-registry", "libraries", name + ".yaml")));
+        p.Ok("registry", "add", "library", "my-" + name, "--pypi-version", ">=1"); // only the device name itself
+    }
+
     [Fact]
     public void A_registry_file_linked_inside_the_registry_is_written_through()
     {

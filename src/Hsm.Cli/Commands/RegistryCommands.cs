@@ -241,6 +241,8 @@ public static class RegistryCommands
     {
         if (!RegistryLoader.IsValidName(name) || name.Equals("hsm", StringComparison.OrdinalIgnoreCase))
             throw new CliError(Codes.InvalidName, new SourceSpan("hsm", 0, 0), $"'{name}' is not a valid component name: letters, digits, '.', '_' and '-', at most 63, starting with a letter or digit ('hsm' is reserved).");
+        if (Hsm.Manifest.ComponentName.IsWindowsReserved(name))
+            throw new CliError(Codes.WindowsReservedName, new SourceSpan("hsm", 0, 0), $"'{name}' is a name Windows reserves for a device: its registry file could not be checked out on Windows. Choose another name.");
         var (registry, folder) = LoadForAuthoring(ws);
         var path = Path.Combine(folder, RegistryLoader.FolderOf(kind), name + ".yaml");
         var label = ws.Label(path);

@@ -49,6 +49,7 @@ public static class Codes
     public const string RiskySetting = "HSM1041";
     public const string ComposeFileKey = "HSM1042";
     public const string InvalidPort = "HSM1043";
+    public const string WindowsReservedName = "HSM1044";
 
     // 2xxx: resolution
     public const string ImpliedConflict = "HSM2001";

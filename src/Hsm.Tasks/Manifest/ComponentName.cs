@@ -13,4 +13,15 @@ public static partial class ComponentName
     private static partial Regex Pattern();
 
     public static bool IsValid(string name) => Pattern().IsMatch(name.ToLowerInvariant());
+
+    /// <summary>
+    /// True for a name Windows reserves as a file name whatever the extension (CON, PRN, AUX, NUL, COM0–9, LPT0–9, any
+    /// case, before the first '.'): a registry file or a clone folder of that name cannot be checked out there.
+    /// </summary>
+    public static bool IsWindowsReserved(string name)
+    {
+        var stem = name.Split('.')[0].ToLowerInvariant();
+        return stem is "con" or "prn" or "aux" or "nul"
+            || stem.Length == 4 && (stem.StartsWith("com", StringComparison.Ordinal) || stem.StartsWith("lpt", StringComparison.Ordinal)) && char.IsAsciiDigit(stem[3]);
+    }
 }

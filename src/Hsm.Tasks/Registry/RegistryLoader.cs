@@ -95,6 +95,8 @@ public sealed class RegistryLoader
                     _d.Error(Codes.InvalidName, new SourceSpan(_label(file), 1, 1), $"Registry file name '{fileName}' is not a valid component name (letters, digits, '.', '_', '-'; at most 63; starting with a letter or digit).");
                     continue;
                 }
+                if (ComponentName.IsWindowsReserved(stem))
+                    _d.Warning(Codes.WindowsReservedName, new SourceSpan(_label(file), 1, 1), $"'{stem}' is a name Windows reserves for a device ({stem.Split('.')[0].ToUpperInvariant()}): '{fileName}' cannot be checked out on Windows (git fails there). Rename the component if the project is used on Windows.");
                 var key = (kind, NormalizeName(kind, stem));
                 if (seenHere.TryGetValue(key, out var other))
                 {
