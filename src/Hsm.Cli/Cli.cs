@@ -103,7 +103,8 @@ public sealed class Cli
         {
             if (d.Severity == Severity.Message) continue;
             error |= d.Severity == Severity.Error;
-            (d.Severity == Severity.Error ? Err : Out).WriteLine(d.ToString());
+            // A diagnostic about no file (a property, --registry) is the tool's own, as MSBuild prints it for a task.
+            (d.Severity == Severity.Error ? Err : Out).WriteLine(string.IsNullOrEmpty(d.Span.File) ? d with { Span = new SourceSpan("hsm", 0, 0) } : d);
         }
         return error ? Failed : Ok;
     }

@@ -108,7 +108,13 @@ public sealed class Workspace
     }
 
     /// <summary>The registry folders of this project (no file parsed yet).</summary>
-    public RegistryLoader Registry(ProjectManifest? manifest, DiagnosticBag d) => Pipeline.OpenRegistry(Inputs(ManifestPath), manifest, d);
+    public RegistryLoader Registry(ProjectManifest? manifest, DiagnosticBag d)
+    {
+        var registry = Pipeline.OpenRegistry(Inputs(ManifestPath), manifest, d);
+        // A registry folder that does not exist is the cause of every lookup that follows: say that, not "no 'redis' in the registry".
+        if (d.Items.Any(x => x.Code == Codes.RegistryMissing)) throw new CliError(d.Items.Where(x => x.Code == Codes.RegistryMissing));
+        return registry;
+    }
 
     /// <summary>The registry of the project as it is on disk (for search, show, completion and add).</summary>
     public (RegistryLoader Registry, ProjectManifest? Manifest) LoadRegistry()
@@ -120,9 +126,7 @@ public sealed class Workspace
             var root = SafeYamlLoader.LoadFile(ManifestPath, "hsm.yaml", d);
             manifest = root is null ? null : ManifestReader.Read(root, "hsm.yaml", new DiagnosticBag());
         }
-        var registry = Registry(manifest, d);
-        if (d.Items.Any(x => x.Code == Codes.RegistryMissing)) throw new CliError(d.Items.Where(x => x.Code == Codes.RegistryMissing));
-        return (registry, manifest);
+        return (Registry(manifest, d), manifest);
     }
 
     /// <summary>

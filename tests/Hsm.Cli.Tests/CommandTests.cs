@@ -468,6 +468,18 @@ public class CommandTests
     }
 
     [Theory]
+    [InlineData("registry", "validate")]
+    [InlineData("add", "redis")]
+    [InlineData("search", "redis")]
+    public void A_registry_folder_that_does_not_exist_is_HSM1025_from_hsm(params string[] args)
+    {
+        using var p = new CliProject().WithStack();
+        var (code, _, err) = p.Run(args.Concat(new[] { "--registry", Path.Combine(p.Dir, "nowhere") }).ToArray());
+        Assert.Equal(1, code);
+        Assert.StartsWith("hsm: error HSM1025: The registry folder 'nowhere' (from HsmRegistryPath) does not exist.", err);
+    }
+
+    [Theory]
     [InlineData("con")]
     [InlineData("AUX")]
     [InlineData("lpt9.tools")]
