@@ -2,9 +2,8 @@ namespace Hsm.Diagnostics;
 
 /// <summary>
 /// Every diagnostic code Hsm can emit. 1xxx manifest and registry, 2xxx resolution, 3xxx staging and
-/// sync, 4xxx commit and IO, 5xxx host and tools, 6xxx running the stack, 9xxx internal. Each has docs/errors/HSMnnnn.md
-/// sync, 4xxx commit and IO, 5xxx host and tools, 7xxx publishing, 9xxx internal. Each has docs/errors/HSMnnnn.md
-/// sync, 4xxx commit and IO, 5xxx host and tools, 8xxx command line, 9xxx internal. Each has docs/errors/HSMnnnn.md
+/// sync, 4xxx commit and IO, 5xxx host and tools, 6xxx running the stack, 7xxx publishing, 8xxx command line,
+/// 9xxx internal. Each has docs/errors/HSMnnnn.md
 /// (a test keeps the two in step). Retired codes are never reused.
 /// </summary>
 public static class Codes

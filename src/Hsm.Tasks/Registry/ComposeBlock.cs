@@ -52,10 +52,68 @@ public static class ComposeBlock
             else if (k.Value == "build")
                 CheckBuildPaths(v, service, d);
             else if (k.Value == "ports" && v is YSequence ports) // the short syntax, as the service's own ports are checked
+            {
                 foreach (var p in ports.Items.OfType<YScalar>().Where(p => !p.IsNull))
                     if (Grammars.CheckPort(p.Value) is { } bad)
                         d.Error(Codes.InvalidPort, p.Span, $"'compose.ports: {p.Value}' is not valid: {bad}.");
+            }
+            else if (k.Value == "healthcheck" && v is YMapping hc)
+                CheckHealthcheck(hc, "compose.healthcheck", service, d);
+            else if (v is YScalar scalar && ValueRule(k.Value) is { } rule)
+                CheckValue(scalar, "compose." + k.Value, rule, service, d);
         }
+    }
+
+    /// <summary>
+    /// The values of a healthcheck (the service's own <c>healthcheck:</c> or <c>compose.healthcheck</c>) that Compose
+    /// decodes only when it loads the file for <c>up</c> — after hsm wrote it, and past <c>config --no-interpolate</c>:
+    /// durations (<c>interval: 5x</c>, or <c>5</c> without a unit) and <c>retries</c>.
+    /// </summary>
+    public static void CheckHealthcheck(YMapping healthcheck, string where, string service, DiagnosticBag d)
+    {
+        foreach (var (k, v) in healthcheck.Entries)
+            if (v is YScalar s && (k.Value is "interval" or "timeout" or "start_period" or "start_interval" ? Rule.Duration : k.Value == "retries" ? Rule.Integer : (Rule?)null) is { } rule)
+                CheckValue(s, $"{where}.{k.Value}", rule, service, d);
+    }
+
+    enum Rule { Duration, ByteSize, Number, Integer, Restart, PullPolicy }
+
+    static Rule? ValueRule(string key) => key switch
+    {
+        "stop_grace_period" => Rule.Duration,
+        "mem_limit" or "mem_reservation" or "memswap_limit" or "shm_size" => Rule.ByteSize,
+        "cpus" => Rule.Number,
+        "scale" => Rule.Integer,
+        "restart" => Rule.Restart,
+        "pull_policy" => Rule.PullPolicy,
+        _ => null,
+    };
+
+    /// <summary>A duration as Go's time.ParseDuration reads it (Compose's decoder): numbers with units, "0" alone.</summary>
+    static readonly System.Text.RegularExpressions.Regex Duration = new(@"^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    /// <summary>A size as go-units' RAMInBytes reads it (512m, 1.5g, 1gb, 2 GiB), or a plain integer of bytes (-1: unlimited swap).</summary>
+    static readonly System.Text.RegularExpressions.Regex ByteSize = new(@"^(-?\d+|(\d+(\.\d+)*) ?[kKmMgGtTpP]?[iI]?[bB]?)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    static readonly System.Text.RegularExpressions.Regex Restart = new(@"^(no|always|unless-stopped|on-failure(:\d+)?)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    /// <summary>compose-spec's pattern for pull_policy, anchored.</summary>
+    static readonly System.Text.RegularExpressions.Regex PullPolicy = new(@"^(always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    static void CheckValue(YScalar v, string key, Rule rule, string service, DiagnosticBag d)
+    {
+        var text = v.Value.Trim();
+        if (v.IsNull || text.Contains('$')) return; // Compose interpolates ${VAR} first: its value is not known here
+        var (ok, expected) = rule switch
+        {
+            // (an unquoted number is a YAML number, which Compose's schema refuses for a duration: even 0)
+            Rule.Duration => (Duration.IsMatch(text) && !(v.Plain && double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out _)),
+                "a duration with units, e.g. 30s, 1m30s, 500ms (Compose reads it as Go does: ns, us, ms, s, m, h)"),
+            Rule.ByteSize => (ByteSize.IsMatch(text), "a size, e.g. 512m, 1.5g, 1gb, or a number of bytes"),
+            Rule.Number => (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _), "a number, e.g. 0.5 or 2"),
+            Rule.Integer => (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 0, "a whole number, 0 or more"),
+            Rule.Restart => (Restart.IsMatch(text), "no, always, on-failure, on-failure:<retries> or unless-stopped"),
+            _ => (PullPolicy.IsMatch(text), "always, never, missing, build, if_not_present, refresh, daily, weekly or every_<n><w|d|h|m|s>"),
+        };
+        if (!ok)
+            d.Error(Codes.InvalidValue, v.Span, $"service '{service}': '{key}: {v.Value}' is not a value Compose accepts: expected {expected}. 'docker compose up' would fail on it.");
     }
 
     static void CheckBuildPaths(YNode build, string service, DiagnosticBag d)

@@ -77,7 +77,8 @@ public static class ManifestParser
         m.Env.AddRange(Pairs(CheckedEnv(r.ScalarMap("env"), "env", d)));
         m.EnvFiles.AddRange(Names(r.ScalarList("env_file", allowSingle: true)).Select(p => new Located<string>(NormalizePath(p.Value), p.Span)));
         m.Healthcheck = r.Json("healthcheck");
-        if (r.Node("healthcheck") is { } hc and not YMapping) d.Error(Codes.WrongType, hc.Span, "'healthcheck' must be a map (test, interval, retries, ...).");
+        if (r.Node("healthcheck") is YMapping hcMap) ComposeBlock.CheckHealthcheck(hcMap, "healthcheck", stem, d);
+        else if (r.Node("healthcheck") is { } hc) d.Error(Codes.WrongType, hc.Span, "'healthcheck' must be a map (test, interval, retries, ...).");
         m.Command = r.Json("command");
         if (r.Node("command") is YMapping cm) d.Error(Codes.WrongType, cm.Span, "'command' must be a string or a list of strings.");
         if (r.Node("compose") is { } compose)
