@@ -291,9 +291,12 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
         try
         {
             var p = s.Project;
+            // The service prints a value of its env file as it fails: the last log lines hsm quotes never show it (design §9).
+            p.Write("config/web.env", "API_TOKEN=tok-5f1e2d-never-in-a-log\n");
             p.Write("reg/services/web.yaml", """
                 depends_on: [redis]
-                command: ["sh", "-c", "echo web-is-broken-on-purpose; exec sleep 600"]
+                env_file: [config/web.env]
+                command: ["sh", "-c", "echo web-is-broken-on-purpose with $$API_TOKEN; exec sleep 600"]
                 healthcheck: { test: ["CMD", "false"], interval: 1s, retries: 2 }
                 sources:
                   prod: { type: docker-image, image: "hsm-test/http:1" }
@@ -303,7 +306,8 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
             var e = Assert.Single(r.Errors);
             Assert.Equal("HSM6002", e.Code);
             Assert.Contains("Service 'web' did not become healthy", e.Text);
-            Assert.Contains("web-is-broken-on-purpose", e.Text);
+            Assert.Contains("web-is-broken-on-purpose with ***", e.Text);
+            Assert.DoesNotContain("tok-5f1e2d-never-in-a-log", r.Output);
             Assert.EndsWith("docker-compose.hsm.yml", e.File);
             Assert.True(e.LineNumber > 0);
         }

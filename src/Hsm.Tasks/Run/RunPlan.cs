@@ -62,6 +62,15 @@ public sealed class RunPlan
 
     public string Label(string path) => Path.GetRelativePath(Settings.ProjectDirectory, path).Replace('\\', '/');
 
+    private HashSet<string>? _secrets;
+
+    /// <summary>
+    /// Design §9 "Secrets": tool output that goes into a diagnostic or the build log (Compose's words, a container's
+    /// or a process's last log lines) with every value of the stack's env files and external maps replaced by ***.
+    /// </summary>
+    public string Redact(string text) =>
+        Stack is null ? text : Compose.SecretValues.Redact(text, _secrets ??= Compose.SecretValues.Collect(Stack, ProjectDirectory));
+
     /// <summary>Reads resolved.json (absent: an empty stack, e.g. after HsmClean; HsmDown still stops what runs).</summary>
     public static RunPlan Load(RunSettings s)
     {

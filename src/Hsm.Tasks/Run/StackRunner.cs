@@ -52,13 +52,13 @@ public sealed class StackRunner
         var failed = names.Select(n => (Name: n, State: states.FirstOrDefault(s => s.Service == n)))
             .FirstOrDefault(x => x.State is { } s && (!s.Ready || s.Health == "unhealthy"));
         if (failed.Name is null) failed = names.Select(n => (Name: n, State: states.FirstOrDefault(s => s.Service == n))).FirstOrDefault(x => x.State is null);
-        var composeOut = Tail(up.Output, 15);
+        var composeOut = _plan.Redact(Tail(up.Output, 15));
         if (failed.Name is null)
         {
             d.Error(Codes.ServiceNotHealthy, first, $"The stack did not start: '{Compose.Display(ComposeDriver.UpArgs(_plan.Settings.Pull, _plan.Settings.TimeoutSeconds))}' failed (exit code {up.ExitCode}):\n{composeOut}");
             return false;
         }
-        var logs = failed.State is null ? "(no container)" : Tail(Compose.Tail(failed.Name, 20), 20);
+        var logs = failed.State is null ? "(no container)" : _plan.Redact(Tail(Compose.Tail(failed.Name, 20), 20));
         // A container that never ran (created, or none) could not be started: say so, and why when Compose's words tell.
         var headline = failed.State is null || failed.State.State == "created"
             ? $"Service '{failed.Name}' could not be started{(failed.State is null ? " (it has no container)" : "")}.{StartHint(up.Output)}"
@@ -117,7 +117,7 @@ public sealed class StackRunner
             var c = Processes.Check(p.Name);
             if (c.Status != PidStatus.Running)
             {
-                var log = File.Exists(Processes.LogFile(p.Name)) ? Tail(File.ReadAllText(Processes.LogFile(p.Name)), 20) : "";
+                var log = File.Exists(Processes.LogFile(p.Name)) ? _plan.Redact(Tail(File.ReadAllText(Processes.LogFile(p.Name)), 20)) : "";
                 File.Delete(Processes.PidFile(p.Name));
                 d.Error(Codes.ProcessFailed, span, $"Service '{p.Name}' exited right after it started (pid {pid}). Last lines of {Processes.LogFile(p.Name)}:\n{log}");
                 return false;
@@ -142,7 +142,7 @@ public sealed class StackRunner
             return true;
         }
         d.Add(Compose.EngineProblem(r, new SourceSpan(_plan.Label(_plan.Settings.ComposePath), 0, 0))
-              ?? new Diagnostic(Codes.ComposeFailed, Severity.Error, $"'{Compose.Display(args)}' failed (exit code {r.ExitCode}): {Tail(r.Output, 15)}", new SourceSpan(_plan.Label(_plan.Settings.ComposePath), 0, 0)));
+              ?? new Diagnostic(Codes.ComposeFailed, Severity.Error, $"'{Compose.Display(args)}' failed (exit code {r.ExitCode}): {_plan.Redact(Tail(r.Output, 15))}", new SourceSpan(_plan.Label(_plan.Settings.ComposePath), 0, 0)));
         return false;
     }
 
@@ -243,7 +243,7 @@ public sealed class StackRunner
             {
                 var args = ComposeDriver.DownArgs(volumes: false);
                 var r = Compose.Run(args, CancellationToken.None);
-                _progress(r.ExitCode == 0 ? "hsm: containers stopped and removed (named volumes kept)" : $"hsm: '{Compose.Display(args)}' failed: {Tail(r.Output, 10)}");
+                _progress(r.ExitCode == 0 ? "hsm: containers stopped and removed (named volumes kept)" : $"hsm: '{Compose.Display(args)}' failed: {_plan.Redact(Tail(r.Output, 10))}");
             }
             foreach (var f in followers) { try { if (!f.HasExited) f.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } f.Dispose(); }
             _progress($"hsm: stopped after {watch.Elapsed.TotalSeconds:0.0} s");

@@ -41,7 +41,7 @@ public static class StatusChecker
         if (states is null)
         {
             d.Add(compose.EngineProblem(r, plan.ComposeSpan(plan.Containers[0].Name))
-                  ?? new Diagnostic(Codes.ComposeFailed, Severity.Error, $"'{compose.Display(ComposeDriver.PsArgs)}' failed (exit code {r.ExitCode}): {r.Output.Trim()}", new SourceSpan(plan.Label(plan.Settings.ComposePath), 0, 0)));
+                  ?? new Diagnostic(Codes.ComposeFailed, Severity.Error, $"'{compose.Display(ComposeDriver.PsArgs)}' failed (exit code {r.ExitCode}): {plan.Redact(r.Output.Trim())}", new SourceSpan(plan.Label(plan.Settings.ComposePath), 0, 0)));
             lines.Add("hsm: containers: not checked (the container engine did not answer)");
             return;
         }
