@@ -479,6 +479,32 @@ public class CommandTests
         Assert.StartsWith("hsm: error HSM1025: The registry folder 'nowhere' (from HsmRegistryPath) does not exist.", err);
     }
 
+    /// <summary>
+    /// A registry group's comment (a pull request's text) inserted above the group by `hsm add`: every line break YAML
+    /// knows (a bare CR, U+2028) stays inside the comment, so it cannot add YAML to hsm.yaml; `show` and `search`
+    /// print its control characters as escapes, never to the terminal.
+    /// </summary>
+    [Theory]
+    [InlineData("\\r")]
+    [InlineData("\\u2028")]
+    [InlineData("\\x85")]
+    public void A_registry_comment_cannot_add_yaml_to_hsm_yaml_nor_drive_the_terminal(string lineBreak)
+    {
+        using var p = new CliProject().WithStack();
+        File.WriteAllText(Path.Combine(p.Dir, "hsm-registry", "library_groups", "vector-db-client.yaml"),
+            $"type: library_group\nstrategy: 1-of-N\ncomment: \"Vector clients{lineBreak}modes: {{ qdrant-adapter: prod }}{lineBreak}\\e[2K\"\ndefault: qdrant-adapter\noptions:\n  - name: qdrant-adapter\n  - name: milvus-adapter\n");
+        p.Ok("add", "vector-db-client");
+        var yaml = p.Read("hsm.yaml");
+        Assert.DoesNotMatch(@"(?m)^modes:", yaml);
+        Assert.Matches(@"(?m)^    # modes: \{ qdrant-adapter: prod \}$", yaml);
+        Assert.DoesNotContain(yaml, c => c is '\r' or '\u2028' or '\u0085' or '\u001b');
+        foreach (var output in new[] { p.Ok("show", "vector-db-client"), p.Ok("search", "vector") })
+        {
+            Assert.DoesNotContain(output, c => char.IsControl(c) && c is not ('\n' or '\t') || c is '\u2028');
+            Assert.Contains("\\x1B[2K", output);
+        }
+    }
+
     [Theory]
     [InlineData("con")]
     [InlineData("AUX")]

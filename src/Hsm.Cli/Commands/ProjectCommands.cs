@@ -340,7 +340,8 @@ public static class ProjectCommands
         }
         if (hits.Count == 0) { ws.Out.WriteLine($"Nothing in the registry matches '{text}'."); return Cli.Ok; }
         int w1 = hits.Max(h => h.Kind.Length), w2 = hits.Max(h => h.Name.Length);
-        foreach (var h in hits) ws.Out.WriteLine($"{h.Kind.PadRight(w1)}  {h.Name.PadRight(w2)}  {h.Description}".TrimEnd());
+        // Descriptions and the registry's text are a pull request's: shown with control characters made visible.
+        foreach (var h in hits) ws.Out.WriteLine(Printable.Text($"{h.Kind.PadRight(w1)}  {h.Name.PadRight(w2)}  {h.Description}".TrimEnd()));
         return Cli.Ok;
     }
 
@@ -383,14 +384,14 @@ public static class ProjectCommands
             if (kind is ComponentKind.LibraryGroup or ComponentKind.ServiceGroup && registry.Group(kind, n) is { } g)
             {
                 ws.Out.WriteLine($"  strategy: {g.Strategy}" + (g.Default is { Count: > 0 } def ? $", default: {string.Join(", ", def.Select(x => x.Value))}" : ""));
-                if (g.Comment != null) ws.Out.WriteLine($"  {g.Comment}");
+                if (g.Comment != null) ws.Out.WriteLine(Printable.Text($"  {g.Comment}"));
                 ws.Out.WriteLine("  options:");
                 int w = g.Options.Count == 0 ? 0 : g.Options.Max(o => o.Name.Length);
-                foreach (var o in g.Options) ws.Out.WriteLine($"    {o.Name.PadRight(w)}  {o.Description ?? (registry.Exists(RegistryLoader.MemberKind(kind), o.Name) ? Describe(registry, RegistryLoader.MemberKind(kind), o.Name) : "")}".TrimEnd());
+                foreach (var o in g.Options) ws.Out.WriteLine(Printable.Text($"    {o.Name.PadRight(w)}  {o.Description ?? (registry.Exists(RegistryLoader.MemberKind(kind), o.Name) ? Describe(registry, RegistryLoader.MemberKind(kind), o.Name) : "")}".TrimEnd()));
             }
             ws.Out.WriteLine();
             var text = Workspace.ReadText(file, ws.Label(file), "a registry file") ?? "";
-            ws.Out.Write(text.TrimStart('\uFEFF'));
+            ws.Out.Write(Printable.Text(text.TrimStart('\uFEFF')));
             if (!text.EndsWith('\n')) ws.Out.WriteLine();
         }
         return Cli.Ok;

@@ -30,6 +30,8 @@ public sealed class EditException : Exception
 /// </summary>
 public sealed class YamlEditor
 {
+    private static readonly Regex YamlLineBreak = new("\r\n|[\r\n\u0085\u2028\u2029]", RegexOptions.CultureInvariant);
+
     private readonly YamlText _doc;
     public int IndentUnit { get; }
     /// <summary>Column of a block list's '-' relative to its key (0 for "indentless" lists).</summary>
@@ -164,9 +166,12 @@ public sealed class YamlEditor
                     if (v is YCommented c)
                     {
                         inner = c.Value;
+                        // The comment comes from a registry file (a pull request's): every line break YAML knows ends the
+                        // comment line (a bare '\r' or U+2028 would otherwise start a line of YAML), and control
+                        // characters are made visible.
                         if (!string.IsNullOrWhiteSpace(c.Comment))
-                            foreach (var line in c.Comment.Trim().Split('\n'))
-                                sb.Append(Nl).Append(Pad(col + IndentUnit)).Append("# ").Append(line.TrimEnd('\r').Trim());
+                            foreach (var line in YamlLineBreak.Split(c.Comment.Trim()))
+                                sb.Append(Nl).Append(Pad(col + IndentUnit)).Append("# ").Append(Hsm.Diagnostics.Printable.Text(line.Trim()));
                     }
                     sb.Append(Nl).Append(Pad(col + IndentUnit)).Append(Key(k)).Append(':').Append(ValueAfterKey(inner, col + IndentUnit));
                 }

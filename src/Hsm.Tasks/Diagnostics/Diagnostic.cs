@@ -12,6 +12,10 @@ public readonly record struct SourceSpan(string? File, int Line, int Column, int
 /// <summary>One problem a user can act on. Every code has a page docs/errors/HSMnnnn.md.</summary>
 public sealed record Diagnostic(string Code, Severity Severity, string Message, SourceSpan Span)
 {
+    /// <summary>The message with its control and bidi characters made visible (<see cref="Printable.Text"/>): it quotes
+    /// keys, values and tool output from files a pull request carries, which must not drive the reader's terminal.</summary>
+    public string Message { get; init; } = Printable.Text(Message);
+
     public const string HelpBase = "https://github.com/hsm-sdk/hsm/blob/main/docs/errors/";
     public string HelpLink => HelpBase + Code + ".md";
     public override string ToString() => $"{Span}: {Severity.ToString().ToLowerInvariant()} {Code}: {Message}";

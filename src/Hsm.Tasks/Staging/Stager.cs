@@ -474,7 +474,8 @@ public static class Stager
 
     private static void ReportHandEdit(string fileLabel, bool locked, DiagnosticBag d)
     {
-        var msg = $"'{fileLabel}' was edited by hand since Hsm generated it; {(locked ? "HsmLocked=true forbids regenerating it." : "it is regenerated. Change hsm.yaml or the registry instead.")}";
+        // The bytes and hsm.lock's record of them differ: the file was edited, or (a merge, a pull request) the record was.
+        var msg = $"'{fileLabel}' was edited by hand since Hsm generated it (its bytes no longer match the hash hsm.lock records for it — or that record was changed); {(locked ? "HsmLocked=true forbids regenerating it." : "it is regenerated. Change hsm.yaml or the registry instead.")}";
         if (locked) d.Error(Codes.GeneratedFileEdited, new SourceSpan(fileLabel, 1, 1), msg);
         else d.Warning(Codes.GeneratedFileEdited, new SourceSpan(fileLabel, 1, 1), msg);
     }
