@@ -33,7 +33,7 @@ public abstract class RunTask : HsmTask
         return RunPlan.Load(s);
     }
 
-    protected void Say(string line) => Log.LogMessage(MessageImportance.High, "{0}", line);
+    protected void Say(string line) => Log.LogMessage(MessageImportance.High, "{0}", Printable.Text(line));
 }
 
 /// <summary>HsmUp: the stack, detached; returns when every container is healthy (or started) and every process started.</summary>

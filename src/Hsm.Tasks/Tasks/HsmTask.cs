@@ -61,7 +61,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
         using var signals = _signals = SignalCancellation.Register(Cancellation);
         try
         {
-            Tools = new ToolOptions(ToolOptions.ParseTimeout(ToolTimeout, diagnostics, SourceSpan.None), line => Log.LogMessage(MessageImportance.High, "{0}", line));
+            Tools = new ToolOptions(ToolOptions.ParseTimeout(ToolTimeout, diagnostics, SourceSpan.None), line => Log.LogMessage(MessageImportance.High, "{0}", Printable.Text(line))); // uv's and git's words (a remote's too)
             if (diagnostics.HasErrors) { Report(diagnostics); return false; }
             if (LockDirectory is string lockDir) EnterBuildLock(lockDir, diagnostics);
             using (TaskGc.Enter()) Run(diagnostics);
