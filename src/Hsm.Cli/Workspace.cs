@@ -159,8 +159,41 @@ public sealed class Workspace
             Out.Write(UnifiedDiff.Create(original.Text, edited.Text, Label(path)));
             return true;
         }
-        WriteAtomically(path, edited.ToBytes(), Directory);
+        Replace(path, original.Text, edited.ToBytes(), Directory);
         return true;
+    }
+
+    /// <summary>
+    /// The write of a read-modify-write: under the project's edit lock (obj/hsm/edit.lock), the file must still hold
+    /// the text the command read (<paramref name="read"/>; null: it did not exist), else HSM8009 and nothing is
+    /// written — another hsm command or an editor changed it meanwhile, and writing would drop that change. Two
+    /// commands run at once (an agent's parallel `hsm add`s) therefore both land, or one says to run it again.
+    /// </summary>
+    public void Replace(string path, string? read, byte[] bytes, params string[] within)
+    {
+        var lockDir = Path.Combine(Directory, "obj", "hsm");
+        System.IO.Directory.CreateDirectory(lockDir);
+        using var editLock = AcquireEditLock(Path.Combine(lockDir, "edit.lock"));
+        var label = Label(path);
+        if (ReadText(path, label, "a file") != read)
+            throw new CliError(Codes.ChangedMeanwhile, new SourceSpan(label, 0, 0),
+                $"'{label}' changed while the command ran (another hsm command, or an editor); nothing was written, so that change is kept. Run the command again.");
+        WriteAtomically(path, bytes, within);
+    }
+
+    /// <summary>An exclusive lock between hsm commands (a lock file that stays; obj/ is not committed); waits up to a minute.</summary>
+    private static FileStream AcquireEditLock(string path)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (true)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (DateTime.UtcNow < deadline && File.Exists(path)) { Thread.Sleep(20); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CliError(Codes.CommitIo, new SourceSpan(path, 0, 0), $"Cannot take the edit lock '{path}': {e.Message}");
+            }
+        }
     }
 
     /// <summary>

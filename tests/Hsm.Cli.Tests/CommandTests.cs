@@ -505,6 +505,35 @@ public class CommandTests
         }
     }
 
+    /// <summary>
+    /// Nothing lost when commands run at once (an agent's parallel `hsm add`s): each one's edit lands, or it says
+    /// HSM8009 and writes nothing — never exit 0 with its edit overwritten by another's.
+    /// </summary>
+    [Fact]
+    public void Commands_run_at_once_never_lose_an_edit()
+    {
+        using var p = new CliProject().WithStack();
+        var empty = p.Read("hsm.yaml");
+        var components = new[] { "redis", "milvus", "qdrant-adapter", "milvus-adapter", "caches" };
+        int landed = 0, refused = 0;
+        for (int round = 0; round < 4; round++)
+        {
+            File.WriteAllText(Path.Combine(p.Dir, "hsm.yaml"), empty);
+            // Threads of their own, released together, so the commands' read-validate-write really overlap.
+            using var start = new Barrier(components.Length);
+            var runs = components.Select(c => Task.Factory.StartNew(() => { start.SignalAndWait(); return p.Run("add", c); }, TaskCreationOptions.LongRunning)).ToArray();
+            Assert.True(Task.WaitAll(runs, TimeSpan.FromMinutes(5)), "hang guard");
+            var names = Hsm.Cli.Commands.ProjectCommands.ManifestNames(new Workspace(p.Dir, null, TextWriter.Null)).ToHashSet();
+            for (int i = 0; i < components.Length; i++)
+            {
+                var (code, _, err) = runs[i].Result;
+                if (code == 0) { Assert.Contains(components[i], names); landed++; }
+                else { Assert.Contains("error HSM8009", err); Assert.DoesNotContain(components[i], names); refused++; }
+            }
+        }
+        Assert.True(landed > 0, $"landed {landed}, refused {refused}");
+    }
+
     [Theory]
     [InlineData("con")]
     [InlineData("AUX")]

@@ -313,7 +313,7 @@ public static class ProjectCommands
         }
         if (after == before) { ws.Out.WriteLine($"{LocalOverrides.FileName} already says so; nothing changed."); return Cli.Ok; }
         if (dryRun) { ws.Out.Write(UnifiedDiff.Create(before, after, LocalOverrides.FileName)); return Cli.Ok; }
-        Workspace.WriteAtomically(path, Encoding.UTF8.GetBytes(after), ws.Directory);
+        ws.Replace(path, current, Encoding.UTF8.GetBytes(after), ws.Directory);
         ws.Out.WriteLine($"{(target is null ? "Every component" : $"'{target}'")} is {mode} for you ({LocalOverrides.FileName}, not committed; hsm.yaml unchanged). Run 'hsm sync' (or dotnet build) to apply.");
         return Cli.Ok;
     }

@@ -438,7 +438,7 @@ public static class RegistryCommands
         if (SafeYamlLoader.LoadText(edited.Text, label, after) is { } r1) ManifestParser.Parse(kind, stem, r1, label, after);
         if (after.HasErrors || after.Items.Count(x => x.Severity == Severity.Warning) > before.Items.Count(x => x.Severity == Severity.Warning))
             throw new CliError(after.Items.Where(x => x.Severity != Severity.Message).Prepend(new Diagnostic(Codes.RegistryFileInvalid, Severity.Error, "The edited registry file would not load cleanly; nothing was written.", new SourceSpan(label, 1, 1))));
-        Workspace.WriteAtomically(file, edited.ToBytes(), [ws.Directory, .. folders]);
+        ws.Replace(file, doc.Text, edited.ToBytes(), [ws.Directory, .. folders]);
         ws.Out.WriteLine($"Updated {label}.");
         return Cli.Ok;
     }

@@ -144,6 +144,7 @@ public static class Codes
     public const string AlreadyInitialized = "HSM8006";
     public const string NoProjectFile = "HSM8007";
     public const string RegistryFileInvalid = "HSM8008";
+    public const string ChangedMeanwhile = "HSM8009";
 
     // 9xxx
     public const string Internal = "HSM9001";
