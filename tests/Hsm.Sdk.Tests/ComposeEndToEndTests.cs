@@ -96,14 +96,14 @@ public sealed class ComposeEndToEndTests(PackedSdk sdk)
         var validate = new[] { "-p:HsmComposeCommand=" + compose, "-p:HsmComposeValidate=true" };
         p.BuildOk(validate);
         var before = p.Snapshot();
-        // A pass-through value Compose rejects (pull_policy not one of its words): hsm's pre-flight cannot know every Compose rule.
+        // A pass-through value Compose rejects (a logging option that is a list; hsm checks only the values Compose decodes late): hsm's pre-flight cannot know every Compose rule.
         var redis = p.PathOf("hsm-registry/services/redis.yaml");
-        File.WriteAllText(redis, File.ReadAllText(redis).Replace("compose: { restart: unless-stopped }", "compose: { restart: unless-stopped, pull_policy: sometimes }"));
+        File.WriteAllText(redis, File.ReadAllText(redis).Replace("compose: { restart: unless-stopped }", "compose: { restart: unless-stopped, logging: { options: { max-size: [1] } } }"));
         var r = p.Build(validate);
         Assert.False(r.Succeeded);
         var error = Assert.Single(r.Errors);
         Assert.Equal("HSM3003", error.Code);
-        Assert.Contains("pull_policy", error.Text);
+        Assert.Contains("logging.options.max-size", error.Text);
         var after = p.Snapshot();
         foreach (var f in before.Keys.Where(k => !k.StartsWith("hsm-registry/", StringComparison.Ordinal)))
             Assert.Equal(before[f], after[f]);

@@ -40,15 +40,15 @@ public sealed class HostDefaultsTests(PackedSdk sdk, ITestOutputHelper output)
         // Compose: `docker compose` ran (the docker CLI on PATH, the plugin from DOCKER_CONFIG) and accepted the file.
         Assert.Contains(Messages(r), m => m.Contains("docker compose (") && m.Contains("config on") && m.Contains("exit code 0"));
 
-        // ... and it is the real parser: a pass-through value Compose rejects (pull_policy not one of its words) fails the default build (HSM3003), changing nothing.
+        // ... and it is the real parser: a pass-through value Compose rejects (a logging option that is a list; hsm checks only the values Compose decodes late) fails the default build (HSM3003), changing nothing.
         var before = p.Snapshot();
         var redis = p.PathOf("hsm-registry/services/redis.yaml");
-        File.WriteAllText(redis, File.ReadAllText(redis).Replace("compose: { restart: unless-stopped }", "compose: { restart: unless-stopped, pull_policy: sometimes }"));
+        File.WriteAllText(redis, File.ReadAllText(redis).Replace("compose: { restart: unless-stopped }", "compose: { restart: unless-stopped, logging: { options: { max-size: [1] } } }"));
         var bad = p.Build(Array.Empty<string>(), env);
         Assert.False(bad.Succeeded);
         var error = Assert.Single(bad.Errors);
         Assert.Equal("HSM3003", error.Code);
-        Assert.Contains("pull_policy", error.Text);
+        Assert.Contains("logging.options.max-size", error.Text);
         var after = p.Snapshot();
         foreach (var f in before.Keys.Where(k => !k.StartsWith("hsm-registry/", StringComparison.Ordinal) && !k.EndsWith(".binlog", StringComparison.Ordinal)))
             Assert.Equal(before[f], after[f]);
