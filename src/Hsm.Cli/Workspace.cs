@@ -171,9 +171,7 @@ public sealed class Workspace
     /// </summary>
     public void Replace(string path, string? read, byte[] bytes, params string[] within)
     {
-        var lockDir = Path.Combine(Directory, "obj", "hsm");
-        System.IO.Directory.CreateDirectory(lockDir);
-        using var editLock = AcquireEditLock(Path.Combine(lockDir, "edit.lock"));
+        using var editLock = AcquireEditLock(Path.Combine(Directory, "obj", "hsm", "edit.lock"));
         var label = Label(path);
         if (ReadText(path, label, "a file") != read)
             throw new CliError(Codes.ChangedMeanwhile, new SourceSpan(label, 0, 0),
@@ -187,7 +185,11 @@ public sealed class Workspace
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
         while (true)
         {
-            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            try
+            {
+                System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
             catch (IOException) when (DateTime.UtcNow < deadline && File.Exists(path)) { Thread.Sleep(20); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -6,10 +6,11 @@ namespace Hsm.Diagnostics;
 
 /// <summary>
 /// Text from files a pull request carries (a registry key, a description, Compose's words about them) is quoted in
-/// diagnostics and command output. Printed as it is, its control characters would drive the reader's terminal — an
+/// diagnostics and command output. Printed as it is, its control characters would drive the reader's terminal (an
 /// escape sequence that moves the cursor up and erases the line can hide a risky-setting warning, a carriage return
-/// overwrite it, a line separator start a line of its own — and bidirectional overrides would make the text read other than it is ("Trojan Source"). Such
-/// characters are shown as escapes instead (<c>\x1B</c>, <c>\u202E</c>); line breaks and tabs are kept.
+/// overwrite it, a line separator start a line of its own), and bidirectional overrides would make the text read
+/// other than it is ("Trojan Source"). Such characters are shown as escapes instead (<c>\x1B</c>, <c>\u202E</c>);
+/// line breaks and tabs are kept.
 /// </summary>
 public static class Printable
 {

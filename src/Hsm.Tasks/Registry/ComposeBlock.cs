@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Hsm.Diagnostics;
 using Hsm.Paths;
 using Hsm.Yaml;
@@ -90,12 +92,12 @@ public static class ComposeBlock
     };
 
     /// <summary>A duration as Go's time.ParseDuration reads it (Compose's decoder): numbers with units, "0" alone.</summary>
-    static readonly System.Text.RegularExpressions.Regex Duration = new(@"^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    static readonly Regex Duration = new(@"^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$", RegexOptions.CultureInvariant);
     /// <summary>A size as go-units' RAMInBytes reads it (512m, 1.5g, 1gb, 2 GiB), or a plain integer of bytes (-1: unlimited swap).</summary>
-    static readonly System.Text.RegularExpressions.Regex ByteSize = new(@"^(-?\d+|(\d+(\.\d+)*) ?[kKmMgGtTpP]?[iI]?[bB]?)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-    static readonly System.Text.RegularExpressions.Regex Restart = new(@"^(no|always|unless-stopped|on-failure(:\d+)?)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    static readonly Regex ByteSize = new(@"^(-?\d+|(\d+(\.\d+)*) ?[kKmMgGtTpP]?[iI]?[bB]?)$", RegexOptions.CultureInvariant);
+    static readonly Regex Restart = new(@"^(no|always|unless-stopped|on-failure(:\d+)?)$", RegexOptions.CultureInvariant);
     /// <summary>compose-spec's pattern for pull_policy, anchored.</summary>
-    static readonly System.Text.RegularExpressions.Regex PullPolicy = new(@"^(always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    static readonly Regex PullPolicy = new(@"^(always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+)$", RegexOptions.CultureInvariant);
 
     static void CheckValue(YScalar v, string key, Rule rule, string service, DiagnosticBag d)
     {
@@ -104,11 +106,11 @@ public static class ComposeBlock
         var (ok, expected) = rule switch
         {
             // (an unquoted number is a YAML number, which Compose's schema refuses for a duration: even 0)
-            Rule.Duration => (Duration.IsMatch(text) && !(v.Plain && double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out _)),
+            Rule.Duration => (Duration.IsMatch(text) && !(v.Plain && double.TryParse(text, CultureInfo.InvariantCulture, out _)),
                 "a duration with units, e.g. 30s, 1m30s, 500ms (Compose reads it as Go does: ns, us, ms, s, m, h)"),
             Rule.ByteSize => (ByteSize.IsMatch(text), "a size, e.g. 512m, 1.5g, 1gb, or a number of bytes"),
-            Rule.Number => (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _), "a number, e.g. 0.5 or 2"),
-            Rule.Integer => (int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 0, "a whole number, 0 or more"),
+            Rule.Number => (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _), "a number, e.g. 0.5 or 2"),
+            Rule.Integer => (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= 0, "a whole number, 0 or more"),
             Rule.Restart => (Restart.IsMatch(text), "no, always, on-failure, on-failure:<retries> or unless-stopped"),
             _ => (PullPolicy.IsMatch(text), "always, never, missing, build, if_not_present, refresh, daily, weekly or every_<n><w|d|h|m|s>"),
         };
