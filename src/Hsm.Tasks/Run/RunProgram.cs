@@ -81,9 +81,14 @@ public static class RunProgram
                     s.TimeoutSeconds = int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) ? t : -1;
                     break;
                 default:
-                    Console.Error.WriteLine($"hsm: unknown option '{args[i]}'");
+                    Console.Error.WriteLine($"hsm: unknown option '{args[i]}' (`dotnet run` takes the build's properties, e.g. -p:HsmPull=never, not arguments after --)");
                     return null;
             }
+        }
+        if (args.Length % 2 == 0) // "run" and pairs: an odd one out came after `dotnet run --`
+        {
+            Console.Error.WriteLine($"hsm: unexpected argument '{args[^1]}': `dotnet run` runs the whole stack and takes the build's properties (e.g. -p:HsmPull=never), not arguments after --");
+            return null;
         }
         return (s, toolsFile);
     }

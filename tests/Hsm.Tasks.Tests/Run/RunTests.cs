@@ -280,6 +280,17 @@ public class RunTests
         else Assert.Contains(hint, text);
     }
 
+    /// <summary>`dotnet run -- redis`: the runner takes no arguments of its own after `--` (it ignored an odd one out).</summary>
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("--frobnicate", "x")]
+    public void Arguments_after_dotnet_run_double_dash_are_usage_errors(params string[] extra)
+    {
+        var dir = Path.GetTempPath();
+        var args = new[] { "run", "--project-dir", dir, "--intermediate-dir", Path.Combine(dir, "hsm-none-" + Guid.NewGuid().ToString("N")), "--compose-path", Path.Combine(dir, "none.yml") };
+        Assert.Equal(2, RunProgram.Main(args.Concat(extra).ToArray()));
+    }
+
     private static bool IsZombie(int pid)
     {
         var stat = $"/proc/{pid}/stat";
