@@ -147,6 +147,7 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
             Assert.Contains("+PONG", client);
             // Logs are streamed with a service prefix; the uv-runtime process got its command, env files and working dir.
             WaitFor(run, log, "worker | worker started w1 hello-from-hsm from-user-env-file " + s.Project.PathOf("worker/app"), ReadyGuard);
+            Assert.Contains("hsm: worker: " + s.Project.PathOf(".uv-on-path/uv") + " run --project", Text(log)); // uv as found on PATH
             Assert.Contains("web    | hsm-http: listening on 8080", Text(log));
             var workerPid = int.Parse(File.ReadLines(s.Project.PathOf("obj/hsm/run/worker.pid")).First());
             Assert.True(Alive(workerPid));
@@ -393,7 +394,13 @@ public sealed class RunEndToEndTests(PackedSdk sdk, ITestOutputHelper output)
     private Process StartDotnetRun(Stack s, StringBuilder log)
     {
         var psi = Txn.ForegroundJob(s.Project.Dir); // like a terminal's foreground job (Ctrl+C signals the group)
-        foreach (var a in new[] { "dotnet", "run", "--project", "hsm.proj" }.Concat(Props(s))) psi.ArgumentList.Add(a);
+        // The path users take: uv found on PATH (no HsmUvPath), docker compose through PATH/DOCKER_CONFIG.
+        var bin = Path.Combine(s.Project.Dir, ".uv-on-path");
+        Directory.CreateDirectory(bin);
+        File.Copy(s.Uv, Path.Combine(bin, "uv"), overwrite: true);
+        File.SetUnixFileMode(Path.Combine(bin, "uv"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        foreach (var a in new[] { "dotnet", "run", "--project", "hsm.proj", "-p:HsmPull=never" }) psi.ArgumentList.Add(a);
+        psi.Environment["PATH"] = bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
         psi.Environment["NUGET_PACKAGES"] = sdk.PackagesFolder;
         psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
