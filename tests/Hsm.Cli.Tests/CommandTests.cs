@@ -176,6 +176,19 @@ public class CommandTests
         Assert.Equal(before, p.Bytes("hsm.yaml"));
         p.Ok("remove", "redis", "--group", "caches");
         Assert.Contains("      selection:\n        - milvus\nmodes:", p.Read("hsm.yaml"));
+        // The last option of an M-of-N block selection: nothing selected (not the group's default); adding it back, and
+        // adding it again, which says so and changes nothing.
+        p.Ok("remove", "milvus", "--group", "caches");
+        Assert.Contains("      selection: []\nmodes:", p.Read("hsm.yaml"));
+        p.Ok("add", "milvus", "--group", "caches");
+        var once = p.Bytes("hsm.yaml");
+        Assert.Contains("Group 'caches' already selects 'milvus'; nothing changed.", p.Ok("add", "milvus", "--group", "caches"));
+        Assert.Equal(once, p.Bytes("hsm.yaml"));
+        // An option given twice is a usage error (a flow list was refused by the resolver, a block list silently deduplicated).
+        var (twice, _, twiceErr) = p.Run("select", "caches", "redis", "redis");
+        Assert.Equal(2, twice);
+        Assert.Contains("'redis' is given twice", twiceErr);
+        Assert.Equal(once, p.Bytes("hsm.yaml"));
         p.Ok("remove", "vector-db-client");
         Assert.DoesNotContain("vector-db-client", p.Read("hsm.yaml"));
         Assert.DoesNotContain("# Group for vector database clients", p.Read("hsm.yaml"));

@@ -225,6 +225,46 @@ public class EditorTests
         Assert.Equal("project: { name: x }\nlibraries:\n  groups:\n    metrics:\n      selection:\n        - b\n        - c\n", sel.Text);
     }
 
+    /// <summary>
+    /// Removing the last option of a block selection leaves `selection: []` (nothing selected; a missing key would mean
+    /// the group's default) and keeps what follows; it was refused ("Replacing a block collection is not a splice").
+    /// </summary>
+    [Theory]
+    [InlineData("\n", true)]
+    [InlineData("\r\n", true)]
+    [InlineData("\n", false)]
+    public void The_last_option_of_a_block_selection_is_removed_to_an_empty_list(string nl, bool finalBreak)
+    {
+        string T(string s) => s.Replace("\n", nl);
+        var tail = finalBreak ? T("      mode: prod\n") : "      mode: prod";
+        var doc = new YamlText(T("project: { name: x }\nlibraries:\n  groups:\n    metrics:\n      selection:\n        - a   # mine\n") + tail);
+        var removed = ManifestEditor.RemoveOption(doc, "libraries", "metrics", "a", null);
+        Assert.Equal(T("project: { name: x }\nlibraries:\n  groups:\n    metrics:\n      selection: []\n") + tail, removed.Text);
+        // select that drops every item does the same; at the end of a file without a final line break, none is added.
+        var last = new YamlText(T("project: { name: x }\nlibraries:\n  groups:\n    metrics:\n      selection:\n      - a") + (finalBreak ? nl : ""));
+        var selected = ManifestEditor.SetGroupKey(last, "libraries", "metrics", "selection", new YList { "b" });
+        Assert.Equal(T("project: { name: x }\nlibraries:\n  groups:\n    metrics:\n      selection:\n      - b") + (finalBreak ? nl : ""), selected.Text);
+        var emptied = ManifestEditor.RemoveOption(last, "libraries", "metrics", "a", null);
+        Assert.Equal(T("project: { name: x }\nlibraries:\n  groups:\n    metrics:\n      selection: []") + (finalBreak ? nl : ""), emptied.Text);
+        Assert.Contains("selection: [a]", ManifestEditor.AddOption(emptied, "libraries", "metrics", "a", null).Text);
+    }
+
+    /// <summary>A group's registry comment is written above it and found again when the group is removed, whatever line breaks it holds.</summary>
+    [Theory]
+    [InlineData("Vector clients")]
+    [InlineData("Vector clients\nsecond line")]
+    [InlineData("Vector clients\rmodes: { a: dev }")]
+    [InlineData("Vector clients\u2028x: y\u001b[2K")]
+    public void A_group_comment_is_removed_with_its_group(string comment)
+    {
+        var doc = new YamlText("project: { name: x }\n");
+        var added = ManifestEditor.AddGroup(doc, "libraries", "vdb", "a", comment);
+        Assert.DoesNotContain(added.Text, c => c is '\r' or '\u2028' or '\u001b');
+        Assert.Equal(comment.Split('\n', '\r', '\u2028').Length, added.Text.Split('\n').Count(l => l.TrimStart().StartsWith('#')));
+        var removed = ManifestEditor.RemoveGroup(added, "libraries", "vdb", comment);
+        Assert.Equal(doc.Text, removed.Text);
+    }
+
     [Fact]
     public void Mode_of_a_plain_entry_becomes_a_flow_map_and_a_map_entry_gets_a_key()
     {

@@ -65,6 +65,7 @@ public static class ProjectCommands
         name = Common.CanonicalName(registry, name);
         YamlText edited;
         string message;
+        string? same = null; // what to say when the edit changes nothing (else the message)
         try
         {
             if (group != null)
@@ -76,6 +77,7 @@ public static class ProjectCommands
                 if (mode != null) edited = ManifestEditor.SetGroupKey(edited, section, g.Name, "mode", mode);
                 if (profile != null) edited = ManifestEditor.SetGroupKey(edited, section, g.Name, "profile", profile);
                 message = g.IsMany ? $"Added '{name}' to group '{g.Name}'." : $"Group '{g.Name}' now selects '{name}'.";
+                same = $"Group '{g.Name}' already selects '{name}'{(mode != null || profile != null ? " as asked" : "")}; nothing {(dryRun ? "would change" : "changed")}.";
             }
             else if (registry.Exists(ComponentKind.Library, name) || registry.Exists(ComponentKind.Service, name))
             {
@@ -112,7 +114,7 @@ public static class ProjectCommands
         }
         catch (EditException e) { throw Common.CannotEdit(doc, "hsm.yaml", e); }
         bool changed = ws.Commit(doc, edited, dryRun);
-        Common.Applied(ws, changed, dryRun, message, message);
+        Common.Applied(ws, changed, dryRun, message, same ?? message);
         return Cli.Ok;
     }
 
@@ -210,6 +212,8 @@ public static class ProjectCommands
         var g = Common.RequireGroup(ws, registry, group, d);
         var section = Common.SectionOf(g.Kind);
         options = options.Select(o => Common.CanonicalName(registry, o)).ToArray();
+        if (options.GroupBy(o => o, StringComparer.Ordinal).FirstOrDefault(x => x.Count() > 1) is { } twice)
+            throw new UsageException($"'{twice.Key}' is given twice; a group selects an option once.");
         YamlText edited;
         try
         {

@@ -201,7 +201,7 @@ public static class ManifestEditor
         {
             int i = seq.Items.FindIndex(x => ItemName(x) == option);
             if (i < 0) throw new EditException($"'{option}' is not selected in group '{group}'.", seq.Start);
-            if (seq.Items.Count == 1 && !seq.Flow) return new YamlEditor(doc).Replace(seq, new YFlow(new YList()));
+            if (seq.Items.Count == 1 && !seq.Flow) return new YamlEditor(doc).EmptyBlockList(((PMap)g.Value).Get("selection")!);
             return new YamlEditor(doc).RemoveAt(seq, i);
         }
         if (sel is PScalar s && s.Value == option) return RemoveGroup(doc, section, group, comment);
@@ -228,7 +228,7 @@ public static class ManifestEditor
             {
                 var seq = CurrentSeq(cur, section, group, key);
                 int i = seq.Items.FindIndex(it => ItemName(it) == drop);
-                if (seq.Items.Count == 1) return new YamlEditor(cur).Replace(seq, new YFlow(new YList()));
+                if (seq.Items.Count == 1) return new YamlEditor(cur).EmptyBlockList(((PMap)Group(cur, section, group).Group!.Value).Get(key)!);
                 cur = new YamlEditor(cur).RemoveAt(seq, i);
             }
             return cur;

@@ -32,6 +32,15 @@ public sealed class YamlEditor
 {
     private static readonly Regex YamlLineBreak = new("\r\n|[\r\n\u0085\u2028\u2029]", RegexOptions.CultureInvariant);
 
+    /// <summary>
+    /// The `# …` lines of a registry group's comment as hsm writes them above the group (and finds them again to remove
+    /// them). The comment is a registry file's text (a pull request's): every line break YAML knows ends a comment line
+    /// (a bare '\r' or U+2028 would otherwise start a line of YAML), and control characters are made visible.
+    /// </summary>
+    private static string[] CommentLines(string? comment) => string.IsNullOrWhiteSpace(comment)
+        ? []
+        : YamlLineBreak.Split(comment.Trim()).Select(l => "# " + Hsm.Diagnostics.Printable.Text(l.Trim())).ToArray();
+
     private readonly YamlText _doc;
     public int IndentUnit { get; }
     /// <summary>Column of a block list's '-' relative to its key (0 for "indentless" lists).</summary>
@@ -166,12 +175,8 @@ public sealed class YamlEditor
                     if (v is YCommented c)
                     {
                         inner = c.Value;
-                        // The comment comes from a registry file (a pull request's): every line break YAML knows ends the
-                        // comment line (a bare '\r' or U+2028 would otherwise start a line of YAML), and control
-                        // characters are made visible.
-                        if (!string.IsNullOrWhiteSpace(c.Comment))
-                            foreach (var line in YamlLineBreak.Split(c.Comment.Trim()))
-                                sb.Append(Nl).Append(Pad(col + IndentUnit)).Append("# ").Append(Hsm.Diagnostics.Printable.Text(line.Trim()));
+                        foreach (var line in CommentLines(c.Comment))
+                            sb.Append(Nl).Append(Pad(col + IndentUnit)).Append(line);
                     }
                     sb.Append(Nl).Append(Pad(col + IndentUnit)).Append(Key(k)).Append(':').Append(ValueAfterKey(inner, col + IndentUnit));
                 }
@@ -185,6 +190,18 @@ public sealed class YamlEditor
     }
 
     // ---- edits ----
+
+    /// <summary>
+    /// The value of <paramref name="entry"/>, a block list, becomes the empty flow list <c>[]</c> (its last item removed:
+    /// `selection:` with nothing selected, not the default the missing key would mean).
+    /// </summary>
+    public YamlText EmptyBlockList(PEntry entry)
+    {
+        if (entry.Value is not PSeq { Flow: false } seq) throw new EditException("Not a block list.", entry.Value.Start);
+        int afterColon = AfterColon(entry.Key.End);
+        int end = _doc.LineEndAfter(seq.Items.Count > 0 && seq.Items[^1] is PMap { Flow: false } m ? m.End : seq.End);
+        return Splice(afterColon, end - afterColon, end == Text.Length && !_doc.EndsWithNewline ? " []" : " []" + Nl);
+    }
 
     /// <summary>Replaces a scalar (keeping its quoting style) or any node by the flow rendering of <paramref name="value"/>.</summary>
     public YamlText Replace(PNode node, object value)
@@ -279,7 +296,7 @@ public sealed class YamlEditor
         int start = _doc.LineStart(e.Key.Start);
         if (!string.IsNullOrWhiteSpace(comment))
         {
-            var lines = comment.Trim().Split('\n').Select(l => "# " + l.TrimEnd('\r').Trim()).ToArray();
+            var lines = CommentLines(comment);
             int at = start;
             bool all = true;
             for (int k = lines.Length - 1; k >= 0; k--)
