@@ -20,7 +20,10 @@ public static class LocalOverrides
         if (text is null) return new XDocument(new XElement("Project", new XText("\n")));
         try
         {
-            var doc = XDocument.Parse(text, LoadOptions.PreserveWhitespace | LoadOptions.SetLineInfo);
+            // No DTD: its entities would be expanded into the file hsm writes back (and a nested set of them is an
+            // entity-expansion bomb); MSBuild files have none. XmlException at the DOCTYPE, reported below.
+            using var reader = System.Xml.XmlReader.Create(new StringReader(text), new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit });
+            var doc = XDocument.Load(reader, LoadOptions.PreserveWhitespace | LoadOptions.SetLineInfo);
             if (doc.Root?.Name.LocalName != "Project") throw new System.Xml.XmlException("the root element is not <Project>", null, 1, 1);
             return doc;
         }

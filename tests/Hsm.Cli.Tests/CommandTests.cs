@@ -415,7 +415,9 @@ public class CommandTests
         p.Ok("mode", "redis", "dev", "--local");
         Assert.Equal("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!-- top -->\n<Project>\n  <!-- mine -->\n  <ItemGroup>\n    <HsmComponentMode Include=\"redis\" Mode=\"dev\" />\n  </ItemGroup>\n</Project>\n<!-- after -->\n", p.Read("hsm.proj.user"));
 
-        foreach (var broken in new[] { "<Project><ItemGroup>", "<Foo />", "" })
+        // A DTD is refused, not expanded into the file written back (nested entities would be an expansion bomb).
+        var dtd = "<?xml version=\"1.0\"?>\n<!DOCTYPE p [<!ENTITY a \"x\"><!ENTITY b \"&a;&a;&a;&a;\">]>\n<Project><PropertyGroup><X>&b;</X></PropertyGroup></Project>\n";
+        foreach (var broken in new[] { "<Project><ItemGroup>", "<Foo />", "", dtd })
         {
             File.WriteAllText(user, broken);
             var (code, _, err) = p.Run("mode", "redis", "prod", "--local");
