@@ -99,6 +99,7 @@ public static class Codes
     public const string LockValueInvalid = "HSM4010";
     public const string StaleFileKept = "HSM4011";
     public const string OutsideProject = "HSM4012";
+    public const string JournalRejected = "HSM4013";
 
     // 4030-4039: artifacts that are special files, read-only targets
     public const string ArtifactNotRegular = "HSM4030";

@@ -16,6 +16,9 @@ public sealed class PipelineContext
     public CancellationToken Cancel { get; init; }
     /// <summary>Detail lines (the tool command lines and their output): low-importance messages in MSBuild.</summary>
     public Action<string> Log { get; init; } = _ => { };
+    /// <summary>The configured artifact paths (HsmPyProjectPath, HsmComposePath, HsmLockPath): their folders, with the
+    /// project's, are where a commit may have written, so where recovering an interrupted one may write.</summary>
+    public IReadOnlyList<string> ArtifactPaths { get; init; } = [];
     /// <summary>Sees every step of a commit (tests); null in the product.</summary>
     public ICommitObserver? CommitObserver { get; init; }
 }

@@ -40,6 +40,10 @@ public abstract class HsmTask : MsTask, ICancelableTask
     /// which is what the engine's ProjectFileOfTaskNode names), and the name the `-&gt;` lines start with.</summary>
     public string? ProjectFile { get; set; }
 
+    /// <summary>The configured artifact paths ($(HsmPyProjectPath);$(HsmComposePath);$(HsmLockPath)): their folders are places
+    /// a commit may have written, so recovering an interrupted commit may write there too (and nowhere else but the project).</summary>
+    public string? ArtifactPaths { get; set; }
+
     /// <summary>HsmToolTimeout: how long one uv or git run may take (seconds, or hh:mm:ss; default 30 minutes).</summary>
     public string? ToolTimeout { get; set; }
 
@@ -131,6 +135,7 @@ public abstract class HsmTask : MsTask, ICancelableTask
         Tools = Tools,
         Cancel = Cancellation.Token,
         Log = line => Log.LogMessage(MessageImportance.Low, "{0}", line),
+        ArtifactPaths = (ArtifactPaths ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
     });
 
     protected abstract void Run(DiagnosticBag diagnostics);

@@ -258,7 +258,7 @@ public sealed class CommitJournal
     /// Called first by every build: an existing journal means an earlier commit was interrupted. Roll
     /// forward when every staged file is already in place and no post-step was guarded, else back.
     /// </summary>
-    public static void RecoverIfNeeded(string intermediateDirectory, string projectDirectory, DiagnosticBag d)
+    public static void RecoverIfNeeded(string intermediateDirectory, string projectDirectory, DiagnosticBag d, IEnumerable<string>? artifactFolders = null)
     {
         var journalPath = Path.Combine(intermediateDirectory, FileName);
         var dir = Path.Combine(intermediateDirectory, "journal");
@@ -284,6 +284,16 @@ public sealed class CommitJournal
             d.Warning(Codes.Recovered, new SourceSpan(journalPath, 0, 0), "An interrupted commit was found before it changed any file; its journal was discarded.");
             return;
         }
+        // The journal is read from disk, so it is input too (design §9): before acting on it, every path must be one a
+        // commit of this project writes — the target inside the project or a configured artifact folder, the temporary
+        // file beside it under hsm's name, a backup in the journal folder, a clone staged in obj/hsm. Else nothing is
+        // touched (an edited or carried-in journal could name any file to delete or overwrite).
+        if (ForeignPath(doc, intermediateDirectory, projectDirectory, dir, artifactFolders ?? []) is { } foreign)
+        {
+            d.Error(Codes.JournalRejected, new SourceSpan(journalPath, 0, 0),
+                $"The journal of an interrupted commit names '{foreign}', a place Hsm's commit never writes: it is not a journal this project's build wrote (edited, or carried in from elsewhere). Nothing was recovered or changed. Delete obj/hsm (dotnet clean) and build again.");
+            return;
+        }
         bool allInPlace = doc.Guarded.Count == 0 && doc.Entries.All(e => e.Op switch
         {
             JournalOp.Delete => !File.Exists(e.Target),
@@ -304,6 +314,32 @@ public sealed class CommitJournal
             d.Warning(Codes.Recovered, new SourceSpan(journalPath, 0, 0), $"An interrupted commit was rolled back ({names}).{r.Summary()}");
         }
     }
+
+    /// <summary>The first path of <paramref name="doc"/> a commit of this project could not have written; null when there is none.</summary>
+    private static string? ForeignPath(Document doc, string intermediateDirectory, string projectDirectory, string journalDir, IEnumerable<string> artifactFolders)
+    {
+        var places = new[] { projectDirectory }.Concat(artifactFolders).Select(Hsm.Paths.ProjectPaths.RealPath).ToList();
+        var obj = Hsm.Paths.ProjectPaths.RealPath(intermediateDirectory);
+        bool Writable(string p) => !string.IsNullOrEmpty(p) && Path.IsPathFullyQualified(p) && places.Any(w => Hsm.Paths.ProjectPaths.IsInsideReal(w, Hsm.Paths.ProjectPaths.RealPath(p)));
+        bool InObj(string? p) => !string.IsNullOrEmpty(p) && Path.IsPathFullyQualified(p) && Hsm.Paths.ProjectPaths.IsInsideReal(obj, Hsm.Paths.ProjectPaths.RealPath(p));
+        foreach (var e in doc.Entries.Concat(doc.Guarded))
+        {
+            if (!Writable(e.Target)) return e.Target;
+            if (e.Op == JournalOp.MoveDir) { if (!InObj(e.Staged)) return e.Staged ?? "(none)"; continue; }
+            if (e.Staged != null && !InObj(e.Staged)) return e.Staged;
+            if (!Path.IsPathFullyQualified(e.Temp) || Folder(e.Temp) != Folder(e.Target) || !TempPattern.IsMatch(Path.GetFileName(e.Temp))
+                || !Path.GetFileName(e.Temp).StartsWith("." + Path.GetFileName(e.Target) + ".hsm-", StringComparison.Ordinal))
+                return e.Temp;
+            if (e.Backup != null && (!Path.IsPathFullyQualified(e.Backup) || Folder(e.Backup) != Path.GetFullPath(journalDir) || !BackupPattern.IsMatch(Path.GetFileName(e.Backup))))
+                return e.Backup;
+        }
+        return null;
+    }
+
+    private static string Folder(string path) => Path.GetDirectoryName(Path.GetFullPath(path))!;
+
+    private static readonly System.Text.RegularExpressions.Regex TempPattern = new(@"\.hsm-\d+-\d+\.tmp$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    private static readonly System.Text.RegularExpressions.Regex BackupPattern = new(@"^\d+\.bak$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>True when a journal of an interrupted commit is present.</summary>
     public static bool Pending(string intermediateDirectory) => File.Exists(Path.Combine(intermediateDirectory, FileName));

@@ -117,6 +117,83 @@ public sealed class CommitJournalTests : IDisposable
         Assert.False(CommitJournal.Pending(Obj));
     }
 
+    /// <summary>
+    /// The journal is input (design §9): one that names a place a commit of this project never writes — a file outside
+    /// the project and the artifact folders, a temporary file or backup that is not hsm's, a clone staged outside
+    /// obj/hsm — is HSM4013, and nothing is recovered, deleted or overwritten (a carried-in journal could name any file).
+    /// </summary>
+    [Theory]
+    [InlineData("target")]
+    [InlineData("temp")]
+    [InlineData("backup")]
+    [InlineData("staged")]
+    [InlineData("clone-target")]
+    [InlineData("clone-staged")]
+    public void A_journal_naming_a_place_hsm_never_writes_is_refused_and_nothing_changes(string field)
+    {
+        var (plan, _, _) = Scenario();
+        var hook = new StepHook((_, n) => { if (n == "done:a.txt") throw new SimulatedKill(); });
+        var j = new CommitJournal(Obj, hook);
+        var clone = Path.Combine(Obj, "clones", "lib");
+        Directory.CreateDirectory(clone);
+        Assert.Throws<SimulatedKill>(() => { j.Prepare(plan, new[] { new PlannedClone { Target = P("lib"), Staged = clone } }, Array.Empty<string>()); j.Apply(CancellationToken.None); });
+        // A victim outside the project whose content (and so hash) the journal's author knows.
+        var victimDir = Path.Combine(_root, "elsewhere");
+        Directory.CreateDirectory(victimDir);
+        var victim = Path.Combine(victimDir, "os-release");
+        File.WriteAllText(victim, "new c\n"); // the staged content of c.txt: a "create" entry for it would delete it
+        var journal = Path.Combine(Obj, CommitJournal.FileName);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(journal))!;
+        var entries = json["entries"]!.AsArray();
+        var file = entries.First(e => (string?)e!["target"] == P("c.txt"))!;
+        var moved = entries.First(e => (string?)e!["op"] == "move-dir")!;
+        switch (field)
+        {
+            case "target": file["target"] = victim; file["temp"] = Path.Combine(victimDir, ".os-release.hsm-1-2.tmp"); break;
+            case "temp": file["temp"] = victim; break;
+            case "backup": entries.First(e => (string?)e!["target"] == P("a.txt"))!["backup"] = victim; break;
+            case "staged": file["staged"] = victim; break;
+            case "clone-target": moved["target"] = victimDir; break;
+            case "clone-staged": moved["staged"] = victimDir; break;
+        }
+        File.WriteAllText(journal, json.ToJsonString());
+        var before = Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(CommitJournal.FileName)).ToDictionary(f => f, File.ReadAllText);
+        var d = new DiagnosticBag();
+        CommitJournal.RecoverIfNeeded(Obj, Proj, d, new[] { Proj });
+        var e = Assert.Single(d.Items);
+        Assert.Equal(Codes.JournalRejected, e.Code);
+        Assert.Equal(before, Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(CommitJournal.FileName)).ToDictionary(f => f, File.ReadAllText));
+        Assert.True(Directory.Exists(victimDir) && File.Exists(victim));
+        Assert.True(CommitJournal.Pending(Obj)); // left for the user to look at and delete
+    }
+
+    /// <summary>A commit that wrote through a configured artifact path outside the project is recovered when that folder is given.</summary>
+    [Fact]
+    public void A_journal_of_an_artifact_outside_the_project_is_recovered_with_its_folder()
+    {
+        var outside = Path.Combine(_root, "shared");
+        Directory.CreateDirectory(outside);
+        var py = Path.Combine(outside, "pyproject.toml");
+        File.WriteAllText(py, "old\n");
+        var staged = Path.Combine(Obj, "stage", "0-pyproject.toml");
+        File.WriteAllText(staged, "new\n");
+        var plan = new List<PlannedFile> { new() { Target = py, Op = FileOp.Replace, Staged = staged, StagedHash = StagePlan.Hash(Encoding.UTF8.GetBytes("new\n")), OriginalHash = StagePlan.HashFile(py) } };
+        var hook = new StepHook((_, n) => { if (n == "done:pyproject.toml") throw new SimulatedKill(); });
+        Assert.Throws<SimulatedKill>(() => { var j = new CommitJournal(Obj, hook); j.Prepare(plan, Array.Empty<PlannedClone>(), Array.Empty<string>()); j.Apply(CancellationToken.None); });
+        Assert.Equal("new\n", File.ReadAllText(py));
+        var refused = new DiagnosticBag();
+        CommitJournal.RecoverIfNeeded(Obj, Proj, refused); // without the artifact folder: refused, nothing touched
+        Assert.Equal(Codes.JournalRejected, Assert.Single(refused.Items).Code);
+        Assert.Equal("new\n", File.ReadAllText(py));
+        var d = new DiagnosticBag();
+        CommitJournal.RecoverIfNeeded(Obj, Proj, d, new[] { outside });
+        var recovered = Assert.Single(d.Items);
+        Assert.Equal(Codes.Recovered, recovered.Code);
+        Assert.Contains("rolled forward", recovered.Message); // the file was already in place when the commit died
+        Assert.Equal("new\n", File.ReadAllText(py));
+        Assert.False(CommitJournal.Pending(Obj));
+    }
+
     [Fact]
     public void Recovery_removes_the_uv_record_and_leaves_the_targets_stamps_alone()
     {
