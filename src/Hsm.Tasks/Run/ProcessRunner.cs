@@ -40,9 +40,19 @@ public sealed class ProcessRunner
         return a;
     }
 
+    /// <summary>
+    /// Set in every process hsm starts, to the service's name: a pid file is trusted only for a process whose
+    /// environment carries it (Linux: /proc/&lt;pid&gt;/environ). A pid file is read from obj/ — carried in, or edited —
+    /// and HsmDown signals what it names: only hsm's own processes may be signalled.
+    /// </summary>
+    public const string MarkerVariable = "HSM_RUN_SERVICE";
+
+    private static string Marker(string name) => name;
+
     /// <summary>The process environment: no prompts or colour from uv, and the build's VIRTUAL_ENV does not leak in.</summary>
-    private static void Prepare(ProcessStartInfo psi)
+    private void Prepare(ProcessStartInfo psi, string name)
     {
+        psi.Environment[MarkerVariable] = Marker(name);
         psi.Environment.Remove("VIRTUAL_ENV");
         psi.Environment["UV_NO_PROGRESS"] = "1";
         // MSBuild's own variables must not reach a service started from a build.
@@ -77,7 +87,7 @@ public sealed class ProcessRunner
         psi.ArgumentList.Add(UvPath);
         foreach (var a in UvRunArgs(p)) psi.ArgumentList.Add(a);
         psi.Environment["HSM_RUN_LOG"] = log;
-        Prepare(psi);
+        Prepare(psi, p.Name);
         if (!Directory.Exists(p.WorkingDirectory)) return (0, $"its working directory '{p.WorkingDirectory}' does not exist");
         try
         {
@@ -112,7 +122,7 @@ public sealed class ProcessRunner
             RedirectStandardInput = true,
         };
         foreach (var a in UvRunArgs(p)) psi.ArgumentList.Add(a);
-        Prepare(psi);
+        Prepare(psi, p.Name);
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => { if (e.Data != null) onLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data != null) onLine(e.Data); };
@@ -152,12 +162,33 @@ public sealed class ProcessRunner
         if (lines.Length < 1 || !int.TryParse(lines[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0)
             return new PidCheck(PidStatus.Stale, 0, $"the pid file {file} is not readable");
         long recorded = lines.Length > 1 && long.TryParse(lines[1].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : 0;
+        if (pid == 1 || recorded == 0)
+            return new PidCheck(PidStatus.Stale, pid, $"the pid file {file} names {(pid == 1 ? "process 1" : "no start time")}: not a process hsm started");
         var actual = StartTicks(pid);
         if (actual is null || IsZombie(pid)) return new PidCheck(PidStatus.Stale, pid, $"process {pid} of the pid file is no longer running");
         // .NET derives the start time from the boot time and clock ticks: allow a second of rounding.
         if (recorded != 0 && Math.Abs(actual.Value - recorded) > TimeSpan.TicksPerSecond)
             return new PidCheck(PidStatus.Stale, pid, $"pid {pid} now belongs to another process (started {new DateTime(actual.Value, DateTimeKind.Utc):u}, the service started {new DateTime(recorded, DateTimeKind.Utc):u})");
+        if (!CarriesMarker(pid, name))
+            return new PidCheck(PidStatus.Stale, pid, $"process {pid} is not the service hsm started (its environment has no {MarkerVariable} for '{name}')");
         return new PidCheck(PidStatus.Running, pid, $"running (pid {pid})");
+    }
+
+    /// <summary>Whether the process's environment carries this service's marker (true where /proc cannot tell: not Linux).</summary>
+    private static bool CarriesMarker(int pid, string name)
+    {
+        if (!OperatingSystem.IsLinux() || !Directory.Exists("/proc/self")) return true;
+        byte[] env;
+        try { env = File.ReadAllBytes($"/proc/{pid}/environ"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; } // another user's: not ours
+        var want = System.Text.Encoding.UTF8.GetBytes(MarkerVariable + "=" + Marker(name) + "\0");
+        for (int at = 0; at <= env.Length - want.Length; at++)
+        {
+            at = env.AsSpan(at).IndexOf(want) is var i and >= 0 ? at + i : -1;
+            if (at < 0) return false;
+            if (at == 0 || env[at - 1] == 0) return true;
+        }
+        return false;
     }
 
     private static bool IsZombie(int pid)
@@ -229,6 +260,7 @@ public sealed class ProcessRunner
             try { using var p = Process.GetProcessById(pid); p.Kill(entireProcessTree: true); } catch (ArgumentException) { } catch (InvalidOperationException) { }
             return;
         }
+        if (pid <= 1) return; // never init, never kill(-1) (every process)
         try
         {
             if (SysGetPgid(pid) == pid) SysKill(-pid, sig);

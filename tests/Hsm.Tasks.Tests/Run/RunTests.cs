@@ -125,7 +125,16 @@ public class RunTests
             using var self = Process.GetCurrentProcess();
             var start = self.StartTime.ToUniversalTime().Ticks;
             File.WriteAllText(r.PidFile("svc"), $"{self.Id}\n{start}\n");
-            Assert.Equal(PidStatus.Running, r.Check("svc").Status);
+            // Alive, started at the recorded time, but not started by hsm (no HSM_RUN_SERVICE=svc in its environment).
+            if (OperatingSystem.IsLinux())
+            {
+                var foreign = r.Check("svc");
+                Assert.Equal(PidStatus.Stale, foreign.Status);
+                Assert.Contains("not the service hsm started", foreign.Detail);
+                Environment.SetEnvironmentVariable(ProcessRunner.MarkerVariable, "svc"); // /proc/self/environ is the start's: still not
+                Assert.Equal(PidStatus.Stale, r.Check("svc").Status);
+                Environment.SetEnvironmentVariable(ProcessRunner.MarkerVariable, null);
+            }
             // The same pid, another start time: the pid was reused by another process.
             File.WriteAllText(r.PidFile("svc"), $"{self.Id}\n{start - TimeSpan.TicksPerHour}\n");
             var reused = r.Check("svc");
@@ -139,6 +148,14 @@ public class RunTests
             if (!ProcessExists(pid)) Assert.Equal(PidStatus.Stale, r.Check("svc").Status);
             File.WriteAllText(r.PidFile("svc"), "garbage\n");
             Assert.Equal(PidStatus.Stale, r.Check("svc").Status);
+            // Process 1, or no start time: never trusted, never signalled (kill(-1) would signal every process).
+            foreach (var text in new[] { "1\n", "1\n0\n", $"{self.Id}\n", $"{self.Id}\n0\n" })
+            {
+                File.WriteAllText(r.PidFile("svc"), text);
+                Assert.Equal(PidStatus.Stale, r.Check("svc").Status);
+            }
+            Assert.Contains("stale", r.Stop("svc", TimeSpan.FromSeconds(1)));
+            File.WriteAllText(r.PidFile("svc"), "garbage\n");
             Assert.Equal(new[] { "svc" }, r.PidFileNames());
             Assert.Contains("stale", r.Stop("svc", TimeSpan.FromSeconds(1)));
             Assert.False(File.Exists(r.PidFile("svc")));
