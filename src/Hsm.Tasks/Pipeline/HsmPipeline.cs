@@ -46,8 +46,10 @@ public sealed class HsmPipeline
     /// Recover: an interrupted commit's journal (obj/hsm/commit.journal) is rolled back, or forward when every
     /// staged file is already in place (HSM4001). Run under the build lock before anything reads the project.
     /// </summary>
-    public void Recover(DiagnosticBag d) =>
-        CommitJournal.RecoverIfNeeded(Context.IntermediateDirectory, Context.ProjectDirectory, d, Context.ArtifactPaths.Select(p => Path.GetDirectoryName(Path.GetFullPath(p))!));
+    public void Recover(DiagnosticBag d) => CommitJournal.RecoverIfNeeded(Context.IntermediateDirectory, Context.ProjectDirectory, d, ArtifactFolders);
+
+    /// <summary>The folders of the configured artifact paths.</summary>
+    private IReadOnlyList<string> ArtifactFolders => Context.ArtifactPaths.Select(p => Path.GetDirectoryName(Path.GetFullPath(p))!).ToList();
 
     /// <summary>True when an interrupted commit is waiting to be recovered (HsmCheck reports it and leaves it).</summary>
     public bool RecoveryPending => CommitJournal.Pending(Context.IntermediateDirectory);
@@ -172,6 +174,7 @@ public sealed class HsmPipeline
     {
         ProjectDirectory = Context.ProjectDirectory,
         IntermediateDirectory = Context.IntermediateDirectory,
+        ArtifactFolders = ArtifactFolders,
         Tools = Context.Tools,
     };
 

@@ -30,6 +30,8 @@ public sealed record SyncSettings : SyncInputs
 
     public string ProjectDirectory { get; init; } = "";
     public string IntermediateDirectory { get; init; } = "";
+    /// <summary>The folders of the configured artifact paths: with the project, where a commit may write.</summary>
+    public IReadOnlyList<string> ArtifactFolders { get; init; } = [];
     /// <summary>HsmToolTimeout and the progress lines of uv runs.</summary>
     public ToolOptions Tools { get; init; } = ToolOptions.Default;
 

@@ -18,6 +18,31 @@ public static class Committer
     /// <summary>The record of the last uv run in obj/hsm (the commit's own file; a recovered commit removes it).</summary>
     public const string UvSyncedFile = "uv-synced.txt";
 
+    /// <summary>The first path of the plan a stage of this project could not have produced (null: none): every file to write or
+    /// delete and every Python project in the project or a configured artifact folder, staged copies and clones in obj/hsm,
+    /// clone targets in the project.</summary>
+    private static string? ForeignPath(StagePlan plan, SyncSettings s)
+    {
+        var places = new[] { s.ProjectDirectory }.Concat(s.ArtifactFolders).Select(Hsm.Paths.ProjectPaths.RealPath).ToList();
+        var project = Hsm.Paths.ProjectPaths.RealPath(s.ProjectDirectory);
+        var obj = Hsm.Paths.ProjectPaths.RealPath(s.IntermediateDirectory);
+        static bool In(string folder, string? path) => !string.IsNullOrEmpty(path) && Path.IsPathFullyQualified(path)
+            && Hsm.Paths.ProjectPaths.IsInsideReal(folder, Hsm.Paths.ProjectPaths.RealPath(Path.GetDirectoryName(path)!));
+        foreach (var f in plan.Files)
+        {
+            if (!places.Any(w => In(w, f.Target))) return f.Target;
+            if (f.Staged != null && !In(obj, f.Staged)) return f.Staged;
+        }
+        foreach (var c in plan.Clones)
+        {
+            if (!In(project, c.Target)) return c.Target;
+            if (!In(obj, c.Staged)) return c.Staged;
+        }
+        foreach (var u in plan.UvProjects)
+            if (!places.Any(w => In(w, u.PyProject))) return u.PyProject;
+        return null;
+    }
+
     /// <summary>What a commit would do: the files to write (stale ones reported as HSM4004, those already
     /// in place dropped), the clones to move in, and the Python projects uv runs in. Null when the stage is stale.</summary>
     public static CommitWork? Analyse(StagePlan plan, SyncSettings s, DiagnosticBag d)
@@ -26,6 +51,13 @@ public static class Committer
         // Stale stage: a target changed since it was staged (an editor saved during uv lock). A target
         // that already holds the staged content (a concurrent build of this project committed the same
         // stack while this one waited for the lock) is simply up to date.
+        if (ForeignPath(plan, s) is { } foreign)
+        {
+            // plan.json is read from obj/ (design §9): a plan this build did not stage could name any file to write or delete.
+            d.Error(Codes.OutsideProject, new SourceSpan(label(foreign), 0, 0),
+                $"The staged plan names '{foreign}', outside the project directory, the configured artifact folders and obj/hsm: it was not staged by this project's build. Nothing was committed. Delete obj/hsm (dotnet clean) and build again.");
+            return null;
+        }
         var changes = new List<PlannedFile>();
         foreach (var f in plan.Files.Where(f => f.Op != FileOp.Unchanged))
         {

@@ -97,15 +97,18 @@ public sealed class SafetyCorpusTests
         var (stack, d) = ModelKit.Resolve(dir, mode, wholeRegistry: true);
         if (stack is null) return d.Items.ToList();
         var obj = Path.Combine(dir, "obj", "hsm");
-        var plan = Stager.Stage(stack, new StageRequest
+        var request = new StageRequest
         {
             ProjectDirectory = dir, IntermediateDirectory = obj,
             PyProjectPath = Path.GetFullPath(Path.Combine(dir, pyproject ?? "pyproject.toml")),
             ComposePath = Path.GetFullPath(Path.Combine(dir, compose ?? "docker-compose.hsm.yml")),
             LockPath = Path.Combine(dir, "hsm.lock"),
-        }, d);
+        };
+        var plan = Stager.Stage(stack, request, d);
+        // As the targets pass them (ArtifactPaths): the folders of the configured artifact paths are where a commit may write.
+        var artifactFolders = new[] { request.PyProjectPath, request.ComposePath, request.LockPath }.Select(p => Path.GetDirectoryName(p)!).ToList();
         if (plan != null)
-            Committer.Commit(plan, new SyncSettings { ProjectDirectory = dir, IntermediateDirectory = obj, PythonSync = "none" }, CancellationToken.None, d, _ => { });
+            Committer.Commit(plan, new SyncSettings { ProjectDirectory = dir, IntermediateDirectory = obj, PythonSync = "none", ArtifactFolders = artifactFolders }, CancellationToken.None, d, _ => { });
         return d.Items.ToList();
     }
 

@@ -167,6 +167,43 @@ public sealed class CommitJournalTests : IDisposable
         Assert.True(CommitJournal.Pending(Obj)); // left for the user to look at and delete
     }
 
+    /// <summary>
+    /// plan.json is read from obj/ too: a plan this build did not stage — a file to replace or delete outside the project
+    /// and the artifact folders (its hash known to whoever wrote the plan), a staged copy, clone or Python project
+    /// elsewhere — is HSM4012 and nothing is committed.
+    /// </summary>
+    [Theory]
+    [InlineData("replace")]
+    [InlineData("delete")]
+    [InlineData("staged")]
+    [InlineData("clone")]
+    [InlineData("uv")]
+    public void A_plan_naming_a_place_hsm_never_writes_is_refused(string what)
+    {
+        var victimDir = Path.Combine(_root, "elsewhere");
+        Directory.CreateDirectory(victimDir);
+        var victim = Path.Combine(victimDir, "os-release");
+        File.WriteAllText(victim, "ID=debian\n");
+        var staged = Path.Combine(Obj, "stage", "0-x");
+        File.WriteAllText(staged, "owned\n");
+        var plan = new StagePlan();
+        var mine = P("c.txt");
+        switch (what)
+        {
+            case "replace": plan.Files.Add(new PlannedFile { Target = victim, Op = FileOp.Replace, Staged = staged, StagedHash = StagePlan.HashFile(staged), OriginalHash = StagePlan.HashFile(victim) }); break;
+            case "delete": plan.Files.Add(new PlannedFile { Target = victim, Op = FileOp.Delete, OriginalHash = StagePlan.HashFile(victim) }); break;
+            case "staged": plan.Files.Add(new PlannedFile { Target = mine, Op = FileOp.Create, Staged = victim, StagedHash = StagePlan.HashFile(victim) }); break;
+            case "clone": plan.Clones.Add(new PlannedClone { Target = Path.Combine(victimDir, "lib"), Staged = Path.Combine(Obj, "clones", "lib") }); Directory.CreateDirectory(Path.Combine(Obj, "clones", "lib")); break;
+            case "uv": plan.UvProjects.Add(new UvProject { PyProject = Path.Combine(victimDir, "pyproject.toml"), CheckSource = staged }); break;
+        }
+        var d = new DiagnosticBag();
+        Assert.Null(Committer.Commit(plan, new SyncSettings { ProjectDirectory = Proj, IntermediateDirectory = Obj, PythonSync = "none" }, CancellationToken.None, d, _ => { }));
+        Assert.Equal(Codes.OutsideProject, Assert.Single(d.Items).Code);
+        Assert.Equal("ID=debian\n", File.ReadAllText(victim));
+        Assert.False(File.Exists(mine));
+        Assert.Equal(new[] { "os-release" }, Directory.EnumerateFileSystemEntries(victimDir).Select(Path.GetFileName));
+    }
+
     /// <summary>A commit that wrote through a configured artifact path outside the project is recovered when that folder is given.</summary>
     [Fact]
     public void A_journal_of_an_artifact_outside_the_project_is_recovered_with_its_folder()
