@@ -15,6 +15,7 @@ public class PrintableTests
     [InlineData("line one\nline two\tand a tab", "line one\nline two\tand a tab")]
     [InlineData("\u001b[1A\u001b[2Kgone", "\\x1B[1A\\x1B[2Kgone")]
     [InlineData("over\rwrite", "over\\x0Dwrite")]
+    [InlineData("windows\r\nlines\r", "windows\r\nlines\\x0D")]
     [InlineData("bell\u0007 nul\0 del\u007f c1\u009b", "bell\\x07 nul\\x00 del\\x7F c1\\x9B")]
     [InlineData("admin\u202e\u2066 // x", "admin\\u202E\\u2066 // x")]
     [InlineData("a\u2028b", "a\\u2028b")]
