@@ -209,11 +209,10 @@ public sealed class Workspace
     public static void WriteAtomically(string path, byte[] bytes, params string[] within)
     {
         var d = new DiagnosticBag();
-        var real = Paths.ProjectPaths.RealPath(path);
-        if (!within.Any(w => Paths.ProjectPaths.IsInside(w, Path.GetDirectoryName(real)!)))
-            throw new CliError(Codes.OutsideProject, new SourceSpan(Path.GetFileName(path), 0, 0),
-                $"'{path}' leads to '{real}' (through a symbolic link), outside {(within.Length == 1 ? $"'{within[0]}'" : "the project directory and the registry folders")}; hsm writes only inside them, so nothing was changed. Replace the link with the file itself.");
-        if (!Hsm.IO.WriteTarget.CheckWritable(path, delete: false, p => p, d)) throw new CliError(d.Items);
+        if (!Hsm.Staging.PlanBuilder.InsideWritable(within, path, delete: false, new SourceSpan(Path.GetFileName(path), 0, 0), "The file", p => p, d,
+                within.Length == 1 ? $"'{within[0]}'" : "the project directory and the registry folders", "Replace the link with the file itself.")
+            || !Hsm.IO.WriteTarget.CheckWritable(path, delete: false, p => p, d))
+            throw new CliError(d.Items);
         path = Hsm.IO.WriteTarget.Resolve(path);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         System.IO.Directory.CreateDirectory(dir);

@@ -196,12 +196,13 @@ public static class ManifestEditor
     {
         var (g, _) = Group(doc, section, group);
         if (g is null) throw new EditException($"Group '{group}' is not in hsm.yaml.");
-        var sel = (g.Value as PMap)?.Get("selection")?.Value;
+        var entry = (g.Value as PMap)?.Get("selection");
+        var sel = entry?.Value;
         if (sel is PSeq seq)
         {
             int i = seq.Items.FindIndex(x => ItemName(x) == option);
             if (i < 0) throw new EditException($"'{option}' is not selected in group '{group}'.", seq.Start);
-            if (seq.Items.Count == 1 && !seq.Flow) return new YamlEditor(doc).EmptyBlockList(((PMap)g.Value).Get("selection")!);
+            if (seq.Items.Count == 1 && !seq.Flow) return new YamlEditor(doc).EmptyBlockList(entry!);
             return new YamlEditor(doc).RemoveAt(seq, i);
         }
         if (sel is PScalar s && s.Value == option) return RemoveGroup(doc, section, group, comment);
@@ -226,9 +227,10 @@ public static class ManifestEditor
                 cur = new YamlEditor(cur).Append(CurrentSeq(cur, section, group, key), add);
             foreach (var drop in keep.Where(x => x is null || !list.Contains(x)))
             {
-                var seq = CurrentSeq(cur, section, group, key);
+                var current = CurrentEntry(cur, section, group, key);
+                var seq = (PSeq)current.Value;
                 int i = seq.Items.FindIndex(it => ItemName(it) == drop);
-                if (seq.Items.Count == 1) return new YamlEditor(cur).EmptyBlockList(((PMap)Group(cur, section, group).Group!.Value).Get(key)!);
+                if (seq.Items.Count == 1) return new YamlEditor(cur).EmptyBlockList(current);
                 cur = new YamlEditor(cur).RemoveAt(seq, i);
             }
             return cur;
@@ -238,8 +240,10 @@ public static class ManifestEditor
         return ed.Set(body, key, value is YList l2 ? new YFlow(l2) : value);
     }
 
-    private static PSeq CurrentSeq(YamlText doc, string section, string group, string key) =>
-        (PSeq)((PMap)Group(doc, section, group).Group!.Value).Get(key)!.Value;
+    private static PEntry CurrentEntry(YamlText doc, string section, string group, string key) =>
+        ((PMap)Group(doc, section, group).Group!.Value).Get(key)!;
+
+    private static PSeq CurrentSeq(YamlText doc, string section, string group, string key) => (PSeq)CurrentEntry(doc, section, group, key).Value;
 
     // ---- modes ----
 

@@ -14,10 +14,10 @@ namespace Hsm.Diagnostics;
 /// </summary>
 public static class Printable
 {
+    /// <summary>C0 controls but tab and line feed, DEL and the C1 controls, the line and paragraph separators, the bidi controls.</summary>
     private static readonly SearchValues<char> Suspicious = SearchValues.Create(
-        "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\b\u000b\u000c\r\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u007f"
-        + "\u0080\u0081\u0082\u0083\u0084\u0085\u0086\u0087\u0088\u0089\u008a\u008b\u008c\u008d\u008e\u008f\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009a\u009b\u009c\u009d\u009e\u009f"
-        + "\u2028\u2029\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069");
+        Enumerable.Range(0, 0x20).Where(c => c is not ('\t' or '\n')).Concat(Enumerable.Range(0x7f, 0x21))
+            .Select(c => (char)c).Concat("\u2028\u2029\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069").ToArray());
 
     /// <summary><paramref name="text"/> with every control character but '\n', "\r\n" and '\t', and every bidi control, escaped.</summary>
     public static string Text(string text)

@@ -94,6 +94,11 @@ public static class ProjectPaths
     /// <summary>True when <paramref name="path"/> (real path) is <paramref name="folder"/> (real path) or inside it.</summary>
     public static bool IsInside(string folder, string path) => IsInsideReal(RealPath(folder), RealPath(path));
 
+    /// <summary>True when <paramref name="path"/> is fully qualified and its real path lies in one of <paramref name="realFolders"/>
+    /// (resolved by <see cref="RealPath(string)"/>): a path read from a file hsm did not just write (a journal, a plan).</summary>
+    public static bool IsInsideAny(IEnumerable<string> realFolders, string? path) =>
+        !string.IsNullOrEmpty(path) && Path.IsPathFullyQualified(path) && RealPath(path) is var real && realFolders.Any(f => IsInsideReal(f, real));
+
     /// <summary><see cref="IsInside"/> of two paths already resolved by <see cref="RealPath(string)"/> (a caller checking
     /// many files against the same folders resolves the folders once).</summary>
     public static bool IsInsideReal(string realFolder, string realPath)

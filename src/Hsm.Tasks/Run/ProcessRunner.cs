@@ -47,12 +47,10 @@ public sealed class ProcessRunner
     /// </summary>
     public const string MarkerVariable = "HSM_RUN_SERVICE";
 
-    private static string Marker(string name) => name;
-
     /// <summary>The process environment: no prompts or colour from uv, and the build's VIRTUAL_ENV does not leak in.</summary>
     private void Prepare(ProcessStartInfo psi, string name)
     {
-        psi.Environment[MarkerVariable] = Marker(name);
+        psi.Environment[MarkerVariable] = name;
         psi.Environment.Remove("VIRTUAL_ENV");
         psi.Environment["UV_NO_PROGRESS"] = "1";
         // MSBuild's own variables must not reach a service started from a build.
@@ -181,14 +179,9 @@ public sealed class ProcessRunner
         byte[] env;
         try { env = File.ReadAllBytes($"/proc/{pid}/environ"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; } // another user's: not ours
-        var want = System.Text.Encoding.UTF8.GetBytes(MarkerVariable + "=" + Marker(name) + "\0");
-        for (int at = 0; at <= env.Length - want.Length; at++)
-        {
-            at = env.AsSpan(at).IndexOf(want) is var i and >= 0 ? at + i : -1;
-            if (at < 0) return false;
-            if (at == 0 || env[at - 1] == 0) return true;
-        }
-        return false;
+        // One variable of the NUL-separated list, at its start (a leading NUL makes the first one like the others).
+        var want = System.Text.Encoding.UTF8.GetBytes("\0" + MarkerVariable + "=" + name + "\0");
+        return ((byte[])[0, .. env]).AsSpan().IndexOf(want) >= 0;
     }
 
     private static bool IsZombie(int pid)

@@ -41,14 +41,16 @@ public sealed class PlanBuilder(StagePlan plan, string stageDir, Func<string, st
     /// too — a link committed in a pull request cannot make Hsm write elsewhere — and a linked folder on the
     /// way out is refused the same way. A delete removes the link itself, so only its folder counts.
     /// </summary>
-    public static bool InsideWritable(IEnumerable<string> writable, string target, bool delete, SourceSpan span, string what, Func<string, string> label, DiagnosticBag d)
+    public static bool InsideWritable(IEnumerable<string> writable, string target, bool delete, SourceSpan span, string what, Func<string, string> label, DiagnosticBag d,
+        string places = "the project directory and the configured artifact folders",
+        string linkFix = "Replace the link with a file, or point the artifact's property (HsmComposePath, HsmPyProjectPath) at the real path.")
     {
         var real = delete ? Path.GetFullPath(target) : Paths.ProjectPaths.RealPath(target);
         var folder = Path.GetDirectoryName(real)!;
         if (writable.Any(w => Paths.ProjectPaths.IsInside(w, folder))) return true;
         d.Error(Codes.OutsideProject, span, !delete && IO.GuardedFile.IsSymlink(target)
-            ? $"{what} '{label(target)}' is a symbolic link to '{real}', outside the project directory and the configured artifact folders; Hsm writes through links only to targets inside them, so nothing was changed. Replace the link with a file, or point the artifact's property (HsmComposePath, HsmPyProjectPath) at the real path."
-            : $"{what} '{label(target)}' lies outside the project directory and the configured artifact folders; Hsm never writes or deletes there. Give a path inside the project.");
+            ? $"{what} '{label(target)}' is a symbolic link to '{real}', outside {places}; Hsm writes through links only to targets inside them, so nothing was changed. {linkFix}"
+            : $"{what} '{label(target)}' lies outside {places}; Hsm never writes or deletes there. Give a path inside the project.");
         return false;
     }
 

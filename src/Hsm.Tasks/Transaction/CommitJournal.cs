@@ -319,12 +319,11 @@ public sealed class CommitJournal
     private static string? ForeignPath(Document doc, string intermediateDirectory, string projectDirectory, string journalDir, IEnumerable<string> artifactFolders)
     {
         var places = new[] { projectDirectory }.Concat(artifactFolders).Select(Hsm.Paths.ProjectPaths.RealPath).ToList();
-        var obj = Hsm.Paths.ProjectPaths.RealPath(intermediateDirectory);
-        bool Writable(string p) => !string.IsNullOrEmpty(p) && Path.IsPathFullyQualified(p) && places.Any(w => Hsm.Paths.ProjectPaths.IsInsideReal(w, Hsm.Paths.ProjectPaths.RealPath(p)));
-        bool InObj(string? p) => !string.IsNullOrEmpty(p) && Path.IsPathFullyQualified(p) && Hsm.Paths.ProjectPaths.IsInsideReal(obj, Hsm.Paths.ProjectPaths.RealPath(p));
+        var obj = new[] { Hsm.Paths.ProjectPaths.RealPath(intermediateDirectory) };
+        bool InObj(string? p) => Hsm.Paths.ProjectPaths.IsInsideAny(obj, p);
         foreach (var e in doc.Entries.Concat(doc.Guarded))
         {
-            if (!Writable(e.Target)) return e.Target;
+            if (!Hsm.Paths.ProjectPaths.IsInsideAny(places, e.Target)) return e.Target;
             if (e.Op == JournalOp.MoveDir) { if (!InObj(e.Staged)) return e.Staged ?? "(none)"; continue; }
             if (e.Staged != null && !InObj(e.Staged)) return e.Staged;
             if (!Path.IsPathFullyQualified(e.Temp) || Folder(e.Temp) != Folder(e.Target) || !TempPattern.IsMatch(Path.GetFileName(e.Temp))

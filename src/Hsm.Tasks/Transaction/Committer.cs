@@ -23,14 +23,22 @@ public static class Committer
     /// clone targets in the project.</summary>
     private static string? ForeignPath(StagePlan plan, SyncSettings s)
     {
-        var places = new[] { s.ProjectDirectory }.Concat(s.ArtifactFolders).Select(Hsm.Paths.ProjectPaths.RealPath).ToList();
-        var project = Hsm.Paths.ProjectPaths.RealPath(s.ProjectDirectory);
-        var obj = Hsm.Paths.ProjectPaths.RealPath(s.IntermediateDirectory);
-        static bool In(string folder, string? path) => !string.IsNullOrEmpty(path) && Path.IsPathFullyQualified(path)
-            && Hsm.Paths.ProjectPaths.IsInsideReal(folder, Hsm.Paths.ProjectPaths.RealPath(Path.GetDirectoryName(path)!));
+        var project = new[] { Hsm.Paths.ProjectPaths.RealPath(s.ProjectDirectory) };
+        var places = project.Concat(s.ArtifactFolders.Select(Hsm.Paths.ProjectPaths.RealPath)).ToList();
+        var obj = new[] { Hsm.Paths.ProjectPaths.RealPath(s.IntermediateDirectory) };
+        // A file's folder decides (the file may be a link written through, or not exist yet); a plan's files share a few
+        // folders, so each is resolved once (a published stack has thousands of files).
+        var realFolders = new Dictionary<string, string>(StringComparer.Ordinal);
+        bool In(IEnumerable<string> folders, string? path)
+        {
+            if (string.IsNullOrEmpty(path) || !Path.IsPathFullyQualified(path)) return false;
+            var dir = Path.GetDirectoryName(path)!;
+            if (!realFolders.TryGetValue(dir, out var real)) realFolders[dir] = real = Hsm.Paths.ProjectPaths.RealPath(dir);
+            return folders.Any(f => Hsm.Paths.ProjectPaths.IsInsideReal(f, real));
+        }
         foreach (var f in plan.Files)
         {
-            if (!places.Any(w => In(w, f.Target))) return f.Target;
+            if (!In(places, f.Target)) return f.Target;
             if (f.Staged != null && !In(obj, f.Staged)) return f.Staged;
         }
         foreach (var c in plan.Clones)
@@ -38,9 +46,7 @@ public static class Committer
             if (!In(project, c.Target)) return c.Target;
             if (!In(obj, c.Staged)) return c.Staged;
         }
-        foreach (var u in plan.UvProjects)
-            if (!places.Any(w => In(w, u.PyProject))) return u.PyProject;
-        return null;
+        return plan.UvProjects.Select(u => u.PyProject).FirstOrDefault(p => !In(places, p));
     }
 
     /// <summary>What a commit would do: the files to write (stale ones reported as HSM4004, those already
